@@ -1,0 +1,1 @@
+"""foldpress: a static blog engine with an above-the-fold intro for every post."""

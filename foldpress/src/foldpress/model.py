@@ -1,0 +1,138 @@
+"""The site's data model: what the readers produce and every output consumes.
+
+The pipeline is read content -> render Markdown -> build the index -> write outputs.
+Outputs (HTML, feeds, llms.txt, Markdown copies, sitemap) only ever see these types,
+so each output module can be read and tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from foldpress.config import SiteConfig
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A taxonomy term, e.g. "LLM from scratch" at /topics/llm-from-scratch/."""
+
+    name: str
+    slug: str
+
+    @property
+    def url(self) -> str:
+        return f"/topics/{self.slug}/"
+
+
+@dataclass
+class Post:
+    """One post, split at the fold.
+
+    ``intro_*`` is what listings show: the part above ``<!--more-->``, else the front
+    matter ``summary``, else the whole post. ``has_more`` says whether the post page
+    shows more than that, i.e. whether listings need a "Read more" link.
+    """
+
+    source: Path
+    title: str
+    date: datetime  # timezone-aware, in the site's timezone
+    slug: str
+    topics: list[Topic] = field(default_factory=list)
+    updated: datetime | None = None
+    draft: bool = False
+    summary: str | None = None
+    body_markdown: str = ""  # the post's Markdown, front matter removed
+    intro_markdown: str = ""
+    body_html: str = ""
+    intro_html: str = ""
+    has_more: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"/{self.date:%Y}/{self.date:%m}/{self.slug}/"
+
+    @property
+    def markdown_url(self) -> str:
+        """The llmstxt.org convention: a URL ending in / gets ``index.html.md``."""
+        return self.url + "index.html.md"
+
+    @property
+    def last_modified(self) -> datetime:
+        return self.updated or self.date
+
+
+@dataclass
+class Page:
+    """A static page such as About, served at /SLUG/."""
+
+    source: Path
+    title: str
+    slug: str
+    body_markdown: str = ""
+    body_html: str = ""
+    updated: datetime | None = None
+
+    @property
+    def url(self) -> str:
+        return f"/{self.slug}/"
+
+    @property
+    def markdown_url(self) -> str:
+        return self.url + "index.html.md"
+
+
+@dataclass
+class TopicIndex:
+    """A topic and its posts, newest first."""
+
+    topic: Topic
+    posts: list[Post]
+
+
+@dataclass
+class Listing:
+    """One page of a paginated list of intros: the front page or a topic page.
+
+    URLs: ``/``, ``/page/2/``, ...; ``/topics/SLUG/``, ``/topics/SLUG/page/2/``, ...
+    """
+
+    url: str
+    title: str
+    posts: list[Post]
+    page: int  # 1-based
+    pages: int
+    topic: Topic | None = None
+    prev_url: str | None = None  # newer posts
+    next_url: str | None = None  # older posts
+
+    @property
+    def markdown_url(self) -> str:
+        return self.url + "index.html.md"
+
+
+@dataclass
+class ArchiveMonth:
+    year: int
+    month: int
+    posts: list[Post]
+
+
+@dataclass
+class SiteIndex:
+    """Everything the outputs need, built once per build.
+
+    ``posts`` is newest first and excludes drafts unless the build asked for them.
+    ``topics`` is sorted by topic name; ``listings`` holds every page of the front page's
+    and the topics' pagination; ``archive`` is newest month first.
+    """
+
+    config: SiteConfig
+    posts: list[Post]
+    pages: list[Page]
+    topics: list[TopicIndex]
+    listings: list[Listing]
+    archive: list[ArchiveMonth]

@@ -1,0 +1,1 @@
+"""A GPT-2-style language model built from scratch in PyTorch."""

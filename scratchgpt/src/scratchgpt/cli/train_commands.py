@@ -1,0 +1,3 @@
+"""Commands that make data and train: prepare, train."""
+
+COMMANDS: list = []
