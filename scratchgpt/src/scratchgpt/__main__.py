@@ -1,4 +1,4 @@
-"""``python -m scratchgpt``, which is also how torchrun starts it: ``torchrun -m scratchgpt train``."""
+"""``python -m scratchgpt``; torchrun starts it this way: ``torchrun -m scratchgpt train``."""
 
 from scratchgpt.cli import main
 
