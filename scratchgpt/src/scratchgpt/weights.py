@@ -1,0 +1,187 @@
+"""Save and load models in HuggingFace's GPT-2 layout: ``config.json`` + ``model.safetensors``.
+
+scratchgpt names its parameters as GPT-2 does, so converting is a key map plus one detail:
+GPT-2 stores its projections as ``Conv1D`` weights of shape ``(in, out)``, the transpose of
+an ``nn.Linear`` weight. A folder written here loads in
+``transformers.GPT2LMHeadModel.from_pretrained``, and GPT-2's published files load here.
+Only safetensors are read, never pickles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import Tensor
+
+from scratchgpt.model import GPT, GPTConfig
+from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+# Conv1D weights in GPT-2's files: transposed relative to nn.Linear.
+_TRANSPOSED = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+# Causal-mask buffers some GPT-2 files carry; scratchgpt computes the mask instead.
+_IGNORED = (".attn.bias", ".attn.masked_bias")
+
+
+def config_to_hf(config: GPTConfig, eot_token: int | None = None) -> dict[str, Any]:
+    """``config`` as the keys of HuggingFace's ``GPT2Config``.
+
+    ``eot_token`` defaults to GPT-2's ``<|endoftext|>`` (50256) when the vocabulary has it.
+    """
+    if eot_token is None and config.vocab_size > 50256:
+        eot_token = 50256
+    return {
+        "architectures": ["GPT2LMHeadModel"],
+        "model_type": "gpt2",
+        "vocab_size": config.vocab_size,
+        "n_positions": config.context_length,
+        "n_ctx": config.context_length,
+        "n_embd": config.n_embd,
+        "n_layer": config.n_layer,
+        "n_head": config.n_head,
+        "n_inner": None,
+        "activation_function": "gelu_new",
+        "layer_norm_epsilon": config.layer_norm_epsilon,
+        "embd_pdrop": config.emb_dropout,
+        "attn_pdrop": config.attn_dropout,
+        "resid_pdrop": config.resid_dropout,
+        "initializer_range": 0.02,
+        "scale_attn_weights": True,
+        "tie_word_embeddings": True,
+        "use_cache": True,
+        "bos_token_id": eot_token,
+        "eos_token_id": eot_token,
+        # Not a GPT2Config key: GPT-2 always has biases; recorded for bias-free models.
+        "bias": config.bias,
+    }
+
+
+def config_from_hf(data: dict[str, Any]) -> GPTConfig:
+    """A ``GPTConfig`` from HuggingFace GPT-2 ``config.json`` keys."""
+    if data.get("model_type", "gpt2") != "gpt2":
+        raise ValueError(f"model_type is {data['model_type']!r}, not 'gpt2'")
+    if data.get("n_inner") not in (None, 4 * data["n_embd"]):
+        raise ValueError("n_inner other than 4 * n_embd is not supported")
+    if data.get("activation_function", "gelu_new") not in ("gelu_new", "gelu_pytorch_tanh"):
+        raise ValueError(f"activation {data['activation_function']!r} is not GPT-2's tanh GELU")
+    if data.get("scale_attn_by_inverse_layer_idx") or not data.get("scale_attn_weights", True):
+        raise ValueError("only GPT-2's 1/sqrt(head_dim) attention scaling is supported")
+    return GPTConfig(
+        vocab_size=data["vocab_size"],
+        context_length=data["n_positions"],
+        n_embd=data["n_embd"],
+        n_layer=data["n_layer"],
+        n_head=data["n_head"],
+        emb_dropout=data.get("embd_pdrop", 0.1),
+        attn_dropout=data.get("attn_pdrop", 0.1),
+        resid_dropout=data.get("resid_pdrop", 0.1),
+        layer_norm_epsilon=data.get("layer_norm_epsilon", 1e-5),
+        bias=data.get("bias", True),
+    )
+
+
+def state_dict_to_hf(model: GPT) -> dict[str, Tensor]:
+    """The model's tensors named and shaped as in ``GPT2LMHeadModel`` (tied head omitted)."""
+    out = {}
+    for name, tensor in model.state_dict().items():
+        if name.startswith("lm_head."):
+            continue  # the same tensor as transformer.wte.weight
+        if name.endswith(_TRANSPOSED):
+            tensor = tensor.t()
+        out[name] = tensor.detach().contiguous()
+    return out
+
+
+def state_dict_from_hf(tensors: dict[str, Tensor], config: GPTConfig) -> dict[str, Tensor]:
+    """A ``GPT`` state dict from GPT-2-layout tensors, with or without ``transformer.``."""
+    out = {}
+    for name, tensor in tensors.items():
+        if name.endswith(_IGNORED) or name == "lm_head.weight":
+            continue
+        key = name if name.startswith("transformer.") else f"transformer.{name}"
+        if key.endswith(_TRANSPOSED):
+            tensor = tensor.t().contiguous()
+        out[key] = tensor
+    if "transformer.wte.weight" not in out:
+        raise ValueError("no token embedding (wte.weight) among the tensors")
+    out["lm_head.weight"] = out["transformer.wte.weight"]
+    expected = {k: v.shape for k, v in _meta_model(config).state_dict().items()}
+    missing = sorted(expected.keys() - out.keys())
+    unexpected = sorted(out.keys() - expected.keys())
+    if missing or unexpected:
+        raise ValueError(f"weights do not fit config.json: missing {missing}, extra {unexpected}")
+    for key, shape in expected.items():
+        if out[key].shape != shape:
+            raise ValueError(f"{key}: shape {tuple(out[key].shape)}, config needs {tuple(shape)}")
+    return out
+
+
+def _meta_model(config: GPTConfig) -> GPT:
+    with torch.device("meta"):
+        return GPT(config)
+
+
+def save_pretrained(
+    model: GPT, folder: str | os.PathLike[str], tokenizer: Tokenizer | None = None
+) -> Path:
+    """Write ``config.json`` and ``model.safetensors`` into ``folder`` (created if needed).
+
+    A tokenizer other than GPT-2's is saved beside them, so the folder is self-contained.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    eot = tokenizer.eot_token if tokenizer is not None else None
+    config = config_to_hf(model.config, eot_token=eot)
+    config["torch_dtype"] = str(model.transformer.wte.weight.dtype).removeprefix("torch.")
+    (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    tensors = {k: v.cpu() for k, v in state_dict_to_hf(model).items()}
+    save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": "pt"})
+    if tokenizer is not None and not isinstance(tokenizer, GPT2Tokenizer):
+        tokenizer.save(folder)
+    return folder
+
+
+def read_config(folder: str | os.PathLike[str]) -> GPTConfig:
+    """The ``GPTConfig`` of a model folder, with a clear error when it is missing or bad."""
+    path = Path(folder) / CONFIG_FILE
+    if not Path(folder).is_dir():
+        raise FileNotFoundError(f"model folder not found: {folder}")
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder} has no {CONFIG_FILE}; is it a model folder?")
+    try:
+        return config_from_hf(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path} is not valid JSON: {e}") from None
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"{path} lacks a GPT-2 setting: {e}") from None
+
+
+def load_pretrained(
+    folder: str | os.PathLike[str],
+    device: torch.device | str | None = None,
+    dtype: torch.dtype | None = None,
+) -> GPT:
+    """Load a model saved by ``save_pretrained`` or published in GPT-2's HF layout.
+
+    The model is built on the ``meta`` device and takes the file's tensors as they are, so
+    no time goes into a random initialisation that would be overwritten. It is returned in
+    eval mode.
+    """
+    config = read_config(folder)
+    weights = Path(folder) / WEIGHTS_FILE
+    if not weights.is_file():
+        raise FileNotFoundError(f"{folder} has no {WEIGHTS_FILE}")
+    tensors = load_file(str(weights), device=str(device or "cpu"))
+    state = state_dict_from_hf(tensors, config)
+    model = _meta_model(config)
+    model.load_state_dict(state, assign=True)
+    model.tie_weights()
+    if dtype is not None:
+        model.to(dtype=dtype)
+    return model.eval()
