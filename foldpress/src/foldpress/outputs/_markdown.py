@@ -1,0 +1,125 @@
+"""Small pieces of Markdown shared by llms.txt, llms-full.txt and the Markdown copies."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from foldpress.config import SiteConfig
+from foldpress.model import Page, Post
+from foldpress.urls import absolutize_markdown, site_url
+
+_md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
+_SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*(?=\s+[\"'(\[“‘]?[A-Z0-9]|\s*$)")
+_SUMMARY_LIMIT = 300
+_FOLD = re.compile(r"<!--\s*more\s*-->")
+
+
+def post_document(post: Post, config: SiteConfig, *, with_url: bool = False) -> str:
+    """A post as Markdown: its title as H1, the date and topics, then its own Markdown
+    with the fold marker dropped and every relative URL made absolute."""
+    header = posted_on(post)
+    if post.updated:
+        header += f", updated {long_date(post.updated)}"
+    if with_url:
+        header = f"URL: {site_url(config, post.url)}\n{header}"
+    return _document(post.title, header, drop_fold(post.body_markdown), post.url, config)
+
+
+def page_document(page: Page, config: SiteConfig, *, with_url: bool = False) -> str:
+    """A static page as Markdown: its title as H1, then its own Markdown."""
+    header = f"URL: {site_url(config, page.url)}" if with_url else ""
+    return _document(page.title, header, page.body_markdown, page.url, config)
+
+
+def _document(title: str, header: str, body: str, url: str, config: SiteConfig) -> str:
+    blocks = [f"# {escape_inline(title)}", header, absolutize_markdown(body, url, config).strip()]
+    return "\n\n".join(block for block in blocks if block) + "\n"
+
+
+def drop_fold(markdown: str) -> str:
+    """``markdown`` without its ``<!--more-->`` line; a marker inside code stays."""
+    lines = markdown.splitlines(keepends=True)
+    for token in _md.parse(markdown):
+        if token.type == "html_block" and _FOLD.fullmatch(token.content.strip()) and token.map:
+            for i in range(*token.map):
+                lines[i] = ""
+    return "".join(lines)
+
+
+def escape_inline(text: str) -> str:
+    """Escape ``text`` for use as a link's text or a heading, on one line.
+
+    Brackets become character references rather than backslash escapes: CommonMark
+    reads both the same, but the llms-txt reference parser ends a link's text at the
+    first ``]`` whatever precedes it. ``<`` and ``&`` are escaped only where they could
+    start a tag or an entity, so ``a < b & c`` reads as itself.
+    """
+    text = " ".join(text.split())
+    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
+    text = re.sub(r"([\\`*_])", r"\\\1", text)
+    text = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
+    return text.replace("[", "&#91;").replace("]", "&#93;")
+
+
+def long_date(when: datetime) -> str:
+    """``19 March 2025``, the form the post pages use."""
+    return f"{when.day} {when:%B %Y}"
+
+
+def posted_on(post: Post) -> str:
+    """``Posted on 19 March 2025 in AI, Python``, as the post pages say it."""
+    line = f"Posted on {long_date(post.date)}"
+    if post.topics:
+        line += " in " + ", ".join(escape_inline(t.name) for t in post.topics)
+    return line
+
+
+def byline(post: Post) -> str:
+    """``19 March 2025 · AI, Python``: a post's date and topics on one line."""
+    parts = [long_date(post.date)]
+    if post.topics:
+        parts.append(", ".join(escape_inline(t.name) for t in post.topics))
+    return " · ".join(parts)
+
+
+def one_line_summary(post: Post) -> str:
+    """The front matter ``summary``, else the first sentence of the intro, as one line."""
+    if post.summary:
+        text = " ".join(post.summary.split())
+    else:
+        text = first_sentence(plain_text(post.intro_markdown or post.body_markdown))
+    if len(text) > _SUMMARY_LIMIT:
+        text = text[: _SUMMARY_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def plain_text(markdown: str) -> str:
+    """The text of the first paragraph of ``markdown``; math stays as ``$...$``."""
+    tokens = _md.parse(markdown)
+    for i, token in enumerate(tokens):
+        if token.type == "paragraph_open":
+            return _inline_text(tokens[i + 1].children or [])
+    return ""
+
+
+def _inline_text(children) -> str:
+    parts = []
+    for child in children:
+        if child.type == "text":
+            parts.append(child.content)
+        elif child.type == "code_inline":
+            parts.append(child.markup + child.content + child.markup)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "math_inline":
+            parts.append(f"${child.content}$")
+    return " ".join("".join(parts).split())
+
+
+def first_sentence(text: str) -> str:
+    match = _SENTENCE_END.search(text)
+    return text[: match.end()] if match else text

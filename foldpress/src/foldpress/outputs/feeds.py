@@ -1,0 +1,185 @@
+"""RSS 2.0 and Atom 1.0 feeds: the site's at /feed/, each topic's beside its page.
+
+Entries carry the post's HTML with every URL made absolute, so images, links and
+footnotes work in a feed reader. Ids are ``tag:`` URIs (RFC 4151) built from the host,
+the post's date and its slug, so editing a post never makes readers see it as new.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from foldpress.config import SiteConfig
+from foldpress.model import Post, SiteIndex
+from foldpress.urls import absolutize_html, site_url
+
+ATOM = "http://www.w3.org/2005/Atom"
+CONTENT = "http://purl.org/rss/1.0/modules/content/"
+DC = "http://purl.org/dc/elements/1.1/"
+XML = "http://www.w3.org/XML/1998/namespace"
+GENERATOR = "foldpress"
+
+ET.register_namespace("atom", ATOM)
+ET.register_namespace("content", CONTENT)
+ET.register_namespace("dc", DC)
+
+
+@dataclass
+class Feed:
+    """One feed's channel: what it lists and where it and its HTML page live."""
+
+    title: str
+    description: str
+    page_url: str  # site path of the HTML page the feed follows
+    path: str  # site folder holding rss.xml and atom.xml
+    posts: list[Post]
+
+
+def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
+    """Write ``feed/rss.xml`` and ``feed/atom.xml``, and both for every topic."""
+    config = index.config
+    feeds = [Feed(config.title, config.description, "/", "/feed/", index.posts)]
+    for topic_index in index.topics:
+        topic = topic_index.topic
+        feeds.append(
+            Feed(
+                f"{config.title}: {topic.name}",
+                f"Posts about {topic.name}",
+                topic.url,
+                topic.url,
+                topic_index.posts,
+            )
+        )
+    for feed in feeds:
+        folder = out_dir / feed.path.strip("/")
+        folder.mkdir(parents=True, exist_ok=True)
+        _write_xml(rss(feed, config), folder / "rss.xml")
+        _write_xml(atom(feed, config), folder / "atom.xml")
+
+
+def entry_id(post: Post, config: SiteConfig) -> str:
+    """The post's permanent id: ``tag:HOST,YYYY-MM-DD:SLUG``.
+
+    Only the date and slug go in, the parts that also make up its URL, so the id
+    survives edits to the title, the body and ``updated``.
+    """
+    host = urlsplit(config.base_url).hostname or "localhost"
+    return f"tag:{host},{post.date:%Y-%m-%d}:{quote(post.slug, safe='')}"
+
+
+def entry_html(post: Post, config: SiteConfig) -> str:
+    """The entry's content: the whole post, or in ``intro`` mode its intro and a link."""
+    if config.feed_content == "intro":
+        html = post.intro_html
+        if post.has_more:
+            url = site_url(config, post.url)
+            html += f'\n<p><a href="{url}">Read more…</a></p>'
+    else:
+        html = post.body_html
+    return absolutize_html(html, post.url, config)
+
+
+def rss(feed: Feed, config: SiteConfig) -> ET.Element:
+    tz = ZoneInfo(config.timezone)
+    posts = feed.posts[: config.feed_items]
+    root = ET.Element("rss", {"version": "2.0"})
+    channel = ET.SubElement(root, "channel")
+    _text(channel, "title", feed.title)
+    _text(channel, "link", site_url(config, feed.page_url))
+    _text(channel, "description", feed.description or feed.title)
+    _text(channel, "language", config.language)
+    _text(channel, "generator", GENERATOR)
+    if posts:
+        _text(channel, "lastBuildDate", _rfc822(_updated(posts), tz))
+    ET.SubElement(
+        channel,
+        f"{{{ATOM}}}link",
+        {
+            "href": site_url(config, feed.path + "rss.xml"),
+            "rel": "self",
+            "type": "application/rss+xml",
+        },
+    )
+    for post in posts:
+        item = ET.SubElement(channel, "item")
+        _text(item, "title", post.title)
+        _text(item, "link", site_url(config, post.url))
+        _text(item, "guid", entry_id(post, config)).set("isPermaLink", "false")
+        _text(item, "pubDate", _rfc822(post.date, tz))
+        if config.author:
+            _text(item, f"{{{DC}}}creator", config.author)
+        for topic in post.topics:
+            _text(item, "category", topic.name).set("domain", site_url(config, topic.url))
+        _text(item, "description", absolutize_html(post.intro_html, post.url, config))
+        _text(item, f"{{{CONTENT}}}encoded", entry_html(post, config))
+    return root
+
+
+def atom(feed: Feed, config: SiteConfig) -> ET.Element:
+    tz = ZoneInfo(config.timezone)
+    posts = feed.posts[: config.feed_items]
+    root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML}}}lang": config.language})
+    _text(root, "title", feed.title)
+    if feed.description:
+        _text(root, "subtitle", feed.description)
+    _text(root, "id", site_url(config, feed.page_url))
+    updated = _updated(posts) if posts else datetime.now(UTC)
+    _text(root, "updated", _rfc3339(updated, tz))
+    _atom_link(root, site_url(config, feed.page_url), "alternate", "text/html")
+    _atom_link(root, site_url(config, feed.path + "atom.xml"), "self", "application/atom+xml")
+    author = ET.SubElement(root, "author")
+    _text(author, "name", config.author or config.title)
+    _text(root, "generator", GENERATOR)
+    for post in posts:
+        entry = ET.SubElement(root, "entry")
+        _text(entry, "title", post.title)
+        _atom_link(entry, site_url(config, post.url), "alternate", "text/html")
+        _text(entry, "id", entry_id(post, config))
+        _text(entry, "published", _rfc3339(post.date, tz))
+        _text(entry, "updated", _rfc3339(post.last_modified, tz))
+        for topic in post.topics:
+            ET.SubElement(
+                entry,
+                "category",
+                {"term": topic.slug, "label": topic.name, "scheme": site_url(config, "/topics/")},
+            )
+        if config.feed_content == "full" and post.has_more:
+            summary = absolutize_html(post.intro_html, post.url, config)
+            _text(entry, "summary", summary).set("type", "html")
+        _text(entry, "content", entry_html(post, config)).set("type", "html")
+    return root
+
+
+def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
+    element = ET.SubElement(parent, tag)
+    element.text = text
+    return element
+
+
+def _atom_link(parent: ET.Element, href: str, rel: str, type_: str) -> None:
+    ET.SubElement(parent, "link", {"href": href, "rel": rel, "type": type_})
+
+
+def _updated(posts: list[Post]) -> datetime:
+    return max(post.last_modified for post in posts)
+
+
+def _rfc822(when: datetime, tz: ZoneInfo) -> str:
+    return email.utils.format_datetime(when.astimezone(tz))
+
+
+def _rfc3339(when: datetime, tz: ZoneInfo) -> str:
+    return when.astimezone(tz).isoformat(timespec="seconds")
+
+
+def _write_xml(root: ET.Element, path: Path) -> None:
+    ET.indent(root)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,79 @@
+"""``/llms.txt`` and ``/llms-full.txt``, in the format of https://llmstxt.org/.
+
+llms.txt is an index for language models: an H1, a blockquote, free paragraphs, then
+H2 sections holding nothing but ``- [name](url): notes`` lines, each URL a Markdown
+copy. The newest ``llms_recent_posts`` posts go under "Posts", the rest under
+"Optional", the section the format says a tool may skip when context is short.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from foldpress.config import SiteConfig
+from foldpress.model import Page, Post, SiteIndex
+from foldpress.outputs._markdown import (
+    byline,
+    escape_inline,
+    first_sentence,
+    one_line_summary,
+    page_document,
+    plain_text,
+    post_document,
+)
+from foldpress.urls import site_url
+
+
+def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
+    """Write ``llms.txt`` and ``llms-full.txt`` at the root of ``out_dir``."""
+    (out_dir / "llms.txt").write_text(llms_txt(index), encoding="utf-8")
+    (out_dir / "llms-full.txt").write_text(llms_full_txt(index), encoding="utf-8")
+
+
+def llms_txt(index: SiteIndex) -> str:
+    config = index.config
+    recent = index.posts[: config.llms_recent_posts]
+    older = index.posts[config.llms_recent_posts :]
+    sections = [
+        ("Posts", [post_link(post, config) for post in recent]),
+        ("Pages", [page_link(page, config) for page in index.pages]),
+        ("Optional", [post_link(post, config) for post in older]),
+    ]
+    blocks = [_head(config)]
+    blocks += [f"## {name}\n\n" + "\n".join(links) for name, links in sections if links]
+    return "\n\n".join(blocks) + "\n"
+
+
+def post_link(post: Post, config: SiteConfig) -> str:
+    """``- [Title](URL of its Markdown copy): 19 March 2025 · AI, Python — summary``."""
+    notes = byline(post)
+    summary = one_line_summary(post)
+    if summary:
+        notes += f" — {summary}"
+    return f"- [{escape_inline(post.title)}]({site_url(config, post.markdown_url)}): {notes}"
+
+
+def page_link(page: Page, config: SiteConfig) -> str:
+    line = f"- [{escape_inline(page.title)}]({site_url(config, page.markdown_url)})"
+    summary = first_sentence(plain_text(page.body_markdown))
+    return f"{line}: {summary}" if summary else line
+
+
+def llms_full_txt(index: SiteIndex) -> str:
+    """The whole site as one Markdown file: every post, newest first, then the pages."""
+    config = index.config
+    blocks = [_head(config)]
+    blocks += [post_document(post, config, with_url=True).strip() for post in index.posts]
+    blocks += [page_document(page, config, with_url=True).strip() for page in index.pages]
+    return "\n\n---\n\n".join(blocks) + "\n"
+
+
+def _head(config: SiteConfig) -> str:
+    head = f"# {escape_inline(config.title)}"
+    if config.description:
+        head += f"\n\n> {' '.join(config.description.split())}"
+    if config.llms_details.strip():
+        head += "\n\n" + config.llms_details.strip()
+    return head

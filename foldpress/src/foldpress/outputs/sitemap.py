@@ -1,0 +1,60 @@
+"""``/sitemap.xml`` (https://www.sitemaps.org/protocol.html) and a ``/robots.txt`` naming it.
+
+Every HTML page but the 404 is listed. ``lastmod`` is the time its content last changed:
+a post's ``updated`` or date, a listing's newest such time among its posts, a page's
+``updated`` (left out where a page has none, as the protocol allows).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from foldpress.model import Post, SiteIndex
+from foldpress.urls import site_url
+
+SITEMAPS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
+    """Write ``sitemap.xml`` and ``robots.txt`` at the root of ``out_dir``."""
+    root = sitemap(index)
+    ET.indent(root)
+    ET.ElementTree(root).write(out_dir / "sitemap.xml", encoding="utf-8", xml_declaration=True)
+    (out_dir / "robots.txt").write_text(robots_txt(index), encoding="utf-8")
+
+
+def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
+    """``(site path, last modified)`` for every HTML page of the site but the 404."""
+    entries: list[tuple[str, datetime | None]] = []
+    entries += [(listing.url, _newest(listing.posts)) for listing in index.listings]
+    entries += [(post.url, post.last_modified) for post in index.posts]
+    entries += [(page.url, page.updated) for page in index.pages]
+    entries.append(("/topics/", _newest(index.posts)))
+    entries.append(("/archive/", _newest(index.posts)))
+    return entries
+
+
+def sitemap(index: SiteIndex) -> ET.Element:
+    tz = ZoneInfo(index.config.timezone)
+    urlset = ET.Element("urlset", xmlns=SITEMAPS)
+    for path, modified in pages(index):
+        url = ET.SubElement(urlset, "url")
+        ET.SubElement(url, "loc").text = site_url(index.config, path)
+        if modified:
+            lastmod = modified.astimezone(tz).isoformat(timespec="seconds")
+            ET.SubElement(url, "lastmod").text = lastmod
+    return urlset
+
+
+def robots_txt(index: SiteIndex) -> str:
+    sitemap_url = site_url(index.config, "/sitemap.xml")
+    return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n"
+
+
+def _newest(posts: list[Post]) -> datetime | None:
+    return max((post.last_modified for post in posts), default=None)

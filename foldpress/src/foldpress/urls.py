@@ -1,0 +1,209 @@
+"""Make the relative URLs in a page's HTML or Markdown absolute.
+
+Feeds, Markdown copies and llms.txt are read away from the site (in a feed reader, by a
+language model), where a relative ``href`` means nothing, so every link and image in them
+is resolved against ``base_url`` first. Root-relative paths (``/images/a.png``) are taken
+as site paths, so a site served under ``https://host/blog/`` keeps its prefix.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from html.parser import HTMLParser
+from urllib.parse import quote, urljoin, urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import unescapeAll
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from foldpress.config import SiteConfig
+
+_URL_ATTRIBUTES = {"href", "src", "poster"}
+
+
+def site_url(config: SiteConfig, path: str) -> str:
+    """The absolute URL of a site path, percent-encoded so it is safe in Markdown and XML."""
+    return config.absolute_url(quote(path, safe="/#%"))
+
+
+def absolute(url: str, page_url: str, config: SiteConfig) -> str:
+    """Resolve ``url`` as written on the page at site path ``page_url``.
+
+    URLs with a scheme (``https:``, ``mailto:``, ``data:``) are left alone; a bare
+    fragment such as a footnote's ``#fn1`` becomes the page's absolute URL plus it.
+    """
+    if urlsplit(url).scheme:
+        return url
+    if url.startswith("//"):
+        return urlsplit(config.base_url).scheme + ":" + url
+    if url.startswith("/"):
+        return config.absolute_url(url)
+    return urljoin(site_url(config, page_url), url)
+
+
+def absolutize_html(source: str, page_url: str, config: SiteConfig) -> str:
+    """Return ``source`` with every relative ``href``/``src``/``srcset`` made absolute.
+
+    Only the start tags that carry a relative URL are rewritten; everything else,
+    MathML and highlighted code included, is copied through byte for byte.
+    """
+    rewriter = _TagRewriter(lambda url: absolute(url, page_url, config))
+    rewriter.feed(source)
+    rewriter.close()
+    if not rewriter.edits:
+        return source
+    starts = _line_starts(source)
+    out, last = [], 0
+    for (line, col), old, new in rewriter.edits:
+        at = starts[line - 1] + col
+        out += [source[last:at], new]
+        last = at + len(old)
+    out.append(source[last:])
+    return "".join(out)
+
+
+class _TagRewriter(HTMLParser):
+    """Collects ``((line, col), old_tag, new_tag)`` for the start tags that need new URLs."""
+
+    def __init__(self, resolve) -> None:
+        super().__init__(convert_charrefs=True)
+        self.resolve = resolve
+        self.edits: list[tuple[tuple[int, int], str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._rewrite(tag, attrs, closed=False)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._rewrite(tag, attrs, closed=True)
+
+    def _rewrite(self, tag: str, attrs: list[tuple[str, str | None]], closed: bool) -> None:
+        new_attrs = [(name, self._resolve_attr(name, value)) for name, value in attrs]
+        if new_attrs == attrs:
+            return
+        parts = [tag] + [
+            name if value is None else f'{name}="{html.escape(value)}"' for name, value in new_attrs
+        ]
+        new = "<" + " ".join(parts) + (" />" if closed else ">")
+        self.edits.append((self.getpos(), self.get_starttag_text() or "", new))
+
+    def _resolve_attr(self, name: str, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if name in _URL_ATTRIBUTES:
+            return self.resolve(value.strip())
+        if name == "srcset":
+            candidates = (c.strip().split(maxsplit=1) for c in value.split(","))
+            return ", ".join(" ".join([self.resolve(c[0]), *c[1:]]) for c in candidates if c)
+        return value
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts += [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    return starts
+
+
+# The Markdown side. markdown-it tells us where code blocks are and which link targets
+# really are links; a regex then finds those targets in the source text, skipping code
+# spans, and rewrites them in place so the author's Markdown is otherwise untouched.
+
+_md = MarkdownIt("commonmark").enable("table").use(footnote_plugin).use(dollarmath_plugin)
+_CODE_BLOCKS = {"fence", "code_block", "math_block", "math_block_label"}
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
+_DESTINATION = r"(?P<dest><[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)"
+_LINK_TARGET = re.compile(r"\]\(\s*" + _DESTINATION)
+_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\n?[ \t]*" + _DESTINATION, re.MULTILINE)
+_HTML_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+
+
+def absolutize_markdown(source: str, page_url: str, config: SiteConfig) -> str:
+    """Return Markdown ``source`` with relative link, image and HTML URLs made absolute.
+
+    Code blocks, code spans and math are never touched, nor is text that merely looks
+    like a link (``\\[a](b)``): only what markdown-it parses as a link or tag changes.
+    """
+    env: dict = {}
+    tokens = _md.parse(source, env)
+    found = _Found(tokens, env)
+    lines = source.splitlines(keepends=True)
+    kind = ["inline"] * len(lines)
+    for token in tokens:
+        if token.map and token.type in _CODE_BLOCKS | {"html_block"}:
+            block = "code" if token.type in _CODE_BLOCKS else "html"
+            kind[token.map[0] : token.map[1]] = [block] * (token.map[1] - token.map[0])
+
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and kind[j] == kind[i]:
+            j += 1
+        chunk = "".join(lines[i:j])
+        if kind[i] == "code":
+            out.append(chunk)
+        elif kind[i] == "html":
+            out.append(absolutize_html(chunk, page_url, config))
+        else:
+            out.append(_rewrite_inline(chunk, found, page_url, config))
+        i = j
+    return "".join(out)
+
+
+class _Found:
+    """What markdown-it parsed as links, images and inline HTML, counted so that each
+    occurrence in the source is rewritten at most once."""
+
+    def __init__(self, tokens, env: dict) -> None:
+        references = env.get("references", {}).values()
+        self.targets: Counter[str] = Counter(ref["href"] for ref in references)
+        self.tags: Counter[str] = Counter()
+        for token in tokens:
+            for child in token.children or ():
+                if child.type == "link_open":
+                    self.targets[child.attrGet("href")] += 1
+                elif child.type == "image":
+                    self.targets[child.attrGet("src")] += 1
+                elif child.type == "html_inline":
+                    self.tags[child.content] += 1
+
+    def take(self, counter: Counter[str], key: str) -> bool:
+        if counter[key] <= 0:
+            return False
+        counter[key] -= 1
+        return True
+
+
+def _rewrite_inline(text: str, found: _Found, page_url: str, config: SiteConfig) -> str:
+    code_spans = [m.span() for m in _CODE_SPAN.finditer(text)]
+    edits: list[tuple[int, int, str]] = []
+    for match in sorted(
+        [*_DEFINITION.finditer(text), *_LINK_TARGET.finditer(text), *_HTML_TAG.finditer(text)],
+        key=lambda m: m.start(),
+    ):
+        if any(start <= match.start() < end for start, end in code_spans):
+            continue
+        if match.re is _HTML_TAG:
+            tag = match.group(0)
+            if found.take(found.tags, tag):
+                edits.append((*match.span(), absolutize_html(tag, page_url, config)))
+            continue
+        dest = match.group("dest")
+        raw = dest[1:-1] if dest.startswith("<") else dest
+        if urlsplit(raw).scheme or not found.take(
+            found.targets, _md.normalizeLink(unescapeAll(raw))
+        ):
+            continue
+        new = absolute(raw, page_url, config)
+        edits.append((*match.span("dest"), f"<{new}>" if dest.startswith("<") else new))
+
+    out, last = [], 0
+    for start, end, new in edits:
+        if start < last:  # overlapping matches: the first one wins
+            continue
+        out += [text[last:start], new]
+        last = end
+    out.append(text[last:])
+    return "".join(out)
