@@ -41,7 +41,14 @@ def llms_txt(index: SiteIndex) -> str:
         ("Pages", [page_link(page, config) for page in index.pages]),
         ("Optional", [post_link(post, config) for post in older]),
     ]
-    blocks = [_head(config)]
+    # This note is also what lets the llms-txt reference parser find the blockquote:
+    # it only matches one that has text after it.
+    full = site_url(config, "/llms-full.txt")
+    note = (
+        f"Each link below is the Markdown copy of a page of this site; [llms-full.txt]({full}) "
+        "holds every post and page in one file."
+    )
+    blocks = [_head(config), note]
     blocks += [f"## {name}\n\n" + "\n".join(links) for name, links in sections if links]
     return "\n\n".join(blocks) + "\n"
 
@@ -71,9 +78,9 @@ def llms_full_txt(index: SiteIndex) -> str:
 
 
 def _head(config: SiteConfig) -> str:
-    head = f"# {escape_inline(config.title)}"
+    blocks = [f"# {escape_inline(config.title)}"]
     if config.description:
-        head += f"\n\n> {' '.join(config.description.split())}"
+        blocks.append(f"> {' '.join(config.description.split())}")
     if config.llms_details.strip():
-        head += "\n\n" + config.llms_details.strip()
-    return head
+        blocks.append(config.llms_details.strip())
+    return "\n\n".join(blocks)
