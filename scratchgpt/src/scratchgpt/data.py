@@ -1,0 +1,195 @@
+"""Training data: text files -> token files on disk -> random windows for the model.
+
+``prepare`` tokenizes documents into ``train.bin`` / ``val.bin`` (flat arrays of token ids,
+``uint16`` when the vocabulary fits, else ``uint32``) and ``meta.json``. Each document is
+followed by ``<|endoftext|>``. The split is per document: the last ``val_fraction`` of each
+document's tokens goes to ``val.bin``, the rest to ``train.bin``, so one long book and a folder
+of short posts both get a validation set drawn from every source.
+
+``TokenWindows`` reads windows of ``context_length + 1`` tokens through a memmap, so the corpus
+is never loaded into memory; ``WindowSampler`` draws window starts from a seeded generator whose
+state is saved in checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+if TYPE_CHECKING:
+    from scratchgpt.tokenizer import Tokenizer
+
+META_FILE = "meta.json"
+TEXT_SUFFIXES = (".md", ".txt")
+# YAML front matter of a Markdown post: metadata, not prose the model should learn.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n.*?^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+
+
+class DataError(Exception):
+    """Input or prepared data that cannot be used, with a message for the user."""
+
+
+def find_documents(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Expand files and folders (``*.md`` and ``*.txt`` found recursively) into a file list."""
+    found: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found.extend(
+                path
+                for path in sorted(item.rglob("*"))
+                if path.suffix in TEXT_SUFFIXES
+                and path.is_file()
+                and not any(part.startswith(".") for part in path.relative_to(item).parts)
+            )
+        elif item.is_file():
+            found.append(item)
+        else:
+            raise DataError(f"no such file or folder: {item}")
+    if not found:
+        raise DataError("no .md or .txt documents found in the given inputs")
+    return found
+
+
+def read_document(path: Path) -> str:
+    """Read a document's text; Markdown loses its YAML front matter."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text: {exc}") from None
+    if path.suffix == ".md":
+        text = _FRONT_MATTER.sub("", text, count=1)
+    return text
+
+
+def token_dtype(vocab_size: int) -> np.dtype:
+    """The smallest unsigned dtype that holds every token id."""
+    return np.dtype(np.uint16 if vocab_size <= 2**16 else np.uint32)
+
+
+def prepare(
+    documents: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    tokenizer: Tokenizer,
+    *,
+    val_fraction: float = 0.1,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Tokenize documents into ``out_dir`` and return the metadata written to ``meta.json``.
+
+    The tokenizer is saved into ``out_dir`` too (a no-op for GPT-2), so the folder is all
+    training needs. Files are written under temporary names and renamed when complete.
+    """
+    if not 0.0 <= val_fraction < 1.0:
+        raise DataError(f"val_fraction must be in [0, 1), got {val_fraction}")
+    paths = [Path(p) for p in documents]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    dtype = token_dtype(tokenizer.vocab_size)
+    eot = np.array([tokenizer.eot_token], dtype=dtype)
+    counts = {"train": 0, "val": 0}
+    tmp = {split: out / f".{split}.bin.tmp" for split in counts}
+    with open(tmp["train"], "wb") as train_f, open(tmp["val"], "wb") as val_f:
+        for path in tqdm(paths, desc="tokenizing", unit="doc", disable=not progress):
+            ids = np.asarray(tokenizer.encode(read_document(path)), dtype=dtype)
+            n_val = int(len(ids) * val_fraction)
+            pieces = [("train", train_f, ids[: len(ids) - n_val])]
+            if n_val:
+                pieces.append(("val", val_f, ids[len(ids) - n_val :]))
+            for split, f, piece in pieces:
+                f.write(piece.tobytes())
+                f.write(eot.tobytes())
+                counts[split] += len(piece) + 1
+    for split, path in tmp.items():
+        os.replace(path, out / f"{split}.bin")
+    tokenizer.save(out)
+    meta = {
+        "tokenizer": tokenizer.name,
+        "vocab_size": tokenizer.vocab_size,
+        "eot_token": tokenizer.eot_token,
+        "dtype": dtype.name,
+        "train_tokens": counts["train"],
+        "val_tokens": counts["val"],
+        "documents": len(paths),
+        "val_fraction": val_fraction,
+        "split": "document-tail",
+    }
+    (out / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return meta
+
+
+def load_meta(data_dir: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a prepared data folder's ``meta.json``, with a clear error when it is missing."""
+    path = Path(data_dir) / META_FILE
+    if not path.is_file():
+        raise DataError(
+            f"{data_dir} is not a prepared data folder (no {META_FILE}); "
+            f"make one with: scratchgpt prepare TEXT... -o {data_dir}"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+class TokenWindows:
+    """Windows of ``context_length + 1`` tokens from a token file, as (inputs, targets)."""
+
+    def __init__(self, path: str | os.PathLike[str], dtype: str, context_length: int) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise DataError(f"missing token file {self.path}; run scratchgpt prepare again")
+        self.tokens = np.memmap(self.path, dtype=np.dtype(dtype), mode="r")
+        self.context_length = context_length
+        if len(self.tokens) <= context_length:
+            raise DataError(
+                f"{self.path} holds {len(self.tokens)} tokens, too few for one window of "
+                f"{context_length + 1}; use more text or a shorter context_length"
+            )
+
+    def __len__(self) -> int:
+        """The number of distinct window starts."""
+        return len(self.tokens) - self.context_length
+
+    def batch(self, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Inputs and targets (inputs shifted by one token) for the windows at ``starts``."""
+        span = self.context_length + 1
+        rows = np.stack([self.tokens[s : s + span] for s in starts.tolist()]).astype(np.int64)
+        windows = torch.from_numpy(rows)
+        return windows[:, :-1], windows[:, 1:]
+
+    def eval_starts(self, count: int, seed: int) -> torch.Tensor:
+        """The same ``count`` window starts for every evaluation, so val losses compare."""
+        generator = torch.Generator().manual_seed(seed)
+        return torch.randint(len(self), (count,), generator=generator)
+
+
+class WindowSampler:
+    """Random window starts for each optimizer step, from one seeded generator.
+
+    Every process draws the same global batch and takes its own slice, so a run on N processes
+    sees exactly the windows a one-process run with the same global batch sees.
+    """
+
+    def __init__(self, num_windows: int, seed: int) -> None:
+        self.num_windows = num_windows
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def draw(self, count: int) -> torch.Tensor:
+        """``count`` window starts, drawn uniformly with replacement."""
+        return torch.randint(self.num_windows, (count,), generator=self.generator)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"num_windows": self.num_windows, "generator": self.generator.get_state()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if state["num_windows"] != self.num_windows:
+            raise DataError(
+                f"the training data changed since the checkpoint ({state['num_windows']} "
+                f"windows then, {self.num_windows} now); resume with the same data"
+            )
+        self.generator.set_state(state["generator"])

@@ -1,0 +1,420 @@
+"""The training loop: AdamW, warm-up then cosine learning rate, gradient accumulation, DDP,
+evaluation with a sample, checkpoints that resume exactly, and a metrics log with its plot.
+
+One optimizer step sees ``batch_size * grad_accum`` windows whatever the number of processes:
+the windows are drawn for the whole step from one seeded generator, and each of the
+``world_size`` processes runs ``grad_accum / world_size`` micro-batches of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch.nn.parallel import DistributedDataParallel
+
+from scratchgpt import checkpoint, distributed
+from scratchgpt.data import TokenWindows, WindowSampler, load_meta
+from scratchgpt.generation import generate
+from scratchgpt.model import GPT
+from scratchgpt.tokenizer import Tokenizer, load_tokenizer
+from scratchgpt.train_config import CONFIG_FILE, ConfigError, TrainConfig
+
+METRICS_FILE = "metrics.jsonl"
+PLOT_FILE = "loss.png"
+
+
+class TrainingError(RuntimeError):
+    """The run cannot go on (a non-finite loss, a run folder in the way); says why."""
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    """Learning rate for update ``step`` (0-based): linear warm-up, then cosine to ``min_lr``."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    decay = cfg.decay_steps - cfg.warmup_steps
+    if decay <= 0 or step >= cfg.decay_steps:
+        return cfg.min_lr
+    progress = (step - cfg.warmup_steps) / decay
+    return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.lr - cfg.min_lr)
+
+
+def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
+    """AdamW with weight decay on matrices (weights, embeddings) only, never on biases or
+    LayerNorm gains; the fused kernel where the device has one."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
+        {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    options = {"lr": cfg.lr, "betas": (cfg.beta1, cfg.beta2)}
+    try:
+        return torch.optim.AdamW(groups, fused=True, **options)
+    except RuntimeError:  # no fused AdamW for this device
+        return torch.optim.AdamW(groups, **options)
+
+
+def autocast(device: torch.device, dtype: str) -> contextlib.AbstractContextManager[Any]:
+    """bf16 autocast when ``dtype`` resolves to bfloat16, else nothing."""
+    if dtype == "auto":
+        dtype = (
+            "bfloat16" if device.type == "cuda" and torch.cuda.is_bf16_supported() else "float32"
+        )
+    if dtype == "bfloat16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+class MetricsLog:
+    """``metrics.jsonl``: one JSON record per line (step, loss, val_loss, lr, tokens/s, time)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def records(self) -> list[dict[str, Any]]:
+        if not self.path.is_file():
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def append(self, record: dict[str, Any]) -> None:
+        with open(self.path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def truncate(self, step: int) -> None:
+        """Forget records after ``step``: a resumed run writes them again."""
+        kept = [r for r in self.records() if r["step"] <= step]
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+def plot_losses(records: list[dict[str, Any]], path: str | os.PathLike[str]) -> None:
+    """Draw training and validation loss against step into a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    for key, label, style in (("loss", "train", "-"), ("val_loss", "validation", "o-")):
+        points = [(r["step"], r[key]) for r in records if r.get(key) is not None]
+        if points:
+            ax.plot(*zip(*points, strict=True), style, label=label, markersize=4)
+    ax.set_xlabel("step")
+    ax.set_ylabel("cross-entropy loss")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    tmp = path.with_name(".tmp-" + path.name)
+    fig.savefig(tmp, format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
+def rng_state() -> dict[str, Any]:
+    """This process's torch, CUDA, numpy and Python RNG states, as tensors and plain values."""
+    _, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {
+        "torch": torch.get_rng_state(),
+        "numpy": {
+            "keys": torch.from_numpy(keys.astype(np.int64)),
+            "pos": int(pos),
+            "has_gauss": int(has_gauss),
+            "cached_gaussian": float(cached),
+        },
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state()
+    return state
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    torch.set_rng_state(state["torch"])
+    n = state["numpy"]
+    keys = n["keys"].numpy().astype(np.uint32)
+    np.random.set_state(("MT19937", keys, n["pos"], n["has_gauss"], n["cached_gaussian"]))
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state(state["cuda"])
+
+
+def seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed % 2**32)
+    random.seed(seed)
+
+
+class Trainer:
+    """One training run, fresh or resumed, in this process (one of ``world_size``)."""
+
+    def __init__(self, cfg: TrainConfig, ctx: distributed.Context, *, resume: bool) -> None:
+        self.cfg = cfg
+        self.ctx = ctx
+        self.run_dir = Path(cfg.out)
+        if ctx.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        distributed.barrier(ctx)
+        start = checkpoint.latest(self.run_dir)
+        if resume and start is None:
+            raise TrainingError(f"{self.run_dir} has no checkpoint to resume from")
+        if not resume and (start is not None or (self.run_dir / CONFIG_FILE).exists()):
+            raise TrainingError(
+                f"{self.run_dir} already holds a run; continue it with "
+                f"`scratchgpt train --resume {self.run_dir}`, or choose another --out"
+            )
+        if cfg.grad_accum % ctx.world_size:
+            raise ConfigError(
+                f"grad_accum ({cfg.grad_accum}) must be a multiple of the number of "
+                f"processes ({ctx.world_size}): it counts micro-batches over all of them"
+            )
+        self.micro_steps = cfg.grad_accum // ctx.world_size
+
+        meta = load_meta(cfg.data)
+        self.tokenizer: Tokenizer = load_tokenizer(cfg.data)
+        self.model_cfg = cfg.model_config(meta["vocab_size"])
+        n_ctx = self.model_cfg.context_length
+        data_dir = Path(cfg.data)
+        self.train_data = TokenWindows(data_dir / "train.bin", meta["dtype"], n_ctx)
+        self.val_data: TokenWindows | None = None
+        if cfg.eval_interval:
+            if meta["val_tokens"] > n_ctx:
+                self.val_data = TokenWindows(data_dir / "val.bin", meta["dtype"], n_ctx)
+            else:
+                self.log(
+                    f"warning: val.bin holds {meta['val_tokens']} tokens, too few for a "
+                    f"window of {n_ctx + 1}: no validation loss in this run"
+                )
+        self.tokens_per_step = cfg.batch_size * cfg.grad_accum * n_ctx
+
+        seed_everything(cfg.seed)
+        self.model = GPT(self.model_cfg)  # the same initial weights in every process
+        self.sampler = WindowSampler(len(self.train_data), cfg.seed)
+        self.step = 0
+        self.elapsed_before = 0.0  # seconds spent in earlier sessions of this run
+        self.started = time.perf_counter()
+        state = None
+        if start is not None:
+            checkpoint.load_model_weights(start, self.model)
+            state = checkpoint.load_state(start)
+        self.model.to(ctx.device)
+        self.optimizer = make_optimizer(self.model, cfg)
+        if state is None:
+            # Each process its own dropout masks; the data windows stay common (the sampler).
+            seed_everything(cfg.seed + ctx.rank)
+        else:
+            self.optimizer.load_state_dict(state["optimizer"])
+            self.sampler.load_state_dict(state["sampler"])
+            self.step = state["step"]
+            self.elapsed_before = state["elapsed"]
+            if len(state["rng"]) == ctx.world_size:
+                set_rng_state(state["rng"][ctx.rank])
+            else:
+                self.log(
+                    f"note: resuming {len(state['rng'])} processes' run on "
+                    f"{ctx.world_size}; dropout masks are reseeded"
+                )
+                seed_everything(cfg.seed + ctx.rank + 1_000_003 * self.step)
+            self.log(f"resuming from {start} at step {self.step}")
+
+        self.metrics = MetricsLog(self.run_dir / METRICS_FILE)
+        if ctx.is_main:
+            cfg.save(self.run_dir / CONFIG_FILE)
+            self.metrics.truncate(self.step)
+        if ctx.device.type == "cuda":
+            torch.set_float32_matmul_precision("high")  # TF32 matmuls
+        self.autocast = autocast(ctx.device, cfg.dtype)
+        model: torch.nn.Module = self.model
+        self.ddp: DistributedDataParallel | None = None
+        if ctx.distributed:
+            ids = [ctx.device.index] if ctx.device.type == "cuda" else None
+            model = self.ddp = DistributedDataParallel(model, device_ids=ids)
+        self.train_model = torch.compile(model) if cfg.compile else model
+        self.eval_model = torch.compile(self.model) if cfg.compile else self.model
+
+    def elapsed(self) -> float:
+        """Wall-clock seconds of this run so far, earlier sessions included."""
+        return self.elapsed_before + time.perf_counter() - self.started
+
+    def log(self, message: str) -> None:
+        if self.ctx.is_main:
+            print(message, flush=True)
+
+    def batch(self, starts: torch.Tensor, data: TokenWindows) -> tuple[torch.Tensor, ...]:
+        x, y = data.batch(starts)
+        if self.ctx.device.type == "cuda":
+            return tuple(t.pin_memory().to(self.ctx.device, non_blocking=True) for t in (x, y))
+        return x.to(self.ctx.device), y.to(self.ctx.device)
+
+    def train_step(self) -> torch.Tensor:
+        """One optimizer step; returns the step's mean loss over all processes (on device)."""
+        cfg = self.cfg
+        lr = lr_at(self.step, cfg)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        starts = self.sampler.draw(cfg.batch_size * cfg.grad_accum)
+        mine = starts.view(self.ctx.world_size, self.micro_steps, cfg.batch_size)[self.ctx.rank]
+        total = torch.zeros((), device=self.ctx.device)
+        for i, micro in enumerate(mine):
+            x, y = self.batch(micro, self.train_data)
+            last = i == self.micro_steps - 1
+            # Gradients are averaged over processes once per step, on the last micro-batch.
+            skip = self.ddp is not None and not last
+            sync = self.ddp.no_sync() if skip else contextlib.nullcontext()
+            with sync:
+                with self.autocast:
+                    _, loss = self.train_model(x, y)
+                (loss / self.micro_steps).backward()
+            total += loss.detach()
+        if cfg.grad_clip > 0:
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+        self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        self.step += 1
+        return distributed.mean(self.ctx, total / self.micro_steps)
+
+    @torch.no_grad()
+    def evaluate(self) -> float:
+        """Mean validation loss over the same windows every time, split among processes."""
+        assert self.val_data is not None
+        cfg = self.cfg
+        self.model.eval()
+        starts = self.val_data.eval_starts(cfg.eval_iters * cfg.batch_size, cfg.seed)
+        mine = starts.tensor_split(self.ctx.world_size)[self.ctx.rank]
+        total = torch.zeros(2, dtype=torch.float64, device=self.ctx.device)
+        for chunk in mine.split(cfg.batch_size):
+            x, y = self.batch(chunk, self.val_data)
+            with self.autocast:
+                _, loss = self.eval_model(x, y)
+            total[0] += loss.double() * len(chunk)
+            total[1] += len(chunk)
+        self.model.train()
+        total = distributed.mean(self.ctx, total)
+        return (total[0] / total[1]).item()
+
+    @torch.no_grad()
+    def sample(self) -> str:
+        """A continuation of ``sample_prompt``, the same random stream at every evaluation."""
+        cfg = self.cfg
+        prompt = self.tokenizer.encode(cfg.sample_prompt) or [self.tokenizer.eot_token]
+        prompt = prompt[-(self.model_cfg.context_length - 1) :]
+        length = min(cfg.sample_length, self.model_cfg.context_length - len(prompt))
+        idx = torch.tensor([prompt], device=self.ctx.device)
+        generator = torch.Generator(self.ctx.device).manual_seed(cfg.seed)
+        self.model.eval()
+        with self.autocast:
+            out = generate(self.model, idx, length, temperature=0.8, top_k=50, generator=generator)
+        self.model.train()
+        return self.tokenizer.decode(out[0, len(prompt) :].tolist())
+
+    def save_checkpoint(self) -> Path | None:
+        """All processes give their RNG state; rank 0 writes; all wait until it is done."""
+        rngs = distributed.gather(self.ctx, rng_state())
+        path = None
+        if self.ctx.is_main:
+            state = {
+                "step": self.step,
+                "optimizer": self.optimizer.state_dict(),
+                "sampler": self.sampler.state_dict(),
+                "rng": rngs,
+                "elapsed": self.elapsed(),
+                "config": self.cfg.to_dict(),
+            }
+            path = checkpoint.save(
+                self.run_dir,
+                self.step,
+                self.model,
+                state,
+                tokenizer=self.tokenizer,
+                keep=self.cfg.keep_checkpoints,
+            )
+            self.log(f"checkpoint {path}")
+        distributed.barrier(self.ctx)
+        return path
+
+    def check_finite(self, pending: list[tuple[int, torch.Tensor]]) -> list[float]:
+        """The pending losses as floats; stop the run at the first that is NaN or infinite."""
+        values = torch.stack([loss for _, loss in pending]).tolist()
+        for (step, _), value in zip(pending, values, strict=True):
+            if not math.isfinite(value):
+                good = checkpoint.latest(self.run_dir)
+                where = f"latest is still {good}" if good else "no checkpoint was written"
+                raise TrainingError(
+                    f"loss is {value} at step {step}; stopping the run ({where}). "
+                    "Try a lower lr, more warmup_steps or grad_clip."
+                )
+        return values
+
+    def run(self) -> None:
+        cfg = self.cfg
+        if self.step >= cfg.max_steps:
+            self.log(f"already at step {self.step} of max_steps={cfg.max_steps}; nothing to do")
+            return
+        n_params = self.model.num_parameters()
+        self.log(
+            f"training {n_params / 1e6:.2f}M parameters on {self.ctx.device} "
+            f"(x{self.ctx.world_size}), {self.tokens_per_step:,} tokens per step, "
+            f"steps {self.step + 1}..{cfg.max_steps}"
+        )
+        pending: list[tuple[int, torch.Tensor]] = []
+        interval_start = time.perf_counter()
+        interval_steps = 0
+        while self.step < cfg.max_steps:
+            pending.append((self.step + 1, self.train_step()))
+            interval_steps += 1
+            step, last = self.step, self.step == cfg.max_steps
+            do_eval = self.val_data is not None and (step % cfg.eval_interval == 0 or last)
+            do_save = step % cfg.checkpoint_interval == 0 or last
+            if not (step % cfg.log_interval == 0 or do_eval or do_save or last):
+                continue
+            losses = self.check_finite(pending)
+            pending.clear()
+            seconds = time.perf_counter() - interval_start
+            record = {
+                "step": step,
+                "loss": sum(losses) / len(losses),
+                "val_loss": None,
+                "lr": lr_at(step - 1, cfg),
+                "tokens_per_s": self.tokens_per_step * interval_steps / seconds,
+                "elapsed": self.elapsed(),
+            }
+            self.log(
+                f"step {step}/{cfg.max_steps}: loss {record['loss']:.4f}, lr {record['lr']:.2e}, "
+                f"{record['tokens_per_s']:,.0f} tokens/s"
+            )
+            if do_eval:
+                record["val_loss"] = self.evaluate()
+                self.log(f"step {step}: val loss {record['val_loss']:.4f}")
+                if self.ctx.is_main and cfg.sample_length:
+                    self.log(f"sample: {self.sample()!r}")
+            if self.ctx.is_main:
+                self.metrics.append(record)
+                if do_eval or last:
+                    plot_losses(self.metrics.records(), self.run_dir / PLOT_FILE)
+            if do_save:
+                self.save_checkpoint()
+            interval_start, interval_steps = time.perf_counter(), 0
+        self.log(f"done: {self.run_dir / checkpoint.LATEST} -> {checkpoint.latest(self.run_dir)}")
+
+
+def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
+    """Run (or continue) training as configured; returns the run folder.
+
+    Under torchrun every process calls this; the process group is joined and left here.
+    """
+    ctx = distributed.setup(cfg.device)
+    try:
+        Trainer(cfg, ctx, resume=resume).run()
+    finally:
+        distributed.teardown()
+    return Path(cfg.out)
