@@ -1,3 +1,197 @@
 """Commands that use a model or tokenizer: generate, attention, tokenize, train-tokenizer."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+import torch
+
+from scratchgpt.generation import stream
+from scratchgpt.model import GPT
+from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer, load_tokenizer_for_model
+from scratchgpt.weights import load_pretrained
+
+MODEL_ARG = click.argument("model", type=click.Path(path_type=Path))
+CORPUS_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".html"}
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)
+
+
+def _load(model_dir: Path, device: str = "cpu") -> tuple[GPT, Tokenizer]:
+    """Model and tokenizer of a folder, with file problems as one-line errors."""
+    try:
+        model = load_pretrained(model_dir, device=_device(device))
+        tokenizer = load_tokenizer_for_model(model_dir)
+    except (OSError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+    return model, tokenizer
+
+
+def _tokenizer(spec: str) -> Tokenizer:
+    try:
+        return load_tokenizer(spec)
+    except (OSError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@click.command()
+@MODEL_ARG
+@click.option("--prompt", "-p", default="", help="Text to continue (empty: start a new text).")
+@click.option("--max-new-tokens", "-n", default=100, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--temperature",
+    "-t",
+    default=0.8,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="0 is greedy; higher is more random.",
+)
+@click.option("--top-k", type=click.IntRange(1), help="Sample only from the k likeliest tokens.")
+@click.option(
+    "--top-p", type=click.FloatRange(0, 1, min_open=True), help="Nucleus sampling threshold."
+)
+@click.option("--seed", type=int, help="Seed for reproducible sampling.")
+@click.option("--no-cache", is_flag=True, help="Recompute every position each step (slower).")
+@click.option("--device", default="auto", show_default=True, help="cpu, cuda, mps or auto.")
+def generate(
+    model: Path,
+    prompt: str,
+    max_new_tokens: int,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    seed: int | None,
+    no_cache: bool,
+    device: str,
+) -> None:
+    """Continue PROMPT with the model in folder MODEL, streaming the text as it comes.
+
+    MODEL is a folder in HuggingFace's GPT-2 layout (config.json + model.safetensors), as
+    written by `scratchgpt train` or downloaded from the GPT-2 release. Generation stops
+    at end-of-text or after --max-new-tokens.
+    """
+    gpt, tokenizer = _load(model, device)
+    dev = gpt.transformer.wte.weight.device
+    prompt_ids = tokenizer.encode(prompt) or [tokenizer.eot_token]
+    generator = torch.Generator(dev).manual_seed(seed) if seed is not None else None
+    click.echo(prompt, nl=False)
+    ids: list[int] = []
+    shown = 0
+    for token in stream(
+        gpt,
+        torch.tensor([prompt_ids], device=dev),
+        max_new_tokens,
+        temperature=temperature,
+        top_k=top_k,
+        top_p=top_p,
+        eos_token=tokenizer.eot_token,
+        use_cache=not no_cache,
+        generator=generator,
+    ):
+        if int(token) == tokenizer.eot_token:
+            break
+        ids.append(int(token))
+        text = tokenizer.decode(ids)
+        if not text.endswith("\ufffd"):  # wait for the rest of a multi-byte character
+            click.echo(text[shown:], nl=False)
+            shown = len(text)
+    click.echo(tokenizer.decode(ids)[shown:])
+
+
+@click.command()
+@MODEL_ARG
+@click.argument("text")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("attention.png"),
+    show_default=True,
+    help="PNG file to write.",
+)
+@click.option("--layer", "-l", "layers", type=int, multiple=True, help="Only this layer (repeat).")
+def attention(model: Path, text: str, output: Path, layers: tuple[int, ...]) -> None:
+    """Save heatmaps of the attention weights of MODEL on TEXT, per layer and head.
+
+    Each heatmap's rows are the tokens attending (queries) and its columns the tokens
+    attended to (keys); the blank upper triangle is the causal mask.
+    """
+    # Imported here: matplotlib is slow to import and only this command needs it.
+    from scratchgpt.visualize import attention_weights, plot_attention
+
+    gpt, tokenizer = _load(model, "cpu")
+    ids = tokenizer.encode(text)[: gpt.config.context_length]
+    if not ids:
+        raise click.ClickException("TEXT is empty")
+    bad = [n for n in layers if not 0 <= n < gpt.config.n_layer]
+    if bad:
+        raise click.ClickException(
+            f"--layer {bad[0]}: the model has layers 0..{gpt.config.n_layer - 1}"
+        )
+    weights = attention_weights(gpt, torch.tensor(ids))
+    pieces = [tokenizer.decode([i]) for i in ids]
+    path = plot_attention(weights, pieces, output, layers=layers or None)
+    click.echo(f"wrote {path} ({len(ids)} tokens, {len(layers) or gpt.config.n_layer} layers)")
+
+
+@click.command()
+@click.argument("text")
+@click.option(
+    "--tokenizer",
+    "spec",
+    default="gpt2",
+    show_default=True,
+    help="'gpt2', a tokenizer file, or a model/data folder.",
+)
+def tokenize(text: str, spec: str) -> None:
+    """Show the token ids of TEXT and the piece of text each stands for."""
+    tokenizer = _tokenizer(spec)
+    ids = tokenizer.encode(text)
+    click.echo(f"{len(ids)} tokens ({tokenizer.name}, vocabulary {tokenizer.vocab_size})")
+    click.echo(f"ids:    {ids}")
+    click.echo(f"pieces: {[tokenizer.decode([i]) for i in ids]}")
+
+
+def _corpus_files(paths: tuple[Path, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in CORPUS_SUFFIXES))
+        else:
+            files.append(path)
+    return files
+
+
+@click.command("train-tokenizer")
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="JSON file.")
+@click.option("--vocab-size", default=2048, show_default=True, type=click.IntRange(257))
+def train_tokenizer(corpus: tuple[Path, ...], output: Path, vocab_size: int) -> None:
+    """Learn a byte-level BPE tokenizer from CORPUS files or folders and save it as JSON.
+
+    Folders are searched for .txt, .md, .markdown, .rst and .html files; each file is a
+    document, separated from the next by <|endoftext|>. Use the file with
+    `scratchgpt tokenize --tokenizer FILE` or `scratchgpt prepare`.
+    """
+    files = _corpus_files(corpus)
+    if not files:
+        raise click.ClickException("no text files found in CORPUS")
+    text = "<|endoftext|>".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
+    start = time.perf_counter()
+    tokenizer = BPETokenizer.train(text, vocab_size)
+    seconds = time.perf_counter() - start
+    tokenizer.save_file(output)
+    ratio = len(text.encode()) / max(1, len(tokenizer.encode(text)))
+    click.echo(
+        f"wrote {output}: vocabulary {tokenizer.vocab_size} from {len(files)} file(s), "
+        f"{len(text):,} characters in {seconds:.1f}s; {ratio:.2f} bytes per token"
+    )
+
+
+COMMANDS: list[click.Command] = [generate, attention, tokenize, train_tokenizer]
