@@ -1,0 +1,127 @@
+"""Markdown copies at URL + index.html.md, and how their relative URLs are made absolute."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from _index import TRICKY_BODY, TRICKY_TITLE, days, page, post, site
+from foldpress.config import SiteConfig
+from foldpress.outputs import markdown_copies
+from foldpress.urls import absolutize_markdown
+from markdown_it import MarkdownIt
+
+BASE = "https://blog.example.org"
+
+
+def _index():
+    d = days(4)
+    posts = [
+        post(TRICKY_TITLE, d[3], TRICKY_BODY, slug="tricky", topics=("Python", "AI")),
+        *[post(f"Post {i}", d[i], slug=f"p{i}", topics=("AI",)) for i in range(3)],
+    ]
+    return site(posts, [page("About", "About [me](/about/).\n", "about")], per_page=2)
+
+
+def _write(tmp_path: Path) -> Path:
+    markdown_copies.write(_index(), tmp_path, None)
+    return tmp_path
+
+
+def test_a_copy_for_every_page(tmp_path):
+    out = _write(tmp_path)
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("index.html.md"))
+    assert written == [
+        "2025/01/p0/index.html.md",
+        "2025/01/p1/index.html.md",
+        "2025/01/p2/index.html.md",
+        "2025/01/tricky/index.html.md",
+        "about/index.html.md",
+        "archive/index.html.md",
+        "index.html.md",
+        "page/2/index.html.md",
+        "topics/ai/index.html.md",
+        "topics/ai/page/2/index.html.md",
+        "topics/index.html.md",
+        "topics/python/index.html.md",
+    ]
+
+
+def test_post_copy_is_the_post(tmp_path):
+    text = (_write(tmp_path) / "2025/01/tricky/index.html.md").read_text(encoding="utf-8")
+    title, byline, body = text.split("\n\n", 2)
+    assert title == f"# {TRICKY_TITLE}"
+    assert byline == "Posted on 16 January 2025 in Python, AI"
+    assert "<!--more-->" not in body
+    expected = TRICKY_BODY.replace("<!--more-->\n", "")
+    expected = expected.replace("](../../../docs/)", f"]({BASE}/docs/)")
+    expected = expected.replace("](chart.png)", f"]({BASE}/2025/01/tricky/chart.png)")
+    expected = expected.replace("](/)", f"]({BASE}/)").replace("](/about/)", f"]({BASE}/about/)")
+    assert " ".join(body.split()) == " ".join(expected.split())
+
+
+def test_listing_copies_link_to_post_copies_that_exist(tmp_path):
+    out = _write(tmp_path)
+    md = MarkdownIt("commonmark")
+    for name in ("index.html.md", "page/2/index.html.md", "topics/ai/index.html.md"):
+        hrefs = [
+            child.attrGet("href")
+            for token in md.parse((out / name).read_text(encoding="utf-8"))
+            for child in token.children or []
+            if child.type == "link_open"
+        ]
+        assert hrefs, name
+        for href in hrefs:
+            assert href.startswith(BASE + "/"), href
+            assert (out / href.removeprefix(BASE + "/")).is_file(), href
+    front = (out / "index.html.md").read_text(encoding="utf-8")
+    assert f"## [{TRICKY_TITLE}]({BASE}/2025/01/tricky/index.html.md)" in front
+    assert "Comparisons chain" in front and "the docs" not in front  # intro only
+    assert f"[Older posts]({BASE}/page/2/index.html.md)" in front
+
+
+def test_topics_and_archive(tmp_path):
+    out = _write(tmp_path)
+    topics = (out / "topics/index.html.md").read_text(encoding="utf-8")
+    assert f"- [AI]({BASE}/topics/ai/index.html.md): 4 posts" in topics
+    assert f"- [Python]({BASE}/topics/python/index.html.md): 1 post" in topics
+    archive = (out / "archive/index.html.md").read_text(encoding="utf-8")
+    assert "## 2025\n\n### January 2025\n\n- [Why" in archive
+    assert archive.count("index.html.md)") == 4
+
+
+CONFIG = SiteConfig(base_url="https://ex.org/blog/")
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("[a](b.html)", "[a](https://ex.org/blog/2025/03/p/b.html)"),
+        ("![i](/img/x.png 'T')", "![i](https://ex.org/blog/img/x.png 'T')"),
+        ("[a](<b c.png>)", "[a](<https://ex.org/blog/2025/03/p/b c.png>)"),
+        ("[a](#sec)", "[a](https://ex.org/blog/2025/03/p/#sec)"),
+        ("[a](https://o.org/x) <https://o.org>", "[a](https://o.org/x) <https://o.org>"),
+        ("[a][r]\n\n[r]: ../x/", "[a][r]\n\n[r]: https://ex.org/blog/2025/03/x/"),
+        ('<img src="i.png">', '<img src="https://ex.org/blog/2025/03/p/i.png">'),
+        ('Hi <a href="x">x</a>', 'Hi <a href="https://ex.org/blog/2025/03/p/x">x</a>'),
+        ("| [t](t.html) |\n|---|", "| [t](https://ex.org/blog/2025/03/p/t.html) |\n|---|"),
+    ],
+)
+def test_relative_markdown_urls_become_absolute(source, expected):
+    assert absolutize_markdown(source, "/2025/03/p/", CONFIG) == expected
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "`[a](b.html)`",
+        "``code with ` and [a](b)``",
+        "```\n[a](b.html)\n```\n",
+        "    [a](b.html)\n",
+        "\\[a](b.html)",
+        "$[0, 1](x)$",
+        '`<img src="i.png">`',
+    ],
+)
+def test_code_and_lookalikes_are_untouched(source):
+    assert absolutize_markdown(source, "/2025/03/p/", CONFIG) == source
