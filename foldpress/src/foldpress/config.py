@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import re
+import tomllib
+import typing
 from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from foldpress.errors import BuildError, ContentError
 
 
 @dataclass(frozen=True)
@@ -27,3 +37,81 @@ class SiteConfig:
     def absolute_url(self, path: str) -> str:
         """Join a site path such as ``/2025/03/dropout/`` onto ``base_url``."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    @cached_property
+    def tzinfo(self) -> ZoneInfo:
+        """The site's timezone; naive dates in front matter are read in it."""
+        return ZoneInfo(self.timezone)
+
+
+_TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def load_config(path: Path) -> SiteConfig:
+    """Read and check ``site.toml``; raise BuildError naming every bad key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        error = ContentError(path, None, "not found: is this a foldpress site?")
+        raise BuildError([error]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BuildError([ContentError(path, None, f"cannot read: {error}")]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        found = _TOML_ERROR_LINE.search(str(error))
+        message = _TOML_ERROR_LINE.sub("", str(error)).strip()
+        line = int(found.group(1)) if found else None
+        raise BuildError([ContentError(path, line, f"bad TOML: {message}")]) from None
+    errors = check_settings(data, path, text)
+    if errors:
+        raise BuildError(errors)
+    return SiteConfig(**data)
+
+
+def check_settings(data: dict[str, object], path: Path, text: str) -> list[ContentError]:
+    """Every unknown key, wrong type and bad value in ``data``, with its line in ``text``."""
+    fields = {f.name for f in dataclasses.fields(SiteConfig)}
+    types = typing.get_type_hints(SiteConfig)
+    errors = []
+    for key, value in data.items():
+        line = _key_line(text, key)
+        if key not in fields:
+            hint = difflib.get_close_matches(key, fields, n=1)
+            also = f"; did you mean '{hint[0]}'?" if hint else ""
+            errors.append(ContentError(path, line, f"unknown setting '{key}'{also}"))
+            continue
+        problem = _check_value(key, value, types[key])
+        if problem:
+            errors.append(ContentError(path, line, problem))
+    return errors
+
+
+def _check_value(key: str, value: object, expected: object) -> str | None:
+    if typing.get_origin(expected) is Literal:
+        choices = typing.get_args(expected)
+        if value not in choices:
+            return f"'{key}' must be one of {', '.join(map(repr, choices))}, not {value!r}"
+        return None
+    # bool is an int in Python, but `posts_per_page = true` is a mistake.
+    if type(value) is not expected:
+        name = {str: "a string", int: "an integer", bool: "true or false"}[expected]
+        return f"'{key}' must be {name}, not {value!r}"
+    if expected is int and value < 1:
+        return f"'{key}' must be at least 1, not {value}"
+    if key == "timezone":
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            return f"unknown timezone {value!r}; use an IANA name such as 'Europe/London'"
+    if key == "base_url" and not re.match(r"https?://[^/]+", value):
+        return f"'base_url' must be an absolute http(s) URL, not {value!r}"
+    return None
+
+
+def _key_line(text: str, key: str) -> int | None:
+    pattern = re.compile(rf"""^\s*["']?{re.escape(key)}["']?\s*=""")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None

@@ -50,6 +50,8 @@ class Post:
     body_html: str = ""
     intro_html: str = ""
     has_more: bool = False
+    # The file line of each front matter key and of the body ("body"), for error messages.
+    source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def url(self) -> str:
@@ -75,6 +77,7 @@ class Page:
     body_markdown: str = ""
     body_html: str = ""
     updated: datetime | None = None
+    source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def url(self) -> str:
@@ -136,3 +139,4 @@ class SiteIndex:
     topics: list[TopicIndex]
     listings: list[Listing]
     archive: list[ArchiveMonth]
+    site_dir: Path | None = None  # the source folder, for writers that copy files from it

@@ -1,0 +1,95 @@
+"""The ``foldpress`` command: new, build, post (and more commands may join the group)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from foldpress.build import build as build_site
+from foldpress.config import load_config
+from foldpress.errors import BuildError
+from foldpress.scaffold import create_post, create_site
+
+SITE_ARGUMENT = click.Path(file_okay=False, path_type=Path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="foldpress")
+def main() -> None:
+    """foldpress: a static blog engine for Markdown posts with an intro above the fold.
+
+    A site is a folder holding site.toml, posts/, pages/, static/ and, optionally,
+    templates/ that override the bundled theme one file at a time.
+    """
+
+
+@main.command()
+@click.argument("directory", type=SITE_ARGUMENT)
+def new(directory: Path) -> None:
+    """Create a starter site in DIRECTORY (which must be new or empty)."""
+    try:
+        post = create_site(directory, now=datetime.now(UTC))
+    except FileExistsError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created a site in {directory}, with a first post in {post}.")
+    click.echo(f"Build it with: foldpress build {directory}")
+
+
+@main.command()
+@click.argument("site", type=SITE_ARGUMENT, default=".")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write the site to (default: SITE/_site). It is replaced as a whole.",
+)
+@click.option("--drafts", is_flag=True, help="Include posts marked 'draft: true'.")
+def build(site: Path, output: Path | None, drafts: bool) -> None:
+    """Build the site in SITE (default: the current folder).
+
+    Every content error is printed as path:line: message, and the build exits with
+    status 1; the previous output folder is then left as it was.
+    """
+    try:
+        result = build_site(site, output, drafts=drafts)
+    except BuildError as error:
+        for problem in error.errors:
+            click.echo(str(problem), err=True)
+        count = len(error.errors)
+        raise click.ClickException(f"build failed with {count} error{'s' * (count != 1)}") from None
+    click.echo(f"Built {result.summary()}.")
+
+
+@main.command()
+@click.argument("title")
+@click.option(
+    "--site",
+    type=SITE_ARGUMENT,
+    default=".",
+    show_default=True,
+    help="The site folder to add the post to.",
+)
+@click.option(
+    "--topics",
+    "-t",
+    multiple=True,
+    help='Topics, comma-separated or repeated: --topics "AI, Python" or -t AI -t Python.',
+)
+@click.option("--draft", is_flag=True, help="Mark the post 'draft: true' (left out of builds).")
+def post(title: str, site: Path, topics: tuple[str, ...], draft: bool) -> None:
+    """Start a post titled TITLE: writes posts/YYYY-MM-DD-slug.md with front matter,
+    dated now in the site's timezone."""
+    try:
+        config = load_config(site / "site.toml")
+    except BuildError as error:
+        raise click.ClickException("\n".join(map(str, error.errors))) from None
+    names = [name.strip() for value in topics for name in value.split(",") if name.strip()]
+    try:
+        path = create_post(site, title, now=datetime.now(config.tzinfo), topics=names, draft=draft)
+    except FileExistsError as error:
+        raise click.ClickException(f"{error.filename} already exists") from None
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {path}")

@@ -1,0 +1,100 @@
+"""Build the site index: posts in order, topics, paginated listings, the archive."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import groupby
+from pathlib import Path
+
+from foldpress.config import SiteConfig
+from foldpress.errors import ContentError
+from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
+
+# Top-level folders the site's own outputs use; a page may not take their URLs.
+RESERVED_SLUGS = frozenset({"page", "topics", "archive", "feed", "static", "theme", "404"})
+
+
+def check_urls(posts: list[Post], pages: list[Page]) -> list[ContentError]:
+    """An error for every post or page whose URL another one already has."""
+    errors = []
+    owners: dict[str, Path] = {}
+    for item in [*posts, *pages]:
+        line = item.source_lines.get("slug") or item.source_lines.get("title")
+        if isinstance(item, Page) and item.slug in RESERVED_SLUGS:
+            message = f"page URL {item.url} is used by the site itself: choose another slug"
+            errors.append(ContentError(item.source, line, message))
+        elif item.url in owners:
+            message = f"URL {item.url} is already used by {owners[item.url]}"
+            errors.append(ContentError(item.source, line, message))
+        else:
+            owners[item.url] = item.source
+    return errors
+
+
+def build_index(
+    config: SiteConfig, posts: list[Post], pages: list[Page], site_dir: Path | None = None
+) -> SiteIndex:
+    """Order everything and paginate it; the outputs only ever read the result."""
+    posts = sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
+    pages = sorted(pages, key=lambda p: p.title.casefold())
+    _unify_topic_names(posts)
+
+    by_topic: dict[Topic, list[Post]] = defaultdict(list)
+    for post in posts:
+        for topic in post.topics:
+            by_topic[topic].append(post)
+    topics = [
+        TopicIndex(topic, topic_posts)
+        for topic, topic_posts in sorted(by_topic.items(), key=lambda kv: kv[0].name.casefold())
+    ]
+
+    listings = paginate(posts, "/", config.title, config.posts_per_page)
+    for entry in topics:
+        listings += paginate(
+            entry.posts, entry.topic.url, entry.topic.name, config.posts_per_page, entry.topic
+        )
+
+    archive = [
+        ArchiveMonth(year, month, list(month_posts))
+        for (year, month), month_posts in groupby(posts, key=lambda p: (p.date.year, p.date.month))
+    ]
+    return SiteIndex(config, posts, pages, topics, listings, archive, site_dir)
+
+
+def paginate(
+    posts: list[Post], url: str, title: str, per_page: int, topic: Topic | None = None
+) -> list[Listing]:
+    """Pages of ``per_page`` posts at ``url``, ``url``page/2/, ...; at least one page."""
+    chunks = [posts[i : i + per_page] for i in range(0, len(posts), per_page)] or [[]]
+
+    def page_url(number: int) -> str:
+        return url if number == 1 else f"{url}page/{number}/"
+
+    pages = len(chunks)
+    return [
+        Listing(
+            url=page_url(n),
+            title=title,
+            posts=chunk,
+            page=n,
+            pages=pages,
+            topic=topic,
+            prev_url=page_url(n - 1) if n > 1 else None,
+            next_url=page_url(n + 1) if n < pages else None,
+        )
+        for n, chunk in enumerate(chunks, 1)
+    ]
+
+
+def _unify_topic_names(posts: list[Post]) -> None:
+    """Give every spelling of a topic ("python", "Python") one name: the most used one."""
+    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for post in posts:
+        for topic in post.topics:
+            spellings[topic.slug][topic.name] += 1
+    names = {
+        slug: min(counts, key=lambda name: (-counts[name], name))
+        for slug, counts in spellings.items()
+    }
+    for post in posts:
+        post.topics = [Topic(names[t.slug], t.slug) for t in post.topics]

@@ -1,0 +1,25 @@
+"""Slugs: the URL-safe names of posts, pages and topics."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-?")
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII words joined by hyphens: "Don't Panic!" -> "don-t-panic"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub("-", ascii_text.lower()).strip("-")
+
+
+def slug_from_filename(stem: str) -> str:
+    """A file's slug, without a leading ``YYYY-MM-DD-`` date as Jekyll names posts."""
+    return slugify(_DATE_PREFIX.sub("", stem))
+
+
+def escapes_folder(slug: str) -> bool:
+    """Whether a slug given in front matter is a path rather than a name."""
+    return "/" in slug or "\\" in slug or ".." in slug or slug.startswith("~")

@@ -1,0 +1,37 @@
+"""The Jinja2 environment: the bundled theme, overridden file by file by a site's templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+
+from foldpress.config import SiteConfig
+
+THEME_DIR = Path(__file__).parent / "themes" / "default"
+
+
+def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment:
+    """Templates from ``SITE/templates`` first, then the bundled theme's."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(site_dir / "templates"),
+                jinja2.FileSystemLoader(THEME_DIR / "templates"),
+            ]
+        ),
+        autoescape=jinja2.select_autoescape(["html", "htm", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    env.globals["site"] = config
+    return env
+
+
+def long_date(when: datetime) -> str:
+    """ "19 March 2025": the day without a leading zero."""
+    return f"{when.day} {when:%B %Y}"
