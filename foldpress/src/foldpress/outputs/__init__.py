@@ -6,6 +6,6 @@ that writes its files under ``out_dir`` and reads nothing but its arguments.
 
 from __future__ import annotations
 
-from foldpress.outputs import html, static
+from foldpress.outputs import feeds, html, llms, markdown_copies, sitemap, static
 
-WRITERS = [html, static]
+WRITERS = [html, static, feeds, llms, markdown_copies, sitemap]

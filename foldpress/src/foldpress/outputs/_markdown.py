@@ -13,7 +13,8 @@ from foldpress.model import Page, Post
 from foldpress.urls import absolutize_markdown, site_url
 
 _md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
-_SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*(?=\s+[\"'(\[“‘]?[A-Z0-9]|\s*$)")
+# A sentence ends at . ! or ? before a capital, a digit, code or quotes, or at the end.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*(?=\s+[\"'(\[“‘`*_]*[A-Z0-9`]|\s*$)")
 _SUMMARY_LIMIT = 300
 _FOLD = re.compile(r"<!--\s*more\s*-->")
 

@@ -1,5 +1,7 @@
 """``/sitemap.xml`` (https://www.sitemaps.org/protocol.html) and a ``/robots.txt`` naming it.
 
+Runs after the static files are copied, so an author's own ``static/robots.txt`` wins.
+
 Every HTML page but the 404 is listed. ``lastmod`` is the time its content last changed:
 a post's ``updated`` or date, a listing's newest such time among its posts, a page's
 ``updated`` (left out where a page has none, as the protocol allows).
@@ -21,11 +23,13 @@ SITEMAPS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
-    """Write ``sitemap.xml`` and ``robots.txt`` at the root of ``out_dir``."""
+    """Write ``sitemap.xml``, and ``robots.txt`` unless the site's ``static/`` has one."""
     root = sitemap(index)
     ET.indent(root)
     ET.ElementTree(root).write(out_dir / "sitemap.xml", encoding="utf-8", xml_declaration=True)
-    (out_dir / "robots.txt").write_text(robots_txt(index), encoding="utf-8")
+    robots = out_dir / "robots.txt"
+    if not robots.exists():
+        robots.write_text(robots_txt(index), encoding="utf-8")
 
 
 def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
