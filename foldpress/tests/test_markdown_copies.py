@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from _index import TRICKY_BODY, TRICKY_TITLE, days, page, post, site
+from _sites import EXAMPLE, build_example, html_pages, local_file, page_url
+from bs4 import BeautifulSoup
 from foldpress.config import SiteConfig
 from foldpress.outputs import markdown_copies
 from foldpress.urls import absolutize_markdown
 from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
 BASE = "https://blog.example.org"
 
@@ -125,3 +132,70 @@ def test_relative_markdown_urls_become_absolute(source, expected):
 )
 def test_code_and_lookalikes_are_untouched(source):
     assert absolutize_markdown(source, "/2025/03/p/", CONFIG) == source
+
+
+# The example blog, built by the real engine.
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    return build_example(tmp_path_factory.mktemp("example") / "_site")
+
+
+EXAMPLE_BASE = "https://blog.example.com"
+FEED_TYPES = {"application/rss+xml", "application/atom+xml"}
+
+
+def test_every_html_page_has_alternate_links_that_resolve(example):
+    pages = html_pages(example)
+    assert len(pages) > 30
+    for html_file in pages:
+        url = page_url(example, html_file)
+        soup = BeautifulSoup(html_file.read_text(encoding="utf-8"), "lxml")
+        alternates = {
+            (link["type"], link["href"]) for link in soup.find_all("link", rel="alternate")
+        }
+        assert ("application/rss+xml", "/feed/rss.xml") in alternates, url
+        assert ("application/atom+xml", "/feed/atom.xml") in alternates, url
+        assert ("text/markdown", url + "index.html.md") in alternates, url
+        if url.startswith("/topics/") and url != "/topics/":
+            topic = "/".join(url.split("/")[:3]) + "/"
+            assert ("application/rss+xml", topic + "rss.xml") in alternates, url
+            assert ("application/atom+xml", topic + "atom.xml") in alternates, url
+        for _, href in alternates:
+            assert local_file(example, href, EXAMPLE_BASE).is_file(), (url, href)
+    front = BeautifulSoup((example / "index.html").read_text(encoding="utf-8"), "lxml")
+    assert front.find("link", rel="alternate", type="text/markdown", href="/llms.txt")
+
+
+def _text(markdown: str) -> str:
+    """What a reader sees of ``markdown``: its rendered text, whitespace collapsed."""
+    soup = BeautifulSoup(_reader.render(markdown), "lxml")
+    return " ".join(soup.get_text(" ").split())
+
+
+_reader = MarkdownIt("commonmark").enable("table").use(footnote_plugin).use(dollarmath_plugin)
+
+
+def test_every_post_copy_matches_its_post(example):
+    sources = {}
+    for path in (EXAMPLE / "posts").glob("*.md"):
+        _, front_matter, body = path.read_text(encoding="utf-8").split("---\n", 2)
+        meta = yaml.safe_load(front_matter)
+        if not meta.get("draft"):
+            sources[meta["title"]] = body  # the fold is a comment: no text to compare
+    copies = [p.parent / "index.html.md" for p in html_pages(example)]
+    post_copies = [c for c in copies if re.match(r"\d{4}/\d\d/", c.relative_to(example).as_posix())]
+    assert len(post_copies) == len(sources)
+    for copy in post_copies:
+        html = BeautifulSoup((copy.parent / "index.html").read_text(encoding="utf-8"), "lxml")
+        title = html.find("h1").get_text(strip=True)
+        heading, posted, body = copy.read_text(encoding="utf-8").split("\n\n", 2)
+        assert _text(heading) == title
+        assert posted.startswith("Posted on ")
+        assert _text(body) == _text(sources[title]), copy
+        for token in _reader.parse(body):
+            for child in token.children or []:
+                url = child.attrGet("href") or child.attrGet("src")
+                if url:
+                    assert urlsplit(url).scheme in ("https", "mailto"), (copy, url)
