@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest
 from _index import TRICKY_BODY, TRICKY_TITLE, TZ, days, post, site
+from _sites import build_example, html_pages, local_file, page_url
+from bs4 import BeautifulSoup
 from foldpress.outputs import feeds
 from foldpress.urls import absolutize_html
 from lxml import etree
@@ -171,3 +175,51 @@ def test_absolutize_html_leaves_everything_else_alone():
     assert absolutize_html(source, "/2025/01/p/", config) == source
     rewritten = absolutize_html('<img alt="a &amp; b" src="i.png">', "/2025/01/p/", config)
     assert rewritten == f'<img alt="a &amp; b" src="{BASE}/2025/01/p/i.png">'
+
+
+# The example blog, built by the real engine.
+
+EXAMPLE_BASE = "https://blog.example.com"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    return build_example(tmp_path_factory.mktemp("example") / "_site")
+
+
+def test_example_feeds_cover_every_post_and_topic(example):
+    post_urls = {
+        EXAMPLE_BASE + page_url(example, p)
+        for p in html_pages(example)
+        if re.match(r"\d{4}/", p.relative_to(example).as_posix())
+    }
+    site_feed = _parse(example / "feed" / "atom.xml")
+    assert {e.link for e in site_feed.entries} == post_urls  # 19 posts, feed_items = 20
+    topics = sorted(p.parent.name for p in (example / "topics").glob("*/index.html"))
+    for topic in topics:
+        for name in ("rss.xml", "atom.xml"):
+            parsed = _parse(example / "topics" / topic / name)
+            assert parsed.entries, (topic, name)
+            assert {e.link for e in parsed.entries} <= post_urls
+
+
+def test_example_feed_urls_resolve_to_files(example):
+    for name in ("rss.xml", "atom.xml"):
+        for entry in _parse(example / "feed" / name).entries:
+            soup = BeautifulSoup(entry.content[0].value, "lxml")
+            urls = [a["href"] for a in soup.find_all("a", href=True)]
+            urls += [img["src"] for img in soup.find_all("img")]
+            for url in urls:
+                assert urlsplit(url).scheme, (entry.link, url)
+                if url.startswith(EXAMPLE_BASE):
+                    assert local_file(example, url, EXAMPLE_BASE).is_file(), (entry.link, url)
+                    fragment = urlsplit(url).fragment
+                    if fragment:  # footnotes and heading anchors exist on the target page
+                        target = local_file(example, url, EXAMPLE_BASE).read_text(encoding="utf-8")
+                        assert BeautifulSoup(target, "lxml").find(id=fragment), url
+
+
+def test_example_feeds_keep_mathml(example):
+    tree = etree.parse(str(example / "feed" / "atom.xml"))
+    content = "".join(tree.xpath("//a:content/text()", namespaces={"a": feeds.ATOM}))
+    assert "<math" in content and "<mfrac" in content

@@ -5,7 +5,10 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
+import feedparser
+import pytest
 from _index import TRICKY_BODY, TRICKY_TITLE, days, page, post, site
+from _sites import build_example, build_small_site, local_file
 from bs4 import BeautifulSoup
 from foldpress.outputs import llms
 from llms_txt import parse_llms_file
@@ -92,3 +95,67 @@ def test_llms_full_has_every_post_and_page(tmp_path):
     assert "<!--more-->" not in tricky
     assert 'print("[x](y.png)")' in tricky  # code untouched
     assert f"![me]({BASE}/about/me.png)" in text
+
+
+# Real builds: the example blog, and a small site with a title that needs escaping everywhere.
+
+EXAMPLE_BASE = "https://blog.example.com"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    return build_example(tmp_path_factory.mktemp("example") / "_site")
+
+
+def test_example_llms_txt_links_resolve_to_copies(example):
+    parsed = parse_llms_file((example / "llms.txt").read_text(encoding="utf-8"))
+    assert parsed.title == "Folded Notes"
+    assert parsed.summary.startswith("An engineer's notes")
+    assert list(parsed.sections) == ["Posts", "Pages", "Optional"]
+    assert len(parsed.sections["Posts"]) == 10  # llms_recent_posts in its site.toml
+    links = [link for section in parsed.sections.values() for link in section]
+    assert len(links) == 19 + 1  # every post and the About page
+    for link in links:
+        copy = local_file(example, link.url, EXAMPLE_BASE)
+        assert copy.is_file(), link.url
+        heading = copy.read_text(encoding="utf-8").splitlines()[0]
+        assert heading == f"# {link.title}"
+
+
+def test_example_llms_full_has_every_post(example):
+    full = (example / "llms-full.txt").read_text(encoding="utf-8")
+    parsed = parse_llms_file((example / "llms.txt").read_text(encoding="utf-8"))
+    for link in parsed.sections["Posts"] + parsed.sections["Optional"]:
+        post_url = link.url.removesuffix("index.html.md")
+        assert f"\n# {link.title}\n\nURL: {post_url}\nPosted on " in full
+
+
+TRICKY_POST = f"""---
+title: '{TRICKY_TITLE}'
+date: 2025-03-19 10:00:00
+topics: [Python]
+---
+Intro with a footnote.[^1]
+
+<!--more-->
+
+More.
+
+[^1]: The note.
+"""
+
+
+def test_tricky_title_survives_every_output(tmp_path):
+    out = build_small_site(tmp_path, {"tricky.md": TRICKY_POST})
+    post_html = next(out.glob("2025/03/*/index.html"))
+    soup = BeautifulSoup(post_html.read_text(encoding="utf-8"), "lxml")
+    assert soup.title.get_text().startswith(TRICKY_TITLE)
+    assert soup.find("h1").get_text(strip=True) == TRICKY_TITLE
+    for feed in ("feed/rss.xml", "feed/atom.xml", "topics/python/rss.xml"):
+        parsed = feedparser.parse((out / feed).read_bytes())
+        assert not parsed.bozo and parsed.entries[0].title == TRICKY_TITLE, feed
+    llms_txt = parse_llms_file((out / "llms.txt").read_text(encoding="utf-8"))
+    assert llms_txt.sections["Posts"][0].title == TRICKY_TITLE
+    copy = (post_html.parent / "index.html.md").read_text(encoding="utf-8")
+    assert copy.startswith(f"# {TRICKY_TITLE}\n")
+    assert f"# {TRICKY_TITLE}\n" in (out / "llms-full.txt").read_text(encoding="utf-8")

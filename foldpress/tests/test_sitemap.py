@@ -7,6 +7,7 @@ import urllib.robotparser
 from datetime import datetime
 
 from _index import TZ, days, page, post, site
+from _sites import build_example, build_small_site, html_pages, local_file
 from foldpress.outputs import sitemap
 from lxml import etree
 
@@ -55,3 +56,26 @@ def test_robots_txt_allows_all_and_names_the_sitemap(tmp_path):
     robots.parse((tmp_path / "robots.txt").read_text(encoding="utf-8").splitlines())
     assert robots.can_fetch("AnyBot", f"{BASE}/2025/01/one/")
     assert robots.site_maps() == [f"{BASE}/sitemap.xml"]
+
+
+def test_example_sitemap_lists_every_html_page(tmp_path):
+    out = build_example(tmp_path / "_site")
+    tree = etree.parse(str(out / "sitemap.xml"))
+    locs = tree.xpath("//s:url/s:loc/text()", namespaces=NS)
+    assert len(locs) == len(set(locs))
+    base = "https://blog.example.com"
+    assert {local_file(out, loc, base) for loc in locs} == set(html_pages(out))
+    lastmods = tree.xpath("//s:url/s:lastmod/text()", namespaces=NS)
+    assert len(lastmods) == len(locs) - 1  # all but About, which has no date
+    assert all(W3C_DATETIME.fullmatch(value) for value in lastmods)
+    robots = (out / "robots.txt").read_text(encoding="utf-8")
+    assert f"Sitemap: {base}/sitemap.xml" in robots.splitlines()
+
+
+def test_an_authors_robots_txt_is_kept(tmp_path):
+    post_text = "---\ntitle: One\ndate: 2025-01-01\n---\nHello.\n"
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "robots.txt").write_text("User-agent: *\nDisallow: /\n")
+    out = build_small_site(tmp_path, {"one.md": post_text})
+    assert (out / "robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
+    assert (out / "sitemap.xml").is_file()
