@@ -124,6 +124,7 @@ def test_relative_markdown_urls_become_absolute(source, expected):
         "`[a](b.html)`",
         "``code with ` and [a](b)``",
         "```\n[a](b.html)\n```\n",
+        "a\u2028line separator\n\n```\n[a](b.html)\n```\n",  # not a line break to Markdown
         "    [a](b.html)\n",
         "\\[a](b.html)",
         "$[0, 1](x)$",

@@ -101,9 +101,8 @@ class _TagRewriter(HTMLParser):
 
 
 def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts += [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-    return starts
+    # HTMLParser counts lines by "\n" alone, so must we.
+    return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
 # The Markdown side. markdown-it tells us where code blocks are and which link targets
@@ -125,10 +124,13 @@ def absolutize_markdown(source: str, page_url: str, config: SiteConfig) -> str:
     Code blocks, code spans and math are never touched, nor is text that merely looks
     like a link (``\\[a](b)``): only what markdown-it parses as a link or tag changes.
     """
+    # Line numbers must be markdown-it's, which counts "\n" only (str.splitlines does not).
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
     env: dict = {}
     tokens = _md.parse(source, env)
     found = _Found(tokens, env)
-    lines = source.splitlines(keepends=True)
+    lines = source.split("\n")
+    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
     kind = ["inline"] * len(lines)
     for token in tokens:
         if token.map and token.type in _CODE_BLOCKS | {"html_block"}:
