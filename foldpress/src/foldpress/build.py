@@ -62,7 +62,10 @@ def build(site_dir: Path, out_dir: Path | None = None, *, drafts: bool = False) 
     posts, pages, found = read_site(site_dir, config, drafts=drafts)
     errors += found
     errors += render_all(posts, pages, config)
-    errors += check_urls(posts, pages)
+    broken = {error.path for error in errors}  # their URLs may be placeholders
+    errors += check_urls(
+        [p for p in posts if p.source not in broken], [p for p in pages if p.source not in broken]
+    )
     if errors:
         raise BuildError(errors)
 
@@ -74,6 +77,8 @@ def build(site_dir: Path, out_dir: Path | None = None, *, drafts: bool = False) 
                 writer.write(index, work_dir, env)
         except jinja2.TemplateError as error:
             raise BuildError([_template_error(error)]) from error
+        except ContentError as error:
+            raise BuildError([error]) from error
         files = sum(len(names) for _, _, names in os.walk(work_dir))
     return BuildResult(out_dir, len(posts), len(pages), files, time.perf_counter() - started)
 

@@ -11,7 +11,7 @@ from foldpress.errors import ContentError
 from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
 
 # Top-level folders the site's own outputs use; a page may not take their URLs.
-RESERVED_SLUGS = frozenset({"page", "topics", "archive", "feed", "static", "theme", "404"})
+RESERVED_SLUGS = frozenset({"page", "topics", "archive", "feed", "theme", "404"})
 
 
 def check_urls(posts: list[Post], pages: list[Page]) -> list[ContentError]:

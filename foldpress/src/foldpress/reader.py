@@ -176,7 +176,11 @@ def to_datetime(value: object, tz: tzinfo) -> datetime:
 
 
 def read_post(path: Path, config: SiteConfig) -> tuple[Post | None, list[ContentError]]:
-    """A post with its front matter checked; its Markdown is rendered later."""
+    """A post with its front matter checked; its Markdown is rendered later.
+
+    The post comes back even with errors (so that its body can be checked too), but
+    with placeholders where the front matter was wrong.
+    """
     try:
         matter, errors = parse_front_matter(path, read_text(path))
     except ContentError as error:
@@ -197,7 +201,7 @@ def read_post(path: Path, config: SiteConfig) -> tuple[Post | None, list[Content
         source_lines={**matter.lines, "body": matter.body_line},
     )
     errors += check.errors
-    return (None if errors else post), errors
+    return post, errors
 
 
 def read_page(path: Path, config: SiteConfig) -> tuple[Page | None, list[ContentError]]:
@@ -217,7 +221,7 @@ def read_page(path: Path, config: SiteConfig) -> tuple[Page | None, list[Content
         source_lines={**matter.lines, "body": matter.body_line},
     )
     errors += check.errors
-    return (None if errors else page), errors
+    return page, errors
 
 
 def markdown_files(folder: Path) -> list[Path]:
