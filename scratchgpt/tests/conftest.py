@@ -69,6 +69,8 @@ def run_training(gpt_data: Path, tmp_path: Path):
 
     Keyword arguments are config keys; ``out`` defaults to a new folder under ``tmp_path``.
     """
+    import tomllib
+
     from scratchgpt.train_config import load_config
     from scratchgpt.training import MetricsLog, train
 
@@ -86,7 +88,12 @@ def run_training(gpt_data: Path, tmp_path: Path):
             "checkpoint_interval": 4,
             "max_steps": 8,
         }
-        cfg = load_config(overrides=overrides, **{**defaults, **settings})
+        if resume:  # the saved config, as `scratchgpt train --resume` reads it
+            out = Path(settings.pop("out", defaults["out"]))
+            saved = tomllib.loads((out / "config.toml").read_text(encoding="utf-8"))
+            cfg = load_config(base=saved, overrides=overrides, **settings)
+        else:
+            cfg = load_config(overrides=overrides, **{**defaults, **settings})
         train(cfg, resume=resume)
         return MetricsLog(Path(cfg.out) / "metrics.jsonl").records()
 

@@ -161,6 +161,12 @@ class Trainer:
     def __init__(self, cfg: TrainConfig, ctx: distributed.Context, *, resume: bool) -> None:
         self.cfg = cfg
         self.ctx = ctx
+        if cfg.grad_accum % ctx.world_size:
+            raise ConfigError(
+                f"grad_accum ({cfg.grad_accum}) must be a multiple of the number of "
+                f"processes ({ctx.world_size}): it counts micro-batches over all of them"
+            )
+        self.micro_steps = cfg.grad_accum // ctx.world_size
         self.run_dir = Path(cfg.out)
         if ctx.is_main:
             self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -173,12 +179,6 @@ class Trainer:
                 f"{self.run_dir} already holds a run; continue it with "
                 f"`scratchgpt train --resume {self.run_dir}`, or choose another --out"
             )
-        if cfg.grad_accum % ctx.world_size:
-            raise ConfigError(
-                f"grad_accum ({cfg.grad_accum}) must be a multiple of the number of "
-                f"processes ({ctx.world_size}): it counts micro-batches over all of them"
-            )
-        self.micro_steps = cfg.grad_accum // ctx.world_size
 
         meta = load_meta(cfg.data)
         self.tokenizer: Tokenizer = load_tokenizer(cfg.data)

@@ -1,0 +1,144 @@
+"""Checkpoints: a resumed run is the uninterrupted run, and a crash never breaks ``latest``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import torch
+
+from scratchgpt import checkpoint
+
+# Dropout on, so the resumed run must also restore the RNG that draws the dropout masks.
+DROPOUT = ("model.emb_dropout=0.1", "model.attn_dropout=0.1", "model.resid_dropout=0.1")
+
+
+def losses(records: list[dict]) -> list[tuple]:
+    return [(r["step"], r["loss"]) for r in records]
+
+
+def val_losses(records: list[dict]) -> dict[int, float]:
+    return {r["step"]: r["val_loss"] for r in records if r["val_loss"] is not None}
+
+
+def weights_bytes(run: Path) -> bytes:
+    return (run / "latest" / "model.safetensors").read_bytes()
+
+
+def test_stopped_then_resumed_equals_uninterrupted_exactly(run_training, tmp_path: Path) -> None:
+    whole = run_training(*DROPOUT, out=str(tmp_path / "whole"), max_steps=9)
+    # Stop at step 5 (the schedule still spans 9 steps), then resume with the larger max_steps.
+    part = run_training(*DROPOUT, out=str(tmp_path / "part"), max_steps=5, lr_decay_steps=9)
+    assert len(part) == 5
+    resumed = run_training(out=str(tmp_path / "part"), resume=True, max_steps=9)
+    assert losses(resumed) == losses(whole)
+    # The stopped run also evaluated at its last step, 5; the others are the same.
+    assert val_losses(resumed).items() >= val_losses(whole).items()
+    assert weights_bytes(tmp_path / "part") == weights_bytes(tmp_path / "whole")
+
+
+KILLED_WRITER = """
+import os, sys, torch
+save = torch.save
+
+def dying_save(obj, f, *args, **kwargs):
+    if obj["step"] == 4:  # half a file on disk, then the process dies as if SIGKILLed
+        open(f, "wb").write(b"partial")
+        os._exit(137)
+    save(obj, f, *args, **kwargs)
+
+torch.save = dying_save
+from scratchgpt.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_killed_while_writing_a_checkpoint_resumes_from_the_previous_one(
+    run_training, gpt_data: Path, tmp_path: Path
+) -> None:
+    settings = dict(max_steps=6, checkpoint_interval=2)
+    whole = run_training(out=str(tmp_path / "whole"), **settings)
+
+    run = tmp_path / "killed"
+    args = [f"{k}={v}" for k, v in {**_fixture_defaults(), **settings}.items()]
+    # The same thread count as this process: CPU reductions then add up in the same order.
+    env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
+    cmd = [sys.executable, "-c", textwrap.dedent(KILLED_WRITER), "train"]
+    cmd += ["--data", str(gpt_data), "--out", str(run), *args]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 137, proc.stdout + proc.stderr
+    assert checkpoint.latest(run) == (run / "checkpoints" / "step_0000002").resolve()
+    assert (run / "checkpoints" / ".tmp-step_0000004" / "training_state.pt").is_file()
+    assert not (run / "checkpoints" / "step_0000004").exists()
+
+    resumed = run_training(out=str(run), resume=True)
+    assert losses(resumed) == losses(whole)
+    assert val_losses(resumed) == val_losses(whole)
+    assert not list((run / "checkpoints").glob(".tmp-*"))
+
+
+def _fixture_defaults() -> dict:
+    """The settings the run_training fixture uses, for a run started from the command line."""
+    return {
+        "preset": "test",
+        "batch_size": 4,
+        "warmup_steps": 2,
+        "log_interval": 1,
+        "eval_interval": 4,
+        "eval_iters": 2,
+        "sample_length": 4,
+    }
+
+
+def test_only_the_newest_checkpoints_are_kept(run_training, tmp_path: Path) -> None:
+    run_training(max_steps=8, checkpoint_interval=2, keep_checkpoints=2)
+    run = tmp_path / "run"
+    kept = sorted(p.name for p in (run / "checkpoints").iterdir())
+    assert kept == ["step_0000006", "step_0000008"]
+    # A relative link: the run folder can be moved or copied elsewhere.
+    assert os.readlink(run / "latest") == os.path.join("checkpoints", "step_0000008")
+
+
+def test_training_state_loads_without_unpickling_code(run_training, tmp_path: Path) -> None:
+    run_training(max_steps=2)
+    path = tmp_path / "run" / "latest" / checkpoint.STATE_FILE
+    state = torch.load(path, weights_only=True)
+    assert state["step"] == 2 and state["config"]["max_steps"] == 2
+    assert set(state) >= {"optimizer", "sampler", "rng", "elapsed"}
+    assert set(state["rng"][0]) >= {"torch", "numpy", "python"}
+
+
+def test_the_checkpoint_is_a_model_folder_with_its_tokenizer(
+    run_training, gpt_data: Path, tmp_path: Path
+) -> None:
+    from scratchgpt.data import load_meta
+    from scratchgpt.tokenizer import BPETokenizer, load_tokenizer_for_model
+    from scratchgpt.weights import load_pretrained
+
+    run_training(max_steps=2)
+    latest = tmp_path / "run" / "latest"
+    model = load_pretrained(latest)
+    assert model.config.vocab_size == load_meta(gpt_data)["vocab_size"]
+    assert model.config.n_layer == 2
+    assert isinstance(load_tokenizer_for_model(latest), BPETokenizer)
+
+
+def test_resuming_a_finished_run_does_nothing(run_training, tmp_path: Path, capsys) -> None:
+    run_training(max_steps=2)
+    before = weights_bytes(tmp_path / "run")
+    run_training(resume=True)
+    assert "nothing to do" in capsys.readouterr().out
+    assert weights_bytes(tmp_path / "run") == before
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(run_training, tmp_path: Path) -> None:
+    from scratchgpt.training import TrainingError
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "config.toml").write_text('preset = "test"\n')
+    with pytest.raises(TrainingError, match="no checkpoint to resume from"):
+        run_training(resume=True)
