@@ -69,8 +69,7 @@ def plot_attention(
         squeeze=False,
         layout="constrained",
     )
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("white")
+    cmap = plt.get_cmap("viridis").with_extremes(bad="white")
     hidden = np.triu(np.ones((T, T), dtype=bool), k=1)
     image = None
     for row, layer in enumerate(layers):
