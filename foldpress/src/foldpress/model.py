@@ -55,7 +55,8 @@ class Post:
 
     @property
     def url(self) -> str:
-        return f"/{self.date:%Y}/{self.date:%m}/{self.slug}/"
+        # Called for every link to the post; plain ints format far faster than strftime.
+        return f"/{self.date.year:04d}/{self.date.month:02d}/{self.slug}/"
 
     @property
     def markdown_url(self) -> str:
