@@ -8,6 +8,7 @@ as site paths, so a site served under ``https://host/blog/`` keeps its prefix.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections import Counter
@@ -118,6 +119,8 @@ _DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\n?[ \t]*" + _DESTINATION, 
 _HTML_TAG = re.compile(r"<[A-Za-z][^<>]*>")
 
 
+# Cached: a post's Markdown is wanted by its copy, llms-full.txt and every listing it is on.
+@functools.lru_cache(maxsize=4096)
 def absolutize_markdown(source: str, page_url: str, config: SiteConfig) -> str:
     """Return Markdown ``source`` with relative link, image and HTML URLs made absolute.
 

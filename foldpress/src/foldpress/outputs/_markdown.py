@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import datetime
 
@@ -41,8 +42,11 @@ def _document(title: str, header: str, body: str, url: str, config: SiteConfig) 
     return "\n\n".join(block for block in blocks if block) + "\n"
 
 
+@functools.lru_cache(maxsize=4096)  # each post's copy and llms-full.txt both want it
 def drop_fold(markdown: str) -> str:
     """``markdown`` without its ``<!--more-->`` line; a marker inside code stays."""
+    if not _FOLD.search(markdown):
+        return markdown
     lines = markdown.splitlines(keepends=True)
     for token in _md.parse(markdown):
         if token.type == "html_block" and _FOLD.fullmatch(token.content.strip()) and token.map:

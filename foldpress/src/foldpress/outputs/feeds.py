@@ -33,6 +33,15 @@ ET.register_namespace("dc", DC)
 
 
 @dataclass
+class Entry:
+    """A post with its feed HTML, URLs made absolute once however many feeds hold it."""
+
+    post: Post
+    content: str  # the whole post, or in ``intro`` mode the intro and a "Read more" link
+    intro: str
+
+
+@dataclass
 class Feed:
     """One feed's channel: what it lists and where it and its HTML page live."""
 
@@ -40,24 +49,27 @@ class Feed:
     description: str
     page_url: str  # site path of the HTML page the feed follows
     path: str  # site folder holding rss.xml and atom.xml
-    posts: list[Post]
+    entries: list[Entry]
 
 
 def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
     """Write ``feed/rss.xml`` and ``feed/atom.xml``, and both for every topic."""
     config = index.config
-    feeds = [Feed(config.title, config.description, "/", "/feed/", index.posts)]
+    made: dict[str, Entry] = {}
+
+    def entries(posts: list[Post]) -> list[Entry]:
+        newest = posts[: config.feed_items]
+        for post in newest:
+            if post.url not in made:
+                intro = absolutize_html(post.intro_html, post.url, config)
+                made[post.url] = Entry(post, entry_html(post, config), intro)
+        return [made[post.url] for post in newest]
+
+    feeds = [Feed(config.title, config.description, "/", "/feed/", entries(index.posts))]
     for topic_index in index.topics:
         topic = topic_index.topic
-        feeds.append(
-            Feed(
-                f"{config.title}: {topic.name}",
-                f"Posts about {topic.name}",
-                topic.url,
-                topic.url,
-                topic_index.posts,
-            )
-        )
+        title, about = f"{config.title}: {topic.name}", f"Posts about {topic.name}"
+        feeds.append(Feed(title, about, topic.url, topic.url, entries(topic_index.posts)))
     for feed in feeds:
         folder = out_dir / feed.path.strip("/")
         folder.mkdir(parents=True, exist_ok=True)
@@ -89,7 +101,7 @@ def entry_html(post: Post, config: SiteConfig) -> str:
 
 def rss(feed: Feed, config: SiteConfig) -> ET.Element:
     tz = ZoneInfo(config.timezone)
-    posts = feed.posts[: config.feed_items]
+    posts = [entry.post for entry in feed.entries]
     root = ET.Element("rss", {"version": "2.0"})
     channel = ET.SubElement(root, "channel")
     _text(channel, "title", feed.title)
@@ -108,7 +120,8 @@ def rss(feed: Feed, config: SiteConfig) -> ET.Element:
             "type": "application/rss+xml",
         },
     )
-    for post in posts:
+    for entry in feed.entries:
+        post = entry.post
         item = ET.SubElement(channel, "item")
         _text(item, "title", post.title)
         _text(item, "link", site_url(config, post.url))
@@ -118,14 +131,14 @@ def rss(feed: Feed, config: SiteConfig) -> ET.Element:
             _text(item, f"{{{DC}}}creator", config.author)
         for topic in post.topics:
             _text(item, "category", topic.name).set("domain", site_url(config, topic.url))
-        _text(item, "description", absolutize_html(post.intro_html, post.url, config))
-        _text(item, f"{{{CONTENT}}}encoded", entry_html(post, config))
+        _text(item, "description", entry.intro)
+        _text(item, f"{{{CONTENT}}}encoded", entry.content)
     return root
 
 
 def atom(feed: Feed, config: SiteConfig) -> ET.Element:
     tz = ZoneInfo(config.timezone)
-    posts = feed.posts[: config.feed_items]
+    posts = [entry.post for entry in feed.entries]
     root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML}}}lang": config.language})
     _text(root, "title", feed.title)
     if feed.description:
@@ -138,7 +151,8 @@ def atom(feed: Feed, config: SiteConfig) -> ET.Element:
     author = ET.SubElement(root, "author")
     _text(author, "name", config.author or config.title)
     _text(root, "generator", GENERATOR)
-    for post in posts:
+    for item in feed.entries:
+        post = item.post
         entry = ET.SubElement(root, "entry")
         _text(entry, "title", post.title)
         _atom_link(entry, site_url(config, post.url), "alternate", "text/html")
@@ -152,9 +166,8 @@ def atom(feed: Feed, config: SiteConfig) -> ET.Element:
                 {"term": topic.slug, "label": topic.name, "scheme": site_url(config, "/topics/")},
             )
         if config.feed_content == "full" and post.has_more:
-            summary = absolutize_html(post.intro_html, post.url, config)
-            _text(entry, "summary", summary).set("type", "html")
-        _text(entry, "content", entry_html(post, config)).set("type", "html")
+            _text(entry, "summary", item.intro).set("type", "html")
+        _text(entry, "content", item.content).set("type", "html")
     return root
 
 
