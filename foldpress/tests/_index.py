@@ -6,6 +6,7 @@ what the writers do with it (copy it, make its URLs absolute).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -67,7 +68,7 @@ def page(title: str, body: str, slug: str) -> Page:
     return Page(Path(f"pages/{slug}.md"), title, slug, body, _md.render(body))
 
 
-def site(posts: list[Post], pages: list[Page] = (), per_page: int = 3, **settings) -> SiteIndex:
+def site(posts: list[Post], pages: Sequence[Page] = (), per_page: int = 3, **settings) -> SiteIndex:
     """Index ``posts`` (sorted newest first) the way the core build does."""
     config = SiteConfig(
         title="Test blog",
