@@ -93,7 +93,7 @@ def run_training(gpt_data: Path, tmp_path: Path):
             saved = tomllib.loads((out / "config.toml").read_text(encoding="utf-8"))
             cfg = load_config(base=saved, overrides=overrides, **settings)
         else:
-            cfg = load_config(overrides=overrides, **{**defaults, **settings})
+            cfg = load_config(base=defaults, overrides=overrides, **settings)
         train(cfg, resume=resume)
         return MetricsLog(Path(cfg.out) / "metrics.jsonl").records()
 

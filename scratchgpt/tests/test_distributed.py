@@ -1,0 +1,81 @@
+"""torchrun + DDP on CPU (gloo): two processes train the model a single process trains."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from scratchgpt.training import MetricsLog
+
+from scratchgpt import distributed
+
+SETTINGS = (
+    "preset=test",
+    "batch_size=4",
+    "grad_accum=2",  # micro-batches per step over all processes: the global batch is fixed
+    "warmup_steps=2",
+    "log_interval=1",
+    "eval_interval=3",
+    "eval_iters=2",
+    "sample_length=4",
+    "checkpoint_interval=3",
+)
+
+
+def torchrun(*args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
+    cmd += ["-m", "scratchgpt", "train", *args]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def records(run: Path) -> list[dict]:
+    return MetricsLog(run / "metrics.jsonl").records()
+
+
+def test_two_processes_match_one_and_resume_the_same(
+    run_training, gpt_data: Path, tmp_path: Path
+) -> None:
+    one = run_training(*SETTINGS, out=str(tmp_path / "one"), max_steps=6)
+
+    two = tmp_path / "two"
+    proc = torchrun("--data", str(gpt_data), "--out", str(two), "max_steps=6", *SETTINGS)
+    assert proc.stdout.count("step 6/6:") == 1  # only rank 0 logs
+    got = records(two)
+    assert [r["step"] for r in got] == [1, 2, 3, 4, 5, 6]  # and writes the metrics once
+    for a, b in zip(got, one, strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-4, abs=1e-5)
+        assert (a["val_loss"] is None) == (b["val_loss"] is None)
+        if a["val_loss"] is not None:
+            assert a["val_loss"] == pytest.approx(b["val_loss"], rel=1e-4, abs=1e-5)
+
+    part = tmp_path / "part"
+    torchrun("--data", str(gpt_data), "--out", str(part), "max_steps=3", "lr_decay_steps=6",
+             *SETTINGS)  # fmt: skip
+    torchrun("--resume", str(part), "--max-steps", "6")
+    assert [(r["step"], r["loss"]) for r in records(part)] == [(r["step"], r["loss"]) for r in got]
+
+
+def test_a_plain_process_is_a_world_of_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("WORLD_SIZE", "RANK", "LOCAL_RANK"):
+        monkeypatch.delenv(var, raising=False)
+    ctx = distributed.setup("cpu")
+    assert (ctx.rank, ctx.world_size, ctx.is_main, ctx.distributed) == (0, 1, True, False)
+    assert ctx.device == torch.device("cpu")
+    value = torch.tensor([1.0, 2.0])
+    assert distributed.mean(ctx, value) is value
+    assert distributed.gather(ctx, {"a": 1}) == [{"a": 1}]
+
+
+def test_device_names_resolve() -> None:
+    assert distributed.pick_device("cpu") == torch.device("cpu")
+    assert distributed.pick_device("cuda", local_rank=3) == torch.device("cuda", 3)
+    expected = "cuda" if torch.cuda.is_available() else None
+    if expected is None and not torch.backends.mps.is_available():
+        assert distributed.pick_device("auto") == torch.device("cpu")
