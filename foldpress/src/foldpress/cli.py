@@ -1,4 +1,4 @@
-"""The ``foldpress`` command: new, build, post (and more commands may join the group)."""
+"""The ``foldpress`` command: new, build, post and serve."""
 
 from __future__ import annotations
 
@@ -93,3 +93,35 @@ def post(title: str, site: Path, topics: tuple[str, ...], draft: bool) -> None:
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {path}")
+
+
+@main.command()
+@click.argument("site", type=SITE_ARGUMENT, default=".")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to build into and serve (default: SITE/_site).",
+)
+@click.option("--port", "-p", default=8000, show_default=True, help="Port to listen on (0: any).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Only this machine can connect unless you give another.",
+)
+@click.option("--drafts", is_flag=True, help="Include posts marked 'draft: true'.")
+def serve(site: Path, output: Path | None, port: int, host: str, drafts: bool) -> None:
+    """Build SITE, serve it, and rebuild whenever a file in it changes.
+
+    Open pages reload themselves after each rebuild. When a change breaks the build,
+    the errors show in this terminal and over the page, and the last good site stays
+    served until the next good build.
+    """
+    from foldpress.serve import serve_site
+
+    out_dir = output if output is not None else site / "_site"
+    try:
+        serve_site(site, out_dir, host=host, port=port, drafts=drafts, echo=click.echo)
+    except OSError as error:
+        raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
