@@ -1,25 +1,37 @@
 """``foldpress serve``: build, serve on localhost, rebuild on change, reload open pages.
 
-The server injects a small live-reload script into HTML responses only; the built site
-never contains it. Open pages hold an EventSource on ``/__foldpress__/events`` and get
-``reload`` after each good build, or ``build-error`` with the messages, which the
-script shows as an overlay while the last good site stays served.
+The server adds a small live-reload script to HTML responses only; the built site never
+contains it. Open pages hold an EventSource on ``/__foldpress__/events`` and get
+``reload`` after each good build, or ``build-error`` with the messages, which the script
+shows over the page while the last good site stays served.
 """
 
 from __future__ import annotations
 
+import html
+import ipaddress
 import json
 import mimetypes
-import posixpath
+import secrets
+import socket
 import threading
+import traceback
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 
+import watchfiles
+
+from foldpress.build import build
+from foldpress.errors import BuildError
+
 EVENTS_PATH = "/__foldpress__/events"
+CACHE_DIR = ".foldpress-cache"
+LIVE_RELOAD_JS = resources.files("foldpress").joinpath("livereload.js").read_bytes()
 
 # Types a browser or feed reader should see; the rest come from mimetypes.
 CONTENT_TYPES = {
@@ -28,49 +40,99 @@ CONTENT_TYPES = {
     ".txt": "text/plain; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
     ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
     ".svg": "image/svg+xml",
     ".json": "application/json",
 }
-FEED_TYPES = {"rss.xml": "application/rss+xml; charset=utf-8", "atom.xml": "application/atom+xml"}
+FEED_TYPES = {
+    "rss.xml": "application/rss+xml; charset=utf-8",
+    "atom.xml": "application/atom+xml; charset=utf-8",
+}
 
-# The events URL inside the script must match EVENTS_PATH.
-LIVE_RELOAD_SCRIPT = (
-    "<script>\n"
-    + resources.files("foldpress").joinpath("livereload.js").read_text()
-    + "</script>\n"
-)
+
+def content_type(path: Path) -> str:
+    """The Content-Type the server sends for the built file ``path``."""
+    if path.name in FEED_TYPES:
+        return FEED_TYPES[path.name]
+    known = CONTENT_TYPES.get(path.suffix.lower())
+    return known or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def site_file(root: Path, url_path: str) -> Path | None:
+    """The file inside ``root`` that ``url_path`` names (a folder's ``index.html``), or None.
+
+    None also for a ``..`` segment, plain or percent-encoded, and for a link that leads
+    out of ``root``: the server never reads anything outside the built site.
+    """
+    names = urllib.parse.unquote(url_path).split("/")
+    if any(name == ".." or "\\" in name or "\0" in name for name in names):
+        return None
+    root = root.resolve()
+    path = root.joinpath(*(name for name in names if name not in ("", ".")))
+    if url_path.endswith("/"):
+        path = path / "index.html"
+    try:
+        path = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing, a file used as a folder, a link loop
+        return None
+    return path if path.is_file() and path.is_relative_to(root) else None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One build's result as an event for open pages: ``reload`` or ``build-error``."""
+
+    generation: int
+    event: str
+    data: str  # JSON
 
 
 class ReloadHub:
-    """Broadcasts build outcomes to every open page.
+    """The latest build outcome, numbered, for every open page to wait on.
 
-    Each outcome bumps a generation number; a page's event stream waits for the next
-    generation and sends the latest outcome, so a page never misses the last one.
+    An event's id is ``INSTANCE-GENERATION``. A page says which id it last saw (the one
+    current when it was served, or EventSource's Last-Event-ID), so a page that missed a
+    rebuild while loading, or was served by an earlier ``foldpress serve``, catches up
+    at once.
     """
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._generation = 0
-        self._event = ("reload", "null")
+        self.instance = secrets.token_hex(4)
         self.closed = False
+        self._changed = threading.Condition()
+        self._latest = Outcome(0, "reload", "null")
 
     @property
-    def generation(self) -> int:
-        return self._generation
+    def latest(self) -> Outcome:
+        return self._latest
 
-    def publish(self, event: str, data: object = None) -> None:
+    def event_id(self, outcome: Outcome) -> str:
+        return f"{self.instance}-{outcome.generation}"
+
+    def publish(self, errors: list[str]) -> None:
+        """Announce a build: ``reload`` when ``errors`` is empty, else ``build-error``."""
         with self._changed:
-            self._generation += 1
-            self._event = (event, json.dumps(data))
+            generation = self._latest.generation + 1
+            if errors:
+                self._latest = Outcome(generation, "build-error", json.dumps(errors))
+            else:
+                self._latest = Outcome(generation, "reload", "null")
             self._changed.notify_all()
 
-    def wait(self, seen: int, timeout: float) -> tuple[int, tuple[str, str] | None]:
-        """Block until a generation after ``seen``; return it and its event, or no event."""
+    def owes(self, outcome: Outcome, last_id: str | None) -> bool:
+        """Whether a page that last saw ``last_id`` (None: nothing) is owed ``outcome``."""
+        if outcome.event == "build-error":
+            return True  # the page shows the last good site: show the errors over it
+        return last_id is not None and last_id != self.event_id(outcome)
+
+    def wait_after(self, generation: int, timeout: float) -> Outcome | None:
+        """The first outcome after ``generation``, or None on timeout or close."""
         with self._changed:
-            self._changed.wait_for(lambda: self._generation > seen or self.closed, timeout)
-            if self._generation > seen:
-                return self._generation, self._event
-            return seen, None
+            self._changed.wait_for(
+                lambda: self._latest.generation > generation or self.closed, timeout
+            )
+            latest = self._latest
+            return latest if latest.generation > generation and not self.closed else None
 
     def close(self) -> None:
         with self._changed:
@@ -78,73 +140,53 @@ class ReloadHub:
             self._changed.notify_all()
 
 
-def content_type(path: Path) -> str:
-    if path.name in FEED_TYPES and path.parent.name != "":
-        return FEED_TYPES[path.name]
-    guessed = CONTENT_TYPES.get(path.suffix.lower())
-    if guessed:
-        return guessed
-    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-
-
-class SiteRequestHandler(SimpleHTTPRequestHandler):
+class SiteRequestHandler(BaseHTTPRequestHandler):
     """Serves the built site, clean URLs included, and never a file outside it."""
 
     server: SiteServer
+    server_version = "foldpress"
+    keep_alive_seconds = 15.0
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:
             super().log_message(format, *args)
 
     def do_GET(self) -> None:
-        if urllib.parse.urlsplit(self.path).path == EVENTS_PATH:
-            self.stream_events()
-            return
-        path = self.resolve()
-        if path is None:
-            self.send_page(HTTPStatus.NOT_FOUND, self.server.root / "404.html")
-            return
-        if path.is_dir():  # a clean URL without its trailing slash
-            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-            self.send_header("Location", urllib.parse.urlsplit(self.path).path + "/")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        self.send_page(HTTPStatus.OK, path)
+        self.respond()
 
     def do_HEAD(self) -> None:
-        self.do_GET()
+        self.respond()
 
-    def resolve(self) -> Path | None:
-        """Map the request path to a file inside the site, or None."""
-        url_path = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
-        parts = [p for p in posixpath.normpath(url_path).split("/") if p not in ("", ".")]
-        if ".." in parts or any("\\" in p or "\0" in p for p in parts):
-            return None
-        root = self.server.root.resolve()
-        candidate = root.joinpath(*parts)
-        if url_path.endswith("/") or candidate.is_dir():
-            index = candidate / "index.html"
-            if url_path.endswith("/"):
-                candidate = index
-            elif index.is_file():
-                return candidate  # redirect to the slash form
-        try:
-            resolved = candidate.resolve(strict=True)
-        except (FileNotFoundError, NotADirectoryError, RuntimeError):
-            return None
-        if not resolved.is_relative_to(root) or not (resolved.is_file() or resolved.is_dir()):
-            return None
-        return resolved
+    def respond(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == EVENTS_PATH:
+            self.stream_events(urllib.parse.parse_qs(url.query).get("last-event-id", [None])[0])
+            return
+        root = self.server.root
+        path = site_file(root, url.path)
+        if path is not None:
+            self.send_file(HTTPStatus.OK, path)
+        elif not url.path.endswith("/") and site_file(root, url.path + "/"):
+            # A clean URL without its slash: relative links on the page need the slash.
+            location = urllib.parse.urlunsplit(("", "", url.path + "/", url.query, ""))
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        else:
+            self.send_file(HTTPStatus.NOT_FOUND, site_file(root, "/404.html"))
 
-    def send_page(self, status: HTTPStatus, path: Path) -> None:
+    def send_file(self, status: HTTPStatus, path: Path | None) -> None:
         try:
-            body = path.read_bytes()
-        except OSError:
-            body, path = b"Not found", Path("404.txt")
-        ctype = content_type(path)
+            body = path.read_bytes() if path else None
+        except OSError:  # swapped out by a rebuild since it was found
+            body = None
+        if path is None or body is None:
+            status, body, ctype = HTTPStatus.NOT_FOUND, b"Not found\n", "text/plain; charset=utf-8"
+        else:
+            ctype = content_type(path)
         if ctype.startswith("text/html"):
-            body = inject_live_reload(body)
+            body = self.with_live_reload(body)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -153,88 +195,133 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def stream_events(self) -> None:
+    def with_live_reload(self, page: bytes) -> bytes:
+        """``page`` with the live-reload script before ``</body>``."""
+        hub = self.server.hub
+        query = urllib.parse.urlencode({"last-event-id": hub.event_id(hub.latest)})
+        events_url = html.escape(f"{EVENTS_PATH}?{query}")
+        script = f'<script data-events="{events_url}">\n'.encode() + LIVE_RELOAD_JS + b"</script>\n"
+        end = page.rfind(b"</body>")
+        return page + script if end == -1 else page[:end] + script + page[end:]
+
+    def stream_events(self, last_id: str | None) -> None:
         hub = self.server.hub
         self.send_response(HTTPStatus.OK)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
-        seen = hub.generation
+        if self.command == "HEAD":
+            return
+        last_id = self.headers.get("Last-Event-ID", last_id)  # set when EventSource reconnects
         try:
-            # A page that opens while the build is broken learns it at once.
-            if self.server.last_errors:
-                self.send_event("build-error", json.dumps(self.server.last_errors))
+            self.wfile.write(b"retry: 1000\n\n")  # reconnect soon after a restart
+            latest = hub.latest
+            if hub.owes(latest, last_id):
+                self.send_event(latest)
+            seen = latest.generation
             while not hub.closed:
-                seen, event = hub.wait(seen, timeout=15)
-                if event is None:
+                outcome = hub.wait_after(seen, timeout=self.keep_alive_seconds)
+                if outcome:
+                    self.send_event(outcome)
+                    seen = outcome.generation
+                elif not hub.closed:
                     self.wfile.write(b": keep-alive\n\n")
                     self.wfile.flush()
-                else:
-                    self.send_event(*event)
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            pass  # the page went away
 
-    def send_event(self, event: str, data: str) -> None:
-        self.wfile.write(f"event: {event}\ndata: {data}\n\n".encode())
+    def send_event(self, outcome: Outcome) -> None:
+        event_id = self.server.hub.event_id(outcome)
+        text = f"id: {event_id}\nevent: {outcome.event}\ndata: {outcome.data}\n\n"
+        self.wfile.write(text.encode())
         self.wfile.flush()
 
 
-def inject_live_reload(html: bytes) -> bytes:
-    marker = html.rfind(b"</body>")
-    script = LIVE_RELOAD_SCRIPT.encode()
-    if marker == -1:
-        return html + script
-    return html[:marker] + script + html[marker:]
-
-
 class SiteServer(ThreadingHTTPServer):
+    """An HTTP server for the built site in ``root``, with a hub for live reload."""
+
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], root: Path, *, verbose: bool = False) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         self.root = root
         self.hub = ReloadHub()
         self.verbose = verbose
-        self.last_errors: list[str] = []
         super().__init__(address, SiteRequestHandler)
 
-    def report_build(self, errors: list[str]) -> None:
-        """Tell open pages how the latest rebuild went."""
-        self.last_errors = errors
-        if errors:
-            self.hub.publish("build-error", errors)
-        else:
-            self.hub.publish("reload")
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
     def server_close(self) -> None:
-        self.hub.close()
+        self.hub.close()  # ends the open event streams
         super().server_close()
 
 
-def watch(
-    site_dir: Path,
-    out_dir: Path,
-    rebuild: Callable[[set[Path]], None],
-    stop: threading.Event,
-) -> None:
-    """Call ``rebuild`` with the changed paths whenever a source file of the site changes."""
-    import watchfiles
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
-    ignored = [out_dir.resolve(), (site_dir / ".foldpress-cache").resolve()]
 
-    class SiteFilter(watchfiles.DefaultFilter):
-        def __call__(self, change: object, path: str) -> bool:
-            p = Path(path).resolve()
-            if any(p == d or p.is_relative_to(d) for d in ignored):
+class SourceFilter(watchfiles.DefaultFilter):
+    """Passes changes to the site's sources: not to the output folder, the build's
+    temporary folders beside it, the cache, or what DefaultFilter leaves out (.git,
+    editor swap files)."""
+
+    def __init__(self, site_dir: Path, out_dir: Path) -> None:
+        super().__init__()
+        self.out = out_dir.resolve()
+        self.cache = (site_dir / CACHE_DIR).resolve()
+
+    def __call__(self, change: watchfiles.Change, path: str) -> bool:
+        p = Path(path).resolve()
+        if p.is_relative_to(self.cache):
+            return False
+        if p.is_relative_to(self.out.parent) and p != self.out.parent:
+            top = p.relative_to(self.out.parent).parts[0]
+            if top == self.out.name or top.startswith(self.out.name + "."):
                 return False
-            if p.name.startswith(out_dir.name + ".") and p.parent == out_dir.parent.resolve():
-                return False  # the build's own temporary folders beside the output
-            return super().__call__(change, path)
+        return super().__call__(change, path)
 
-    changes_seen = watchfiles.watch(
-        site_dir, watch_filter=SiteFilter(), stop_event=stop, debounce=150
-    )
-    for changes in changes_seen:
-        rebuild({Path(path) for _, path in changes})
+
+def watch_changes(site_dir: Path, out_dir: Path, stop: threading.Event) -> Iterator[set[Path]]:
+    """Yield the site's changed source files, or an empty set after each quiet moment.
+
+    The first yield comes once the watcher runs.
+    """
+    for changes in watchfiles.watch(
+        site_dir,
+        watch_filter=SourceFilter(site_dir, out_dir),
+        stop_event=stop,
+        debounce=150,
+        rust_timeout=200,
+        yield_on_timeout=True,
+    ):
+        yield {Path(path) for _, path in changes}
+
+
+def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], None]) -> list[str]:
+    """Build once and say how it went; return the error messages, none on success."""
+    try:
+        result = build(site_dir, out_dir, drafts=drafts)
+    except BuildError as error:
+        messages = [str(e) for e in error.errors]
+    except Exception as error:  # a bug in a template or the engine must not end the session
+        echo(traceback.format_exc().rstrip())
+        messages = [f"{type(error).__name__}: {error}"]
+    else:
+        echo(f"Built {result.summary()}.")
+        return []
+    for message in messages:
+        echo(message)
+    echo("Build failed; still serving the last good site.")
+    return messages
 
 
 def serve_site(
@@ -248,42 +335,36 @@ def serve_site(
     ready: Callable[[SiteServer], None] | None = None,
     stop: threading.Event | None = None,
 ) -> None:
-    """Build the site, serve it, and rebuild it on every change until ``stop`` is set."""
-    from foldpress.build import build
-    from foldpress.errors import BuildError
+    """Build the site, serve it, and rebuild it on every change until ``stop`` or Ctrl+C.
 
+    Raises OSError, before building anything, when the address cannot be used, and
+    SystemExit(1) when the first build fails and there is no earlier site to serve.
+    """
     stop = stop or threading.Event()
-    lock = threading.Lock()
-
-    def rebuild() -> list[str]:
-        with lock:
-            try:
-                result = build(site_dir, out_dir, drafts=drafts)
-            except BuildError as error:
-                messages = [str(e) for e in error.errors]
-                for message in messages:
-                    echo(message)
-                echo("Build failed; still serving the last good site.")
-                return messages
-            echo(f"Rebuilt: {result.summary()}")
-            return []
-
-    first_errors = rebuild()
-    if first_errors and not (out_dir / "index.html").exists():
-        raise SystemExit(1)  # nothing good to serve yet
-
     server = SiteServer((host, port), out_dir)
-    server.last_errors = first_errors
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    bound_host, bound_port = server.server_address[:2]
-    echo(f"Serving {site_dir} at http://{bound_host}:{bound_port}/ (Ctrl+C to stop)")
-    if ready:
-        ready(server)
+    changes = watch_changes(site_dir, out_dir, stop)
+    serving = None
     try:
-        watch(site_dir, out_dir, lambda _changed: server.report_build(rebuild()), stop)
+        next(changes, None)  # watching from here, so an edit made during the build counts
+        errors = rebuild(site_dir, out_dir, drafts, echo)
+        if errors and not (out_dir / "index.html").is_file():
+            raise SystemExit(1)
+        server.hub.publish(errors)
+        serving = threading.Thread(target=server.serve_forever, name="foldpress-serve")
+        serving.start()
+        echo(f"Serving {site_dir} at {server.url} (Ctrl+C to stop)")
+        if not is_loopback(host):
+            echo(f"Warning: listening on {host}: other machines can reach this server.")
+        if ready:
+            ready(server)
+        for changed in changes:
+            if changed:
+                server.hub.publish(rebuild(site_dir, out_dir, drafts, echo))
     except KeyboardInterrupt:
-        pass
+        echo("Stopped.")
     finally:
-        server.shutdown()
+        changes.close()
+        if serving:
+            server.shutdown()
+            serving.join()
         server.server_close()
