@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
+import dataclasses
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,37 +15,67 @@ from pathlib import Path
 import jinja2
 
 from foldpress import outputs
+from foldpress.cache import CACHE_DIR, BuildCache, digest
 from foldpress.config import SiteConfig, load_config
+from foldpress.content import load_content, render_page, render_post
 from foldpress.errors import BuildError, ContentError
 from foldpress.index import build_index, check_urls
 from foldpress.markdown import create_markdown
 from foldpress.model import Page, Post
-from foldpress.reader import read_site
-from foldpress.render import render_errors, render_markdown
-from foldpress.theme import create_environment
+from foldpress.outputs.folder import OutputFolder
+from foldpress.theme import create_environment, templates_key
 
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build wrote, where, and how long it took."""
+    """What a build wrote, where, how long it took, and how much it could reuse."""
 
     out_dir: Path
     posts: int
     pages: int
     files: int
     seconds: float
+    rendered: int = 0  # posts and pages rendered by this build
+    cached: int = 0  # posts and pages taken from the cache as they were
+    written: int = 0  # files written
+    reused: int = 0  # files unchanged since the last build, linked from it
 
     def summary(self) -> str:
         posts = f"{self.posts} post{'s' * (self.posts != 1)}"
         pages = f"{self.pages} page{'s' * (self.pages != 1)}"
         return (
             f"{posts} and {pages} ({self.files} files) written to {self.out_dir} "
-            f"in {self.seconds:.2f} s"
+            f"in {self.seconds:.2f} s: {self.rendered} rendered, {self.cached} from the "
+            f"cache; {self.written} file{'s' * (self.written != 1)} written, "
+            f"{self.reused} unchanged"
         )
 
 
-def build(site_dir: Path, out_dir: Path | None = None, *, drafts: bool = False) -> BuildResult:
+@dataclass
+class Progress:
+    """How far a build has got, for a progress display."""
+
+    sources: int = 0  # posts and pages to read
+    rendered: int = 0
+    cached: int = 0
+    written: int = 0  # output files
+    reused: int = 0
+
+
+def build(
+    site_dir: Path,
+    out_dir: Path | None = None,
+    *,
+    drafts: bool = False,
+    jobs: int | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> BuildResult:
     """Build the site in ``site_dir`` into ``out_dir`` (default ``SITE/_site``).
+
+    Unchanged posts come from the cache in ``SITE/.foldpress-cache/`` and unchanged
+    files from the previous output; the result is what a clean build makes. ``jobs``
+    caps the processes that render posts (default: one per CPU). ``on_progress`` is
+    called with the counts so far after each post and each file.
 
     Raises BuildError with every content error found; the old output is then untouched.
     """
@@ -59,28 +90,66 @@ def build(site_dir: Path, out_dir: Path | None = None, *, drafts: bool = False) 
         config = SiteConfig()  # read the posts anyway, to report their errors in this run too
     errors += _check_output_folder(site_dir, out_dir)
 
-    posts, pages, found = read_site(site_dir, config, drafts=drafts)
-    errors += found
-    errors += render_all(posts, pages, config)
+    progress = Progress()
+
+    def source_done(cached: bool, total: int) -> None:
+        progress.sources = total
+        progress.cached += cached
+        progress.rendered += not cached
+        if on_progress:
+            on_progress(progress)
+
+    def file_done(reused: bool) -> None:
+        progress.reused += reused
+        progress.written += not reused
+        if on_progress:
+            on_progress(progress)
+
+    cache = BuildCache.load(site_dir / CACHE_DIR)
+    content = load_content(site_dir, config, cache, drafts=drafts, jobs=jobs, on_file=source_done)
+    posts, pages = content.posts, content.pages
+    errors += content.errors
     broken = {error.path for error in errors}  # their URLs may be placeholders
     errors += check_urls(
         [p for p in posts if p.source not in broken], [p for p in pages if p.source not in broken]
     )
     if errors:
+        _save(cache, site_dir)  # what did render need not be rendered again
         raise BuildError(errors)
 
     index = build_index(config, posts, pages, site_dir)
     env = create_environment(site_dir, config)
-    with _replacing(out_dir) as work_dir:
+    salt = digest(cache.version, dataclasses.astuple(config), templates_key(site_dir))
+    out_key = str(out_dir.resolve())
+    with _replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
+        folder = OutputFolder(
+            work_dir,
+            previous=out_dir if out_dir.is_dir() else None,
+            records=cache.outputs if cache.out_dir == out_key else {},
+            salt=salt,
+            on_file=file_done,
+        )
         try:
             for writer in outputs.WRITERS:
-                writer.write(index, work_dir, env)
+                writer.write(index, folder, env)
+            folder.prune()
         except jinja2.TemplateError as error:
             raise BuildError([_template_error(error)]) from error
         except ContentError as error:
             raise BuildError([error]) from error
-        files = sum(len(names) for _, _, names in os.walk(work_dir))
-    return BuildResult(out_dir, len(posts), len(pages), files, time.perf_counter() - started)
+    cache.out_dir, cache.outputs = out_key, folder.records
+    _save(cache, site_dir)
+    return BuildResult(
+        out_dir,
+        len(posts),
+        len(pages),
+        len(folder.records),
+        time.perf_counter() - started,
+        rendered=content.rendered,
+        cached=content.cached,
+        written=folder.written,
+        reused=folder.reused,
+    )
 
 
 def render_all(posts: list[Post], pages: list[Page], config: SiteConfig) -> list[ContentError]:
@@ -88,19 +157,18 @@ def render_all(posts: list[Post], pages: list[Page], config: SiteConfig) -> list
     md = create_markdown(smart_typography=config.smart_typography)
     errors = []
     for post in posts:
-        rendered, problems = render_markdown(
-            md, post.body_markdown, doc_id=post.slug, summary=post.summary
-        )
-        errors += render_errors(post.source, post.source_lines, problems)
-        post.body_html = rendered.body_html
-        post.intro_html = rendered.intro_html
-        post.intro_markdown = rendered.intro_markdown
-        post.has_more = rendered.has_more
+        errors += render_post(md, post, config)
     for page in pages:
-        rendered, problems = render_markdown(md, page.body_markdown, doc_id=page.slug)
-        errors += render_errors(page.source, page.source_lines, problems)
-        page.body_html = rendered.body_html
+        errors += render_page(md, page)
     return errors
+
+
+def _save(cache: BuildCache, site_dir: Path) -> None:
+    with contextlib.suppress(OSError):  # a read-only site still builds, just uncached
+        cache.save(site_dir / CACHE_DIR)
+
+
+_SOURCES = ("posts", "pages", "static", "templates", CACHE_DIR)
 
 
 def _check_output_folder(site_dir: Path, out_dir: Path) -> list[ContentError]:
@@ -108,7 +176,7 @@ def _check_output_folder(site_dir: Path, out_dir: Path) -> list[ContentError]:
     site, out = site_dir.resolve(), out_dir.resolve()
     if out == site or site.is_relative_to(out):
         reason = "it holds the site's sources"
-    elif any(out.is_relative_to(site / name) for name in ("posts", "pages", "static", "templates")):
+    elif any(out.is_relative_to(site / name) for name in _SOURCES):
         reason = "it is inside the site's sources"
     elif out.exists() and not out.is_dir():
         reason = "it is a file"
@@ -120,29 +188,47 @@ def _check_output_folder(site_dir: Path, out_dir: Path) -> list[ContentError]:
 
 
 @contextmanager
-def _replacing(out_dir: Path) -> Iterator[Path]:
-    """Yield an empty sibling folder of ``out_dir``; put it in ``out_dir``'s place on success.
+def _replacing(out_dir: Path, spare: Path) -> Iterator[Path]:
+    """Yield a folder to build the new site in; put it in ``out_dir``'s place on success.
 
-    On any failure, KeyboardInterrupt included, the new folder is removed and the old
-    output is left exactly as it was.
+    The folder is ``spare``, the site the previous build replaced, to be updated in
+    place, when it can be renamed onto ``out_dir`` (one file system); the site replaced
+    now then becomes the spare. Otherwise it is a new empty sibling of ``out_dir``, and
+    the replaced site is deleted. On any failure, KeyboardInterrupt included, the old
+    output is left exactly as it was (and a half-updated spare is fixed next time).
     """
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.new-", dir=out_dir.parent))
-    old = None
+    try:
+        spare.mkdir(parents=True, exist_ok=True)
+        keep = spare.stat().st_dev == out_dir.parent.stat().st_dev
+    except OSError:  # a read-only site folder
+        keep = False
+    if keep:
+        work, old = spare, spare.with_name(spare.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)  # left by a build that was killed
+    else:
+        work = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.new-", dir=out_dir.parent))
+        old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
+        old.rmdir()
+    moved = False
     try:
         yield work
         work.chmod(0o755)  # mkdtemp makes it private; a site is for publishing
         if out_dir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
-            out_dir.rename(old / out_dir.name)
+            out_dir.rename(old)
+            moved = True
         work.rename(out_dir)
     except BaseException:
-        if old and not out_dir.exists():
-            (old / out_dir.name).rename(out_dir)
-        shutil.rmtree(work, ignore_errors=True)
+        if moved and not out_dir.exists():
+            old.rename(out_dir)
+            moved = False
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
-        if old:
+        if moved and keep:
+            old.rename(spare)
+        elif moved:
             shutil.rmtree(old, ignore_errors=True)
 
 

@@ -15,6 +15,10 @@ class ContentError(Exception):
     line: int | None
     message: str
 
+    def __reduce__(self):
+        # Errors cross process boundaries when posts are rendered in parallel.
+        return (type(self), (self.path, self.line, self.message))
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
         return f"{where}: {self.message}"

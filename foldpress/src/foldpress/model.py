@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from foldpress.cache import digest
 
 if TYPE_CHECKING:
     from foldpress.config import SiteConfig
@@ -52,6 +55,8 @@ class Post:
     has_more: bool = False
     # The file line of each front matter key and of the body ("body"), for error messages.
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # Made once when the post is rendered, and cached with it; see outputs/_markdown.py.
+    markdown: PostMarkdown | None = field(default=None, repr=False, compare=False)
 
     @property
     def url(self) -> str:
@@ -66,6 +71,36 @@ class Post:
     @property
     def last_modified(self) -> datetime:
         return self.updated or self.date
+
+    # Digests of what each kind of output shows of the post, to key output files by.
+    # They are computed on first use, which must come after the index is built (it
+    # settles the topics' names).
+
+    @cached_property
+    def link_key(self) -> bytes:
+        """What a link to the post shows: URL, title, date, topics, draft mark."""
+        topics = [(topic.name, topic.slug) for topic in self.topics]
+        return digest(self.url, self.title, self.date, topics, self.draft)
+
+    @cached_property
+    def summary_key(self) -> bytes:
+        """What a listing shows: the link, the intro, and whether there is more."""
+        intro = (self.intro_html, self.intro_markdown, self.summary, self.has_more)
+        return digest(self.link_key, *intro, self.updated)
+
+    @cached_property
+    def content_key(self) -> bytes:
+        """Everything about the post."""
+        return digest(self.summary_key, self.body_html, self.body_markdown)
+
+
+@dataclass(frozen=True)
+class PostMarkdown:
+    """A post's Markdown as its copies show it: fold marker dropped, URLs absolute."""
+
+    body: str
+    intro: str  # stripped
+    summary_line: str  # for llms.txt
 
 
 @dataclass
@@ -87,6 +122,14 @@ class Page:
     @property
     def markdown_url(self) -> str:
         return self.url + "index.html.md"
+
+    @cached_property
+    def link_key(self) -> bytes:
+        return digest(self.url, self.title)
+
+    @cached_property
+    def content_key(self) -> bytes:
+        return digest(self.link_key, self.body_html, self.body_markdown, self.updated)
 
 
 @dataclass

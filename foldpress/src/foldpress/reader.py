@@ -34,10 +34,11 @@ class FrontMatter:
     body_line: int  # 1-based line of the body's first line in the file
 
 
-def read_text(path: Path) -> str:
-    """A file's text as UTF-8; a byte that is not UTF-8 is an error on its line."""
+def read_text(path: Path, raw: bytes | None = None) -> str:
+    """A file's text (``raw`` if given, else read) as UTF-8; a byte that is not UTF-8
+    is an error on its line."""
     try:
-        raw = path.read_bytes()
+        raw = path.read_bytes() if raw is None else raw
     except OSError as error:
         raise ContentError(path, None, f"cannot read file: {error.strerror or error}") from None
     try:
@@ -175,14 +176,17 @@ def to_datetime(value: object, tz: tzinfo) -> datetime:
     raise ValueError(value)
 
 
-def read_post(path: Path, config: SiteConfig) -> tuple[Post | None, list[ContentError]]:
-    """A post with its front matter checked; its Markdown is rendered later.
+def read_post(
+    path: Path, config: SiteConfig, raw: bytes | None = None
+) -> tuple[Post | None, list[ContentError]]:
+    """A post (from ``raw`` if given, else read) with its front matter checked; its
+    Markdown is rendered later.
 
     The post comes back even with errors (so that its body can be checked too), but
     with placeholders where the front matter was wrong.
     """
     try:
-        matter, errors = parse_front_matter(path, read_text(path))
+        matter, errors = parse_front_matter(path, read_text(path, raw))
     except ContentError as error:
         return None, [error]
     check = _Checker(path, matter, POST_KEYS)
@@ -204,10 +208,12 @@ def read_post(path: Path, config: SiteConfig) -> tuple[Post | None, list[Content
     return post, errors
 
 
-def read_page(path: Path, config: SiteConfig) -> tuple[Page | None, list[ContentError]]:
+def read_page(
+    path: Path, config: SiteConfig, raw: bytes | None = None
+) -> tuple[Page | None, list[ContentError]]:
     """A static page (About, ...) with its front matter checked."""
     try:
-        matter, errors = parse_front_matter(path, read_text(path))
+        matter, errors = parse_front_matter(path, read_text(path, raw))
     except ContentError as error:
         return None, [error]
     check = _Checker(path, matter, PAGE_KEYS)

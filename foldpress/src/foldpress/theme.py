@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jinja2
 
+from foldpress.cache import digest
 from foldpress.config import SiteConfig
 
 THEME_DIR = Path(__file__).parent / "themes" / "default"
@@ -30,6 +31,22 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
     env.filters["long_date"] = long_date
     env.globals["site"] = config
     return env
+
+
+def own_templates(site_dir: Path) -> list[Path]:
+    """The site's own templates, which override the bundled theme's."""
+    folder = site_dir / "templates"
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+
+
+def templates_key(site_dir: Path) -> bytes:
+    """A digest of every template a build may use: the site's own, then the theme's."""
+    parts = []
+    for folder in (site_dir / "templates", THEME_DIR / "templates"):
+        if folder.is_dir():
+            files = sorted(p for p in folder.rglob("*") if p.is_file())
+            parts += [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in files]
+    return digest(*parts)
 
 
 def long_date(when: datetime) -> str:

@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from foldpress.config import SiteConfig
-from foldpress.model import Page, Post
+from foldpress.model import Page, Post, PostMarkdown
 from foldpress.urls import absolutize_markdown, site_url
 
 _md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
@@ -18,6 +18,19 @@ _md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
 _SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*(?=\s+[\"'(\[“‘`*_]*[A-Z0-9`]|\s*$)")
 _SUMMARY_LIMIT = 300
 _FOLD = re.compile(r"<!--\s*more\s*-->")
+
+
+def post_markdown(post: Post, config: SiteConfig) -> PostMarkdown:
+    """The post's Markdown as its copies, the listings' copies and llms.txt show it.
+
+    Made once per post (the build makes it when it renders the post, and caches it with
+    the post), since parsing every post's Markdown again per output is most of the work.
+    """
+    if post.markdown is None:
+        body = absolutize_markdown(drop_fold(post.body_markdown), post.url, config)
+        intro = absolutize_markdown(drop_fold(post.intro_markdown), post.url, config)
+        post.markdown = PostMarkdown(body, intro.strip(), one_line_summary(post))
+    return post.markdown
 
 
 def post_document(post: Post, config: SiteConfig, *, with_url: bool = False) -> str:
@@ -28,17 +41,17 @@ def post_document(post: Post, config: SiteConfig, *, with_url: bool = False) -> 
         header += f", updated {long_date(post.updated)}"
     if with_url:
         header = f"URL: {site_url(config, post.url)}\n{header}"
-    return _document(post.title, header, drop_fold(post.body_markdown), post.url, config)
+    return _document(post.title, header, post_markdown(post, config).body)
 
 
 def page_document(page: Page, config: SiteConfig, *, with_url: bool = False) -> str:
     """A static page as Markdown: its title as H1, then its own Markdown."""
     header = f"URL: {site_url(config, page.url)}" if with_url else ""
-    return _document(page.title, header, page.body_markdown, page.url, config)
+    return _document(page.title, header, absolutize_markdown(page.body_markdown, page.url, config))
 
 
-def _document(title: str, header: str, body: str, url: str, config: SiteConfig) -> str:
-    blocks = [f"# {escape_inline(title)}", header, absolutize_markdown(body, url, config).strip()]
+def _document(title: str, header: str, body: str) -> str:
+    blocks = [f"# {escape_inline(title)}", header, body.strip()]
     return "\n\n".join(block for block in blocks if block) + "\n"
 
 

@@ -8,7 +8,9 @@ the post's date and its slug, so editing a post never makes readers see it as ne
 from __future__ import annotations
 
 import email.utils
+import functools
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +21,7 @@ import jinja2
 
 from foldpress.config import SiteConfig
 from foldpress.model import Post, SiteIndex
+from foldpress.outputs.folder import OutputFolder, xml_bytes
 from foldpress.urls import absolutize_html, site_url
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -52,29 +55,38 @@ class Feed:
     entries: list[Entry]
 
 
-def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
+def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
     """Write ``feed/rss.xml`` and ``feed/atom.xml``, and both for every topic."""
+    out = OutputFolder.of(out)
     config = index.config
     made: dict[str, Entry] = {}
 
     def entries(posts: list[Post]) -> list[Entry]:
-        newest = posts[: config.feed_items]
-        for post in newest:
+        for post in posts:
             if post.url not in made:
                 intro = absolutize_html(post.intro_html, post.url, config)
                 made[post.url] = Entry(post, entry_html(post, config), intro)
-        return [made[post.url] for post in newest]
+        return [made[post.url] for post in posts]
 
-    feeds = [Feed(config.title, config.description, "/", "/feed/", entries(index.posts))]
+    feeds = [(config.title, config.description, "/", "/feed/", index.posts)]
     for topic_index in index.topics:
         topic = topic_index.topic
         title, about = f"{config.title}: {topic.name}", f"Posts about {topic.name}"
-        feeds.append(Feed(title, about, topic.url, topic.url, entries(topic_index.posts)))
-    for feed in feeds:
-        folder = out_dir / feed.path.strip("/")
-        folder.mkdir(parents=True, exist_ok=True)
-        _write_xml(rss(feed, config), folder / "rss.xml")
-        _write_xml(atom(feed, config), folder / "atom.xml")
+        feeds.append((title, about, topic.url, topic.url, topic_index.posts))
+    for title, about, page_url, path, posts in feeds:
+        newest = posts[: config.feed_items]
+        key = (title, about, page_url, [post.content_key for post in newest])
+        feed = functools.partial(Feed, title, about, page_url, path)
+        _write_feed(out, config, path, key, lambda feed=feed, newest=newest: feed(entries(newest)))
+
+
+def _write_feed(
+    out: OutputFolder, config: SiteConfig, path: str, key: object, feed: Callable[[], Feed]
+) -> None:
+    """Both formats of one feed; ``feed()`` is called only if a file must be made."""
+    folder = path.strip("/")
+    out.file(f"{folder}/rss.xml", key, lambda: xml_bytes(rss(feed(), config)))
+    out.file(f"{folder}/atom.xml", key, lambda: xml_bytes(atom(feed(), config)))
 
 
 def entry_id(post: Post, config: SiteConfig) -> str:
@@ -191,8 +203,3 @@ def _rfc822(when: datetime, tz: ZoneInfo) -> str:
 
 def _rfc3339(when: datetime, tz: ZoneInfo) -> str:
     return when.astimezone(tz).isoformat(timespec="seconds")
-
-
-def _write_xml(root: ET.Element, path: Path) -> None:
-    ET.indent(root)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)

@@ -1,4 +1,8 @@
-"""HTML pages: posts, static pages, listings, /topics/, /archive/ and the 404 page."""
+"""HTML pages: posts, static pages, listings, /topics/, /archive/ and the 404 page.
+
+Each page is keyed by what the bundled templates show on it. A site's own templates
+may show anything in ``index``, so with them every page's key covers the whole index.
+"""
 
 from __future__ import annotations
 
@@ -7,31 +11,57 @@ from pathlib import Path
 
 import jinja2
 
-from foldpress.model import SiteIndex
+from foldpress.cache import digest
+from foldpress.model import Listing, Post, SiteIndex
+from foldpress.outputs.folder import OutputFolder
+from foldpress.theme import own_templates
 
 
-def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
-    """Write every HTML page of the site under ``out_dir``."""
+def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
+    """Write every HTML page of the site under ``out``."""
+    out = OutputFolder.of(out)
+    # Every page shows the navigation, which lists the static pages.
+    shared = [page.link_key for page in index.pages]
+    if index.site_dir and own_templates(index.site_dir):
+        shared += [post.content_key for post in index.posts]
+        shared += [page.content_key for page in index.pages]
+    shared_key = digest(*shared)
 
-    def page(template: str, url: str | None, target: str, **context: object) -> None:
-        html = env.get_template(template).render(index=index, url=url, **context)
-        path = out_dir / target
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
+    def page(template: str, url: str | None, target: str, key: object, **context: object) -> None:
+        def render() -> str:
+            return env.get_template(template).render(index=index, url=url, **context)
+
+        out.file(target, (template, url, shared_key, key), render)
 
     posts = index.posts
     for i, post in enumerate(posts):
         older = posts[i + 1] if i + 1 < len(posts) else None
         newer = posts[i - 1] if i > 0 else None
-        page("post.html", post.url, _index_file(post.url), post=post, older=older, newer=newer)
+        key = (post.content_key, _link_key(older), _link_key(newer))
+        context = {"post": post, "older": older, "newer": newer}
+        page("post.html", post.url, _index_file(post.url), key, **context)
     for static_page in index.pages:
-        page("page.html", static_page.url, _index_file(static_page.url), page=static_page)
+        url = static_page.url
+        page("page.html", url, _index_file(url), static_page.content_key, page=static_page)
     for listing in index.listings:
-        page("listing.html", listing.url, _index_file(listing.url), listing=listing)
-    page("topics.html", "/topics/", "topics/index.html")
+        key = _listing_key(listing)
+        page("listing.html", listing.url, _index_file(listing.url), key, listing=listing)
+    topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
+    page("topics.html", "/topics/", "topics/index.html", topics)
     years = [(year, list(months)) for year, months in groupby(index.archive, lambda m: m.year)]
-    page("archive.html", "/archive/", "archive/index.html", years=years)
-    page("404.html", None, "404.html")
+    archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
+    page("archive.html", "/archive/", "archive/index.html", archive, years=years)
+    page("404.html", None, "404.html", None)
+
+
+def _link_key(post: Post | None) -> bytes | None:
+    return post.link_key if post else None
+
+
+def _listing_key(listing: Listing) -> tuple:
+    topic = (listing.topic.name, listing.topic.slug) if listing.topic else None
+    where = (listing.title, listing.page, listing.pages, listing.prev_url, listing.next_url)
+    return (*where, topic, [post.summary_key for post in listing.posts])
 
 
 def _index_file(url: str) -> str:

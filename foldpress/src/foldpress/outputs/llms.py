@@ -18,18 +18,23 @@ from foldpress.outputs._markdown import (
     byline,
     escape_inline,
     first_sentence,
-    one_line_summary,
     page_document,
     plain_text,
     post_document,
+    post_markdown,
 )
+from foldpress.outputs.folder import OutputFolder
 from foldpress.urls import site_url
 
 
-def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
-    """Write ``llms.txt`` and ``llms-full.txt`` at the root of ``out_dir``."""
-    (out_dir / "llms.txt").write_text(llms_txt(index), encoding="utf-8")
-    (out_dir / "llms-full.txt").write_text(llms_full_txt(index), encoding="utf-8")
+def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
+    """Write ``llms.txt`` and ``llms-full.txt`` at the root of ``out``."""
+    out = OutputFolder.of(out)
+    pages = [page.content_key for page in index.pages]
+    summaries = [post.summary_key for post in index.posts]
+    out.file("llms.txt", (summaries, pages), lambda: llms_txt(index))
+    contents = [post.content_key for post in index.posts]
+    out.file("llms-full.txt", (contents, pages), lambda: llms_full_txt(index))
 
 
 def llms_txt(index: SiteIndex) -> str:
@@ -56,7 +61,7 @@ def llms_txt(index: SiteIndex) -> str:
 def post_link(post: Post, config: SiteConfig) -> str:
     """``- [Title](URL of its Markdown copy): 19 March 2025 · AI, Python — summary``."""
     notes = byline(post)
-    summary = one_line_summary(post)
+    summary = post_markdown(post, config).summary_line
     if summary:
         notes += f" — {summary}"
     return f"- [{escape_inline(post.title)}]({site_url(config, post.markdown_url)}): {notes}"

@@ -8,6 +8,7 @@ posts' copies, so a tool can walk the site without touching HTML.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from pathlib import Path
 
@@ -16,30 +17,36 @@ import jinja2
 from foldpress.config import SiteConfig
 from foldpress.model import Listing, SiteIndex
 from foldpress.outputs._markdown import (
-    drop_fold,
     escape_inline,
     long_date,
     page_document,
     post_document,
+    post_markdown,
     posted_on,
 )
-from foldpress.urls import absolutize_markdown, site_url
+from foldpress.outputs.folder import OutputFolder
+from foldpress.urls import site_url
 
 TOPICS_URL = "/topics/"
 ARCHIVE_URL = "/archive/"
 
 
-def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
+def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
     """Write ``index.html.md`` into the folder of every page but the 404."""
+    out = OutputFolder.of(out)
     config = index.config
     for post in index.posts:
-        _write(out_dir, post.url, post_document(post, config))
+        out.file(_copy(post.url), post.content_key, functools.partial(post_document, post, config))
     for page in index.pages:
-        _write(out_dir, page.url, page_document(page, config))
+        out.file(_copy(page.url), page.content_key, functools.partial(page_document, page, config))
     for listing in index.listings:
-        _write(out_dir, listing.url, listing_document(listing, config))
-    _write(out_dir, TOPICS_URL, topics_document(index))
-    _write(out_dir, ARCHIVE_URL, archive_document(index))
+        where = (listing.title, listing.page, listing.pages, listing.prev_url, listing.next_url)
+        key = (*where, [post.summary_key for post in listing.posts])
+        out.file(_copy(listing.url), key, functools.partial(listing_document, listing, config))
+    topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
+    out.file(_copy(TOPICS_URL), topics, functools.partial(topics_document, index))
+    archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
+    out.file(_copy(ARCHIVE_URL), archive, functools.partial(archive_document, index))
 
 
 def listing_document(listing: Listing, config: SiteConfig) -> str:
@@ -51,7 +58,7 @@ def listing_document(listing: Listing, config: SiteConfig) -> str:
         link = f"[{escape_inline(post.title)}]({site_url(config, post.markdown_url)})"
         blocks.append(f"## {link}")
         blocks.append(posted_on(post))
-        intro = absolutize_markdown(drop_fold(post.intro_markdown), post.url, config).strip()
+        intro = post_markdown(post, config).intro
         if intro:
             blocks.append(intro)
         if post.has_more:
@@ -97,7 +104,6 @@ def archive_document(index: SiteIndex) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _write(out_dir: Path, url: str, text: str) -> None:
-    folder = out_dir / url.strip("/")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "index.html.md").write_text(text, encoding="utf-8")
+def _copy(url: str) -> str:
+    """``/2025/03/dropout/`` -> ``2025/03/dropout/index.html.md``."""
+    return url.lstrip("/") + "index.html.md"

@@ -17,19 +17,19 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from foldpress.model import Post, SiteIndex
+from foldpress.outputs.folder import OutputFolder, xml_bytes
 from foldpress.urls import site_url
 
 SITEMAPS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
+def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
     """Write ``sitemap.xml``, and ``robots.txt`` unless the site's ``static/`` has one."""
-    root = sitemap(index)
-    ET.indent(root)
-    ET.ElementTree(root).write(out_dir / "sitemap.xml", encoding="utf-8", xml_declaration=True)
-    robots = out_dir / "robots.txt"
-    if not robots.exists():
-        robots.write_text(robots_txt(index), encoding="utf-8")
+    out = OutputFolder.of(out)
+    entries = pages(index)
+    out.file("sitemap.xml", entries, lambda: xml_bytes(sitemap(index, entries)))
+    if "robots.txt" not in out:
+        out.file("robots.txt", None, lambda: robots_txt(index))
 
 
 def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
@@ -43,10 +43,12 @@ def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
     return entries
 
 
-def sitemap(index: SiteIndex) -> ET.Element:
+def sitemap(
+    index: SiteIndex, entries: list[tuple[str, datetime | None]] | None = None
+) -> ET.Element:
     tz = ZoneInfo(index.config.timezone)
     urlset = ET.Element("urlset", xmlns=SITEMAPS)
-    for path, modified in pages(index):
+    for path, modified in pages(index) if entries is None else entries:
         url = ET.SubElement(urlset, "url")
         ET.SubElement(url, "loc").text = site_url(index.config, path)
         if modified:

@@ -3,29 +3,43 @@ does: ``static/images/a.svg`` is ``/images/a.svg``), and the theme's assets at /
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import jinja2
 
+from foldpress.cache import digest
 from foldpress.errors import BuildError, ContentError
 from foldpress.markdown import pygments_css
 from foldpress.model import SiteIndex
+from foldpress.outputs.folder import OutputFolder
 from foldpress.theme import THEME_DIR
 
 
-def write(index: SiteIndex, out_dir: Path, env: jinja2.Environment) -> None:
+def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
     """Copy the theme's CSS with the code-highlighting styles, then ``static/``."""
-    shutil.copytree(THEME_DIR / "static", out_dir / "theme", dirs_exist_ok=True)
-    (out_dir / "theme" / "pygments.css").write_text(pygments_css(), encoding="utf-8")
+    out = OutputFolder.of(out)
+    for path in _files(THEME_DIR / "static"):
+        _copy(out, "theme/" + path.relative_to(THEME_DIR / "static").as_posix(), path)
+    out.file("theme/pygments.css", "pygments", pygments_css)  # the style is in the salt
     static = index.site_dir / "static" if index.site_dir else None
     if not static or not static.is_dir():
         return
+    files = {path.relative_to(static).as_posix(): path for path in _files(static)}
     clashes = [
-        ContentError(path, None, f"would overwrite the generated /{path.relative_to(static)}")
-        for path in static.rglob("*")
-        if path.is_file() and (out_dir / path.relative_to(static)).exists()
+        ContentError(path, None, f"would overwrite the generated /{name}")
+        for name, path in files.items()
+        if name in out
     ]
     if clashes:
         raise BuildError(clashes)
-    shutil.copytree(static, out_dir, dirs_exist_ok=True)
+    for name, path in files.items():
+        _copy(out, name, path)
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+def _copy(out: OutputFolder, name: str, source: Path) -> None:
+    data = source.read_bytes()
+    out.file(name, digest(data), lambda: data)

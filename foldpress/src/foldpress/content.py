@@ -1,0 +1,177 @@
+"""Every post and page of a site, read and rendered.
+
+A file whose bytes, and the settings its rendering depends on, are unchanged since the
+last build is taken from the cache, with no Markdown, Pygments or LaTeX work. The rest
+are rendered in worker processes when there are enough of them for that to pay.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import repeat
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+
+from foldpress.cache import BuildCache, digest
+from foldpress.config import SiteConfig
+from foldpress.errors import ContentError
+from foldpress.markdown import create_markdown
+from foldpress.model import Page, Post
+from foldpress.outputs._markdown import post_markdown
+from foldpress.reader import markdown_files, read_page, read_post
+from foldpress.render import render_errors, render_markdown
+
+# Below this many files to render, starting worker processes costs more than it saves
+# (measured with bench/bench_site_build.py --parallel on 2 cores: see bench/README.md).
+PARALLEL_FROM = 300
+
+
+@dataclass
+class Content:
+    """The site's posts (drafts only if asked for) and pages, and every error found."""
+
+    posts: list[Post] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+    rendered: int = 0  # files read and rendered by this build
+    cached: int = 0  # files taken from the cache
+
+
+def load_content(
+    site_dir: Path,
+    config: SiteConfig,
+    cache: BuildCache,
+    *,
+    drafts: bool = False,
+    jobs: int | None = None,
+    on_file: Callable[[bool, int], None] | None = None,
+) -> Content:
+    """Read and render every post and page, updating ``cache.sources`` to match.
+
+    ``jobs`` caps the worker processes (default: one per CPU; 1 renders here);
+    ``on_file(cached, total)`` is called per file, for a progress display.
+    """
+    sources = [("post", p) for p in markdown_files(site_dir / "posts")]
+    sources += [("page", p) for p in markdown_files(site_dir / "pages")]
+    # Everything a file's rendering depends on besides its bytes.
+    settings = (config.timezone, config.smart_typography, config.base_url)
+    content = Content()
+    items: list[Post | Page | None] = [None] * len(sources)
+    kept: dict[bytes, bytes] = {}
+    todo: list[tuple[int, bytes | None, bytes | None]] = []  # index, key, bytes
+    for i, (kind, path) in enumerate(sources):
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            todo.append((i, None, None))  # the reader reads it again, and reports why not
+            continue
+        key = digest(kind, str(path), raw, settings)
+        blob = cache.sources.get(key)
+        if blob is None:
+            todo.append((i, key, raw))
+            continue
+        items[i] = pickle.loads(blob)
+        kept[key] = blob
+        content.cached += 1
+        if on_file:
+            on_file(True, len(sources))
+
+    work = [(*sources[i], raw) for i, _, raw in todo]
+    results = _render_all(work, config, jobs or _cpus())
+    for (i, key, _), (blob, errors) in zip(todo, results, strict=True):
+        content.errors += errors
+        content.rendered += 1
+        if blob is not None:
+            items[i] = pickle.loads(blob)
+            if key is not None and not errors:
+                kept[key] = blob
+        if on_file:
+            on_file(False, len(sources))
+    cache.sources = kept  # entries for files that changed or went are dropped
+
+    for item in items:
+        if isinstance(item, Post) and (drafts or not item.draft):
+            content.posts.append(item)
+        elif isinstance(item, Page):
+            content.pages.append(item)
+    return content
+
+
+def render_post(md: MarkdownIt, post: Post, config: SiteConfig) -> list[ContentError]:
+    """Render a post's Markdown in place; return its errors."""
+    rendered, problems = render_markdown(
+        md, post.body_markdown, doc_id=post.slug, summary=post.summary
+    )
+    post.body_html = rendered.body_html
+    post.intro_html = rendered.intro_html
+    post.intro_markdown = rendered.intro_markdown
+    post.has_more = rendered.has_more
+    return render_errors(post.source, post.source_lines, problems)
+
+
+def render_page(md: MarkdownIt, page: Page) -> list[ContentError]:
+    """Render a page's Markdown in place; return its errors."""
+    rendered, problems = render_markdown(md, page.body_markdown, doc_id=page.slug)
+    page.body_html = rendered.body_html
+    return render_errors(page.source, page.source_lines, problems)
+
+
+def render_file(
+    kind: str, path: Path, raw: bytes | None, config: SiteConfig
+) -> tuple[bytes | None, list[ContentError]]:
+    """Read and render one file; return it pickled (as the cache keeps it) and its errors.
+
+    Runs in worker processes, hence the plain arguments and the pickled result.
+    """
+    md = _renderer(config.smart_typography)
+    if kind == "post":
+        item, errors = read_post(path, config, raw)
+        if item:
+            errors += render_post(md, item, config)
+            if not errors:
+                post_markdown(item, config)  # the copies' Markdown: made once, kept with it
+    else:
+        item, errors = read_page(path, config, raw)
+        if item:
+            errors += render_page(md, item)
+    return (pickle.dumps(item, protocol=5) if item else None), errors
+
+
+@lru_cache(maxsize=2)
+def _renderer(smart_typography: bool) -> MarkdownIt:
+    return create_markdown(smart_typography=smart_typography)
+
+
+def _render_all(
+    work: list[tuple[str, Path, bytes | None]], config: SiteConfig, jobs: int
+) -> Iterator[tuple[bytes | None, list[ContentError]]]:
+    """``render_file`` over ``work``, in order: in worker processes if it pays."""
+    if not work:
+        return
+    kinds, paths, raws = zip(*work, strict=True)
+    if jobs < 2 or len(work) < PARALLEL_FROM:
+        yield from map(render_file, kinds, paths, raws, repeat(config))
+        return
+    # forkserver: workers are forked from a fresh, single-threaded server, never from
+    # this process, which may run threads (``foldpress serve`` does).
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload([__name__])
+    chunk = max(1, min(64, len(work) // (jobs * 4)))
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        yield from pool.map(render_file, kinds, paths, raws, repeat(config), chunksize=chunk)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1

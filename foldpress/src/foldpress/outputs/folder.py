@@ -1,0 +1,169 @@
+"""The folder a build writes into, taking unchanged files from the previous build.
+
+Writers name each file with a key: a digest of everything the file shows. When the
+previous build wrote the same path under the same key, and its file is still exactly
+as that build left it (same inode, size and modification time), the file is
+hard-linked from the previous site and never rendered; otherwise it is rendered and
+written. :meth:`OutputFolder.prune` then removes whatever else the folder held, so it
+ends up byte for byte what a clean build makes.
+
+The folder need not start empty: a build fills the site from two builds ago (kept as
+a spare, see ``build.py``), whose directories already exist and whose unchanged files
+are often already links to the current ones, so an unchanged site costs a ``stat`` per
+file instead of creating and deleting thousands of directories.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+
+from foldpress.cache import OutputRecord, digest
+
+
+class OutputFolder:
+    """Files under ``root``, reused from ``previous`` where ``records`` say they are current.
+
+    ``salt`` is mixed into every key: a digest of the settings, templates and engine
+    versions that every output depends on. ``on_file(reused)`` is called per file.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        previous: Path | None = None,
+        records: dict[str, OutputRecord] | None = None,
+        salt: bytes = b"",
+        on_file: Callable[[bool], None] | None = None,
+    ) -> None:
+        self.root = Path(root)
+        self.previous = previous
+        self.old_records = records or {}
+        self.records: dict[str, OutputRecord] = {}
+        self.salt = salt
+        self.on_file = on_file
+        self.written = 0
+        self.reused = 0
+        self._folders: set[str] = {""}
+
+    @classmethod
+    def of(cls, out: Path | OutputFolder) -> OutputFolder:
+        """``out`` itself, or a folder that writes every file under the path ``out``."""
+        return out if isinstance(out, OutputFolder) else cls(Path(out))
+
+    def __truediv__(self, path: str) -> Path:
+        return self.root / path
+
+    def __contains__(self, path: str) -> bool:
+        """Whether this build has already put a file, or a folder of files, at ``path``."""
+        return path in self.records or path in self._folders
+
+    def file(self, path: str, key: object, render: Callable[[], str | bytes]) -> None:
+        """Put the file at ``path`` (``/``-separated, relative): linked from the previous
+        build when its ``key`` is unchanged, else ``render()``-ed (text as UTF-8)."""
+        full_key = digest(self.salt, path, key)
+        target = self._target(path)
+        old = self.old_records.get(path)
+        record = self._reuse(path, target, old) if old and old[0] == full_key else None
+        reused = record is not None
+        if record is None:
+            content = render()
+            _remove(target)  # it may be a link to a file of the live site
+            with open(target, "xb") as f:
+                f.write(content.encode() if isinstance(content, str) else content)
+                f.flush()
+                record = _record(full_key, os.fstat(f.fileno()))
+            self.written += 1
+        else:
+            self.reused += 1
+        self.records[path] = record
+        if self.on_file:
+            self.on_file(reused)
+
+    def prune(self) -> None:
+        """Remove every file and folder under ``root`` that this build did not put there."""
+        self._prune(str(self.root), "")
+
+    def _prune(self, folder: str, prefix: str) -> bool:
+        """Prune one folder; return whether anything is left in it."""
+        kept = False
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                path = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if path in self._folders:
+                        kept |= self._prune(entry.path, path + "/")
+                    else:
+                        shutil.rmtree(entry.path)
+                elif path in self.records:
+                    kept = True
+                else:
+                    os.unlink(entry.path)
+        return kept
+
+    def _target(self, path: str) -> Path:
+        folder, _, _ = path.rpartition("/")
+        if folder not in self._folders:
+            try:
+                os.makedirs(self.root / folder, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):  # a file where a folder goes
+                self._clear_way(folder)
+            parts = folder.split("/")
+            self._folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+        return self.root / path
+
+    def _clear_way(self, folder: str) -> None:
+        parts = folder.split("/")
+        for i in range(1, len(parts) + 1):
+            step = self.root.joinpath(*parts[:i])
+            if step.is_file() or step.is_symlink():
+                step.unlink()
+        os.makedirs(self.root / folder, exist_ok=True)
+
+    def _reuse(self, path: str, target: Path, old: OutputRecord) -> OutputRecord | None:
+        """The record of ``path`` if the previous build's file is untouched and now also
+        at ``target`` (it often is already: a link made by an earlier build)."""
+        try:
+            if _record(old[0], os.stat(target)) == old:
+                return old
+        except OSError:
+            pass
+        if self.previous is None:
+            return None
+        source = self.previous / path
+        try:
+            if _record(old[0], os.stat(source)) != old:
+                return None  # changed by hand since: make it again
+            _remove(target)
+            os.link(source, target)
+        except FileNotFoundError:
+            return None
+        except OSError:  # a file system without hard links
+            shutil.copyfile(source, target)
+            return _record(old[0], os.stat(target))
+        return old
+
+
+def xml_bytes(root: ET.Element) -> bytes:
+    """An XML file's bytes: indented, UTF-8, with a declaration."""
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _remove(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError:
+        if not path.is_dir():
+            raise
+        shutil.rmtree(path)
+
+
+def _record(key: bytes, stat: os.stat_result) -> OutputRecord:
+    return (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
