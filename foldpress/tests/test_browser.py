@@ -1,0 +1,158 @@
+"""The served example blog in headless Chromium: intros, MathML, live reload, the error overlay.
+
+Debian's Chromium, driven by Playwright (which cannot download its own browser here).
+Screenshots go to ``test-artifacts/`` at the repository root, or to the folder in
+``FOLDPRESS_TEST_ARTIFACTS``; they are for people to look at, never committed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLE_SITE, REPO, require_resource
+from test_serve import Served, serving
+
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WAIT_MS = 30_000  # a bound for each wait, never reached when all is well
+POST = "posts/2025-09-07-temperature-top-k-top-p.md"
+POST_TITLE = "Temperature, top-k and top-p sampling"
+SENTENCE = "Three small knobs sit between those extremes."
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[playwright.Browser]:
+    require_resource(CHROMIUM, "Chromium (Debian's chromium package)")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    folder = Path(os.environ.get("FOLDPRESS_TEST_ARTIFACTS") or REPO / "test-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """The example blog, copied so that edits leave the repository alone, and served."""
+    require_resource(EXAMPLE_SITE / "site.toml", "the example site (examples/site)")
+    site = tmp_path / "site"
+    shutil.copytree(EXAMPLE_SITE, site, ignore=shutil.ignore_patterns("_site*", ".foldpress-*"))
+    with serving(site) as served:
+        yield served
+
+
+def url(served: Served, path: str = "/") -> str:
+    return served.server.url.rstrip("/") + path
+
+
+def test_reading_a_post_and_seeing_an_edit_without_reloading(browser, served, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url(served))
+
+    summaries = page.locator("article.summary")
+    expect(summaries).to_have_count(5)  # posts_per_page in the example's site.toml
+    for summary in summaries.all():
+        assert summary.locator(".intro").inner_text().strip()
+    read_more = page.get_by_role("link", name=re.compile(r"^Read more: "))
+    assert read_more.count() >= 3
+    page.screenshot(path=artifacts / "front-page.png", full_page=True)
+
+    page.get_by_role("link", name=f"Read more: {POST_TITLE}").click()
+    expect(page).to_have_url(re.compile(r"/2025/09/temperature-top-k-top-p/$"))
+    expect(page.locator("h1")).to_have_text(POST_TITLE)
+    equation = page.locator(".math-display math").first
+    box = equation.bounding_box()
+    assert box and box["width"] > 0 and box["height"] > 0
+    fraction = equation.locator("mfrac").first.bounding_box()  # laid out as MathML, not text
+    assert fraction and fraction["height"] > box["height"] / 2
+    page.screenshot(path=artifacts / "post.png", full_page=True)
+
+    page.evaluate("window.notReloaded = true")  # gone once the page reloads itself
+    source = served.site / POST
+    source.write_text(source.read_text().replace(SENTENCE, "Three knobs, edited live."))
+    expect(page.locator("article.post")).to_contain_text(
+        "Three knobs, edited live.", timeout=WAIT_MS
+    )
+    assert page.evaluate("window.notReloaded") is None
+    page.close()
+
+
+def test_a_build_error_shows_over_the_last_good_page(browser, served, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url(served, "/2025/09/temperature-top-k-top-p/"))
+    overlay = page.locator("foldpress-error")
+    expect(page.locator("h1")).to_have_text(POST_TITLE)
+
+    source = served.site / POST
+    good = source.read_text()
+    source.write_text(good.replace("date: 2025-09-07", "date: 2025-09-31"))
+    expect(overlay).to_be_visible(timeout=WAIT_MS)
+    expect(overlay).to_contain_text(f"{source}:3: bad value for 'date'")
+    expect(page.locator("h1")).to_have_text(POST_TITLE)  # the last good page, still there
+    page.screenshot(path=artifacts / "build-error-overlay.png")
+
+    page.get_by_role("button", name="Dismiss").click()
+    expect(overlay).to_be_hidden()
+
+    # A page opened while the build is broken shows the errors at once.
+    other = browser.new_page()
+    other.goto(url(served))
+    expect(other.locator("foldpress-error")).to_contain_text("bad value for 'date'")
+
+    source.write_text(good.replace(SENTENCE, "Fixed, and reloaded."))
+    for each in (page, other):
+        expect(each.locator("main")).to_contain_text("Fixed, and reloaded.", timeout=WAIT_MS)
+        expect(each.locator("foldpress-error")).to_have_count(0)
+    other.close()
+    page.close()
+
+
+# For each element: how far its content overflows it, across and down.
+OVERFLOW_JS = (
+    "els => els.map(e => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.clientHeight])"
+)
+
+
+def test_on_a_phone_no_page_scrolls_sideways_and_no_equation_is_cut(browser, served, artifacts):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    posts = [f"/{p.parent.relative_to(served.out)}/" for p in served.out.glob("2*/*/*/index.html")]
+    assert len(posts) == 19
+    too_wide, cut, scrolled = {}, {}, 0
+    for path in [*posts, "/", "/topics/", "/archive/", "/about/"]:
+        page.goto(url(served, path))
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > PHONE["width"]:
+            too_wide[path] = width
+        # A wide equation scrolls inside its block; a tall one must not lose its ink.
+        for across, down in page.locator(".math-display").evaluate_all(OVERFLOW_JS):
+            scrolled += across > 0
+            if down > 0:
+                cut.setdefault(path, []).append(down)
+    page.goto(url(served, "/2025/09/temperature-top-k-top-p/"))
+    page.screenshot(path=artifacts / "post-phone.png", full_page=True)
+    context.close()
+    assert too_wide == {}
+    assert cut == {}
+    assert scrolled >= 1  # the example has an equation wider than a phone: the case is covered
