@@ -33,7 +33,7 @@ def test_stopped_then_resumed_equals_uninterrupted_exactly(run_training, tmp_pat
     whole = run_training(*DROPOUT, out=str(tmp_path / "whole"), max_steps=9)
     # Stop at step 5 (the schedule still spans 9 steps), then resume with the larger max_steps.
     part = run_training(*DROPOUT, out=str(tmp_path / "part"), max_steps=5, lr_decay_steps=9)
-    assert len(part) == 5
+    assert len(part) == 6  # steps 0 (the untrained val loss) to 5
     resumed = run_training(out=str(tmp_path / "part"), resume=True, max_steps=9)
     assert losses(resumed) == losses(whole)
     # The stopped run also evaluated at its last step, 5; the others are the same.

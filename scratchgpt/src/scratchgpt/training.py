@@ -366,6 +366,15 @@ class Trainer:
             f"(x{self.ctx.world_size}), {self.tokens_per_step:,} tokens per step, "
             f"steps {self.step + 1}..{cfg.max_steps}"
         )
+        if self.step == 0 and self.val_data is not None:
+            # The untrained model's validation loss: where the curve starts (about ln(vocab)).
+            val_loss = self.evaluate()
+            self.log(f"step 0: val loss {val_loss:.4f}")
+            if self.ctx.is_main:
+                self.metrics.append(
+                    {"step": 0, "loss": None, "val_loss": val_loss, "lr": None,
+                     "tokens_per_s": None, "elapsed": self.elapsed()}
+                )  # fmt: skip
         pending: list[tuple[int, torch.Tensor]] = []
         interval_start = time.perf_counter()
         interval_steps = 0
