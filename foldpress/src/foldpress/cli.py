@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from foldpress.build import Progress
 from foldpress.build import build as build_site
 from foldpress.config import load_config
 from foldpress.errors import BuildError
@@ -46,20 +49,69 @@ def new(directory: Path) -> None:
     help="Folder to write the site to (default: SITE/_site). It is replaced as a whole.",
 )
 @click.option("--drafts", is_flag=True, help="Include posts marked 'draft: true'.")
-def build(site: Path, output: Path | None, drafts: bool) -> None:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="Processes that render changed posts (default: one per CPU).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
+def build(site: Path, output: Path | None, drafts: bool, jobs: int | None, quiet: bool) -> None:
     """Build the site in SITE (default: the current folder).
+
+    Posts whose files have not changed since the last build are taken from the cache
+    in SITE/.foldpress-cache/ (safe to delete), and only the pages that show something
+    that changed are written again: the result is always what a clean build makes.
 
     Every content error is printed as path:line: message, and the build exits with
     status 1; the previous output folder is then left as it was.
     """
+    line = None if quiet or not sys.stderr.isatty() else ProgressLine()
     try:
-        result = build_site(site, output, drafts=drafts)
+        result = build_site(site, output, drafts=drafts, jobs=jobs, on_progress=line)
     except BuildError as error:
         for problem in error.errors:
             click.echo(str(problem), err=True)
         count = len(error.errors)
         raise click.ClickException(f"build failed with {count} error{'s' * (count != 1)}") from None
-    click.echo(f"Built {result.summary()}.")
+    finally:
+        if line:
+            line.clear()
+    if not quiet:
+        click.echo(f"Built {result.summary()}.")
+
+
+class ProgressLine:
+    """A line on the terminal that shows how far a build has got, redrawn in place.
+
+    It appears only once a build has run for a moment, and is redrawn at most ten
+    times a second, so quick builds print nothing extra.
+    """
+
+    DELAY = 0.5
+    INTERVAL = 0.1
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.next_draw = self.started + self.DELAY
+        self.drawn = False
+
+    def __call__(self, progress: Progress) -> None:
+        now = time.monotonic()
+        if now < self.next_draw:
+            return
+        self.next_draw = now + self.INTERVAL
+        done = progress.rendered + progress.cached
+        text = f"Posts and pages: {done}/{progress.sources} ({progress.cached} from the cache)"
+        files = progress.written + progress.reused
+        if files:
+            text += f" · files: {files} ({progress.reused} unchanged)"
+        click.echo(f"\r\x1b[K{text}", nl=False, err=True)
+        self.drawn = True
+
+    def clear(self) -> None:
+        if self.drawn:
+            click.echo("\r\x1b[K", nl=False, err=True)
 
 
 @main.command()

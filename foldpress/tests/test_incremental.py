@@ -1,0 +1,229 @@
+"""Incremental builds: after any edit, a build that reuses the cache and the previous
+output makes exactly the files, byte for byte, that a clean build of the same sources
+makes; and it does not render what did not change."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import post_file, write_files
+from foldpress.build import build
+from foldpress.cache import CACHE_DIR
+from foldpress.cli import main
+
+from foldpress import content
+
+SITE_TOML = """\
+title = "Incremental"
+description = "Edits, rebuilt."
+author = "Tester"
+base_url = "https://inc.example.com/blog/"
+timezone = "Europe/London"
+posts_per_page = 2
+feed_items = 3
+llms_recent_posts = 2
+"""
+
+
+def _post(n: int, topics: str, *, fold: bool = True, **front: object) -> str:
+    intro = f"Intro {n} with $x^{n}$ and a note.[^a]"
+    rest = f"## Part {n}\n\n```python\nprint({n})\n```\n\n| a | b |\n|---|---|\n| {n} | 2 |\n"
+    body = f"{intro}\n\n{'<!--more-->' if fold else ''}\n\n{rest}\n[^a]: Note {n}.\n"
+    return post_file(f"Post {n}", f"2025-0{n}-1{n} 09:00", body, topics=topics, **front)
+
+
+FILES = {
+    "posts/2025-01-11-p1.md": _post(1, "[Python, AI]"),
+    "posts/2025-02-12-p2.md": _post(2, "[Python]", fold=False),
+    "posts/2025-03-13-p3.md": _post(3, "[AI, Math]"),
+    "posts/2025-04-14-p4.md": _post(4, "[Math]", summary='"Four, summed up."', fold=False),
+    "posts/2025-05-15-p5.md": _post(5, "[Python, Tools]"),
+    "posts/2025-06-16-draft.md": _post(6, "[Python]", draft="true"),
+    "pages/about.md": "---\ntitle: About\n---\n\nAbout [this blog](/).\n",
+    "static/images/logo.svg": "<svg/>\n",
+}
+
+
+@pytest.fixture
+def site(make_site) -> Path:
+    return make_site(FILES, site_toml=SITE_TOML)
+
+
+def files_of(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def clean_build(site: Path, where: Path, **options: object) -> dict[str, bytes]:
+    """Build a copy of ``site`` without its cache or output, and return its files."""
+    if where.exists():
+        shutil.rmtree(where)
+    shutil.copytree(site, where, ignore=shutil.ignore_patterns(CACHE_DIR, "_site"))
+    build(where, **options)
+    return files_of(where / "_site")
+
+
+def assert_same_as_clean(site: Path, tmp_path: Path, **options: object):
+    """Build ``site`` incrementally; check it against a clean build; return the result."""
+    result = build(site, **options)
+    built, clean = files_of(site / "_site"), clean_build(site, tmp_path / "clean", **options)
+    assert sorted(built) == sorted(clean)
+    assert [name for name in clean if built[name] != clean[name]] == []
+    return result
+
+
+def edit(site: Path, name: str, old: str, new: str) -> None:
+    path = site / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+TEMPLATE = """\
+{% extends "base.html" %}
+{% block main %}
+<h1>{{ post.title }}</h1>
+<p class="count">One of {{ index.posts|length }}; newest: {{ index.posts[0].title }}</p>
+{{ post.body_html|safe }}
+{% endblock %}
+"""
+
+EDITS: dict[str, Callable[[Path], None]] = {
+    "body below the fold": lambda s: edit(s, "posts/2025-05-15-p5.md", "print(5)", "print(55)"),
+    "body above the fold": lambda s: edit(s, "posts/2025-03-13-p3.md", "Intro 3", "Opening 3"),
+    "body of a post without fold": lambda s: edit(s, "posts/2025-02-12-p2.md", "Note 2", "N2"),
+    "title": lambda s: edit(s, "posts/2025-03-13-p3.md", '"Post 3"', '"Post three <&>"'),
+    "topics": lambda s: edit(s, "posts/2025-01-11-p1.md", "[Python, AI]", "[Rust]"),
+    "date": lambda s: edit(s, "posts/2025-01-11-p1.md", "2025-01-11", "2025-07-01"),
+    "summary": lambda s: edit(s, "posts/2025-04-14-p4.md", "Four, summed", "Four, put"),
+    "add a post": lambda s: write_files(s, {"posts/2025-08-01-new.md": _post(8, "[New, AI]")}),
+    "delete a post": lambda s: (s / "posts/2025-03-13-p3.md").unlink(),
+    "rename a topic by majority": lambda s: write_files(
+        s,
+        {f"posts/2025-0{n}-02-lower{n}.md": _post(n, "[python]") for n in (7, 8, 9)},
+    ),
+    "page title": lambda s: edit(s, "pages/about.md", "title: About", "title: About me"),
+    "template": lambda s: write_files(s, {"templates/post.html": TEMPLATE}),
+    "site.toml": lambda s: edit(s, "site.toml", 'title = "Incremental"', 'title = "Renamed"'),
+    "static file": lambda s: write_files(s, {"static/images/logo.svg": "<svg><g/></svg>\n"}),
+    "nothing": lambda s: None,
+}
+
+
+@pytest.mark.parametrize("change", list(EDITS))
+def test_one_edit_rebuilds_to_what_a_clean_build_makes(site, tmp_path, change):
+    build(site)
+    EDITS[change](site)
+    assert_same_as_clean(site, tmp_path)
+
+
+def test_a_series_of_edits_matches_a_clean_build_after_each(site, tmp_path):
+    # Several builds in a row, so that the spare site from two builds ago is reused too;
+    # the custom template comes early so that later edits run with it.
+    build(site)
+    order = ["template", *[name for name in EDITS if name != "template"]]
+    for change in order:
+        EDITS[change](site)
+        assert_same_as_clean(site, tmp_path)
+    write_files(site, {"posts/2025-09-09-late.md": _post(9, "[Python]")})  # after the template
+    assert_same_as_clean(site, tmp_path)
+    shutil.rmtree(site / "templates")
+    assert_same_as_clean(site, tmp_path)
+
+
+def test_unchanged_posts_are_not_rendered_again(site, monkeypatch):
+    first = build(site)
+    assert (first.rendered, first.cached) == (7, 0)  # 6 posts (a draft) and a page
+    calls = []
+    render = content.render_markdown
+    monkeypatch.setattr(
+        content, "render_markdown", lambda *a, **k: calls.append(a[1]) or render(*a, **k)
+    )
+    again = build(site)
+    assert (again.rendered, again.cached, again.written) == (0, 7, 0)
+    assert again.reused == again.files and calls == []
+
+    edit(site, "posts/2025-05-15-p5.md", "print(5)", "print(55)")
+    edited = build(site)
+    assert (edited.rendered, edited.cached) == (1, 6)
+    assert len(calls) == 1 and "print(55)" in calls[0]
+    # Its page, its copy, llms-full.txt and the feeds it is in; its intro is unchanged,
+    # so no listing is written again.
+    assert 0 < edited.written < 12
+
+
+def test_listings_are_rewritten_only_when_an_intro_they_show_changes(site):
+    build(site)
+    front = site / "_site/index.html"
+    before = front.stat().st_ino
+    edit(site, "posts/2025-05-15-p5.md", "print(5)", "print(55)")  # below the fold
+    build(site)
+    assert front.stat().st_ino == before  # the same file, linked
+    edit(site, "posts/2025-05-15-p5.md", "Intro 5", "Opening 5")
+    build(site)
+    assert front.stat().st_ino != before
+    assert "Opening 5" in front.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+def test_a_damaged_cache_is_ignored(site, tmp_path, damage):
+    build(site)
+    for path in (site / CACHE_DIR).glob("*.pickle"):
+        path.write_bytes(damage)
+    result = assert_same_as_clean(site, tmp_path)
+    assert result.rendered == 7 and result.cached == 0
+
+
+def test_a_deleted_cache_or_output_is_rebuilt(site, tmp_path):
+    build(site)
+    shutil.rmtree(site / CACHE_DIR)
+    assert assert_same_as_clean(site, tmp_path).cached == 0
+    shutil.rmtree(site / "_site")
+    assert assert_same_as_clean(site, tmp_path).written > 0
+
+
+def test_an_output_file_edited_by_hand_is_made_again(site, tmp_path):
+    build(site)
+    page = site / "_site/2025/05/p5/index.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("Post 5", "Post X"), encoding="utf-8")  # same size
+    extra = site / "_site/extra.html"
+    extra.write_text("by hand")
+    assert_same_as_clean(site, tmp_path)
+    assert not extra.exists()
+
+
+def test_drafts_toggled_on_and_off(site, tmp_path):
+    build(site)
+    with_drafts = assert_same_as_clean(site, tmp_path, drafts=True)
+    assert with_drafts.posts == 6
+    assert (site / "_site/2025/06/draft/index.html").exists()
+    without = assert_same_as_clean(site, tmp_path)
+    assert without.posts == 5 and without.rendered == 0
+    assert not (site / "_site/2025/06/draft").exists()
+
+
+def test_a_failed_build_keeps_the_site_and_the_next_good_build_is_complete(site, tmp_path):
+    build(site)
+    before = files_of(site / "_site")
+    edit(site, "posts/2025-05-15-p5.md", "title:", "titel:")
+    with pytest.raises(Exception, match="unknown front matter key"):
+        build(site)
+    assert files_of(site / "_site") == before
+    edit(site, "posts/2025-05-15-p5.md", "titel:", "title:")
+    edit(site, "posts/2025-03-13-p3.md", "Intro 3", "Opening 3")
+    assert_same_as_clean(site, tmp_path)
+
+
+def test_the_cli_reports_what_was_rendered_and_reused(site):
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", str(site)])
+    assert first.exit_code == 0, first.output
+    assert "7 rendered, 0 from the cache" in first.output
+    second = runner.invoke(main, ["build", str(site)])
+    assert "0 rendered, 7 from the cache; 0 files written" in second.output
+    quiet = runner.invoke(main, ["build", "--quiet", str(site)])
+    assert quiet.exit_code == 0 and quiet.output == ""
