@@ -27,7 +27,7 @@ demo-blog: setup
 	@echo "Open examples/site/_site/index.html, or run: $(BIN)/foldpress serve examples/site"
 
 demo-gpt: setup
-	@echo "(scratchgpt demo not yet available)"
+	scripts/demo_gpt.sh $(BIN)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -42,4 +42,4 @@ test: lint
 	$(BIN)/pytest -n $(PYTEST_WORKERS) scratchgpt
 
 clean:
-	rm -rf $(VENV) examples/site/_site examples/site/.foldpress-cache runs
+	rm -rf $(VENV) examples/site/_site examples/site/.foldpress-cache runs test-artifacts
