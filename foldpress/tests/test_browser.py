@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_SITE, REPO, require_resource
-from test_serve import Served, serving
+from test_serve import Served, save, serving
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
@@ -90,7 +90,7 @@ def test_reading_a_post_and_seeing_an_edit_without_reloading(browser, served, ar
 
     page.evaluate("window.notReloaded = true")  # gone once the page reloads itself
     source = served.site / POST
-    source.write_text(source.read_text().replace(SENTENCE, "Three knobs, edited live."))
+    save(source, source.read_text().replace(SENTENCE, "Three knobs, edited live."))
     expect(page.locator("article.post")).to_contain_text(
         "Three knobs, edited live.", timeout=WAIT_MS
     )
@@ -106,7 +106,7 @@ def test_a_build_error_shows_over_the_last_good_page(browser, served, artifacts)
 
     source = served.site / POST
     good = source.read_text()
-    source.write_text(good.replace("date: 2025-09-07", "date: 2025-09-31"))
+    save(source, good.replace("date: 2025-09-07", "date: 2025-09-31"))
     expect(overlay).to_be_visible(timeout=WAIT_MS)
     expect(overlay).to_contain_text(f"{source}:3: bad value for 'date'")
     expect(page.locator("h1")).to_have_text(POST_TITLE)  # the last good page, still there
@@ -120,7 +120,7 @@ def test_a_build_error_shows_over_the_last_good_page(browser, served, artifacts)
     other.goto(url(served))
     expect(other.locator("foldpress-error")).to_contain_text("bad value for 'date'")
 
-    source.write_text(good.replace(SENTENCE, "Fixed, and reloaded."))
+    save(source, good.replace(SENTENCE, "Fixed, and reloaded."))
     for each in (page, other):
         expect(each.locator("main")).to_contain_text("Fixed, and reloaded.", timeout=WAIT_MS)
         expect(each.locator("foldpress-error")).to_have_count(0)

@@ -27,10 +27,10 @@ from pathlib import Path
 import watchfiles
 
 from foldpress.build import build
+from foldpress.cache import CACHE_DIR
 from foldpress.errors import BuildError
 
 EVENTS_PATH = "/__foldpress__/events"
-CACHE_DIR = ".foldpress-cache"
 LIVE_RELOAD_JS = resources.files("foldpress").joinpath("livereload.js").read_bytes()
 
 # Types a browser or feed reader should see; the rest come from mimetypes.
