@@ -390,6 +390,21 @@ def test_a_first_build_that_fails_with_nothing_to_serve_exits_1(tmp_path):
     assert not (site / "_site").exists()
 
 
+def test_serving_a_folder_that_is_not_there_says_so(tmp_path):
+    result = subprocess.run(
+        [FOLDPRESS, "serve", str(tmp_path / "nowhere"), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 1
+    assert result.stdout.splitlines() == [
+        f"{tmp_path / 'nowhere' / 'site.toml'}: not found: is this a foldpress site?",
+        "Build failed, and there is no earlier site to serve.",
+    ]
+    assert result.stderr == ""
+
+
 def test_a_first_build_that_fails_serves_the_earlier_site_with_the_errors(tmp_path):
     site = write_site(tmp_path)
     serve.build(site, site / "_site")

@@ -320,7 +320,6 @@ def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], N
         return []
     for message in messages:
         echo(message)
-    echo("Build failed; still serving the last good site.")
     return messages
 
 
@@ -345,10 +344,14 @@ def serve_site(
     changes = watch_changes(site_dir, out_dir, stop)
     serving = None
     try:
-        next(changes, None)  # watching from here, so an edit made during the build counts
+        if site_dir.is_dir():  # if not, the build says what is wrong
+            next(changes, None)  # watching from here, so an edit made during the build counts
         errors = rebuild(site_dir, out_dir, drafts, echo)
         if errors and not (out_dir / "index.html").is_file():
+            echo("Build failed, and there is no earlier site to serve.")
             raise SystemExit(1)
+        if errors:
+            echo(f"Build failed; serving the site in {out_dir} as it was.")
         server.hub.publish(errors)
         serving = threading.Thread(target=server.serve_forever, name="foldpress-serve")
         serving.start()
@@ -359,7 +362,10 @@ def serve_site(
             ready(server)
         for changed in changes:
             if changed:
-                server.hub.publish(rebuild(site_dir, out_dir, drafts, echo))
+                errors = rebuild(site_dir, out_dir, drafts, echo)
+                if errors:
+                    echo("Build failed; still serving the last good site.")
+                server.hub.publish(errors)
     except KeyboardInterrupt:
         echo("Stopped.")
     finally:
