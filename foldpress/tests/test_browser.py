@@ -15,10 +15,8 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_SITE, REPO, require_resource
+from playwright.sync_api import Browser, expect, sync_playwright
 from test_serve import Served, save, serving
-
-playwright = pytest.importorskip("playwright.sync_api")
-expect = playwright.expect
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,9 +35,9 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[playwright.Browser]:
+def browser() -> Iterator[Browser]:
     require_resource(CHROMIUM, "Chromium (Debian's chromium package)")
-    with playwright.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
