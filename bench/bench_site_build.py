@@ -1,6 +1,8 @@
 """Build the same generated blog with foldpress, Hugo and Pelican, side by side.
 
     python bench/bench_site_build.py --posts 1000 10000
+    python bench/bench_site_build.py --parallel 100 200 400 800
+
 
 For each size it generates a foldpress site with ``bench/generate_corpus.py``, converts
 it to a Hugo site and a Pelican site (same Markdown bodies, same titles, dates and
@@ -9,6 +11,13 @@ topics), then times, for each engine:
 - cold: a full build from a clean state (no output, no cache);
 - no-change: the same build run again with nothing changed;
 - one-edit: the build after one post's body was edited.
+
+Each engine runs with its own means of rebuilding less: foldpress with its cache,
+Pelican with its content cache (``CACHE_CONTENT``, ``LOAD_CONTENT_CACHE``); Hugo has
+none outside ``hugo server``, so its rebuilds are full builds.
+
+``--parallel N ...`` instead times foldpress's cold build of N-post sites with one
+process and with one per CPU, to find the size from which worker processes pay.
 
 Each build runs in a fresh process whose peak resident memory is read back from
 ``getrusage`` by a small wrapper, so the numbers include interpreter start-up, as a
@@ -142,6 +151,9 @@ def make_pelican_site(source: Path, dest: Path) -> None:
             DEFAULT_LANG = "en"
             DEFAULT_PAGINATION = 10
             ARTICLE_URL = ARTICLE_SAVE_AS = "{date:%Y}/{date:%m}/{slug}/index.html"
+            CACHE_CONTENT = True
+            LOAD_CONTENT_CACHE = True
+            CACHE_PATH = "cache"
             MARKDOWN = {
                 "extension_configs": {
                     "markdown.extensions.codehilite": {"css_class": "highlight"},
@@ -158,7 +170,7 @@ def engines(site: Path, hugo_site: Path, pelican_site: Path) -> dict[str, dict]:
     found = {
         "foldpress": {
             "cwd": site,
-            "build": [str(bin_dir / "foldpress"), "build", ".", "-o", "_site"],
+            "build": [str(bin_dir / "foldpress"), "build", ".", "-o", "_site", "--quiet"],
             "clean": [site / "_site", site / ".foldpress-cache"],
             "posts": site / "posts",
         }
@@ -188,17 +200,23 @@ def edit_one_post(posts: Path) -> None:
         f.write(f"\nAn edit made at {time.time()}.\n")
 
 
-def bench_size(n_posts: int, seed: int) -> list[dict]:
+def generate(site: Path, n_posts: int, seed: int) -> None:
+    generator = [sys.executable, str(HERE / "generate_corpus.py"), str(site)]
+    subprocess.run([*generator, "--posts", str(n_posts), "--seed", str(seed)], check=True)
+
+
+def bench_size(n_posts: int, seed: int, only: list[str] | None = None) -> list[dict]:
     root = WORK / f"{n_posts}"
     if root.exists():
         shutil.rmtree(root)
     site = root / "foldpress"
-    generator = [sys.executable, str(HERE / "generate_corpus.py"), str(site)]
-    subprocess.run([*generator, "--posts", str(n_posts), "--seed", str(seed)], check=True)
+    generate(site, n_posts, seed)
     make_hugo_site(site, root / "hugo")
     make_pelican_site(site, root / "pelican")
     rows = []
     for name, engine in engines(site, root / "hugo", root / "pelican").items():
+        if only and name not in only:
+            continue
         for path in engine["clean"]:
             shutil.rmtree(path, ignore_errors=True)
         print(f"  {name}: cold build of {n_posts} posts ...", flush=True)
@@ -221,6 +239,26 @@ def bench_size(n_posts: int, seed: int) -> list[dict]:
     return rows
 
 
+def bench_parallel(sizes: list[int], seed: int) -> None:
+    """Cold foldpress builds with one process, and with one per CPU, per site size."""
+    foldpress = str(Path(sys.executable).parent / "foldpress")
+    print(f"{'posts':>6} {'1 process s':>12} {f'{os.cpu_count()} processes s':>14}")
+    for n_posts in sizes:
+        site = WORK / f"parallel-{n_posts}"
+        generate(site, n_posts, seed)
+        times = []
+        for jobs in (1, os.cpu_count() or 1):
+            best = float("inf")
+            for _ in range(3):
+                for path in (site / "_site", site / ".foldpress-cache"):
+                    shutil.rmtree(path, ignore_errors=True)
+                command = [foldpress, "build", ".", "--quiet", "--jobs", str(jobs)]
+                best = min(best, measure(site, command)["seconds"])
+            times.append(best)
+        print(f"{n_posts:>6} {times[0]:>12.2f} {times[1]:>14.2f}", flush=True)
+        shutil.rmtree(site)
+
+
 def print_table(rows: list[dict]) -> None:
     header = f"{'engine':<10} {'posts':>6} {'cold s':>8} {'no-change s':>12} {'one-edit s':>11} "
     print(header + f"{'peak MiB':>9}")
@@ -235,11 +273,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--engines", nargs="+", choices=["foldpress", "hugo", "pelican"], help="default: all"
+    )
+    parser.add_argument("--parallel", type=int, nargs="+", metavar="N", help="see above")
     args = parser.parse_args()
+    if args.parallel:
+        bench_parallel(args.parallel, args.seed)
+        return
     rows = []
     for n in args.posts:
         print(f"Building {n} posts with each engine (cpu count {os.cpu_count()}):", flush=True)
-        rows += bench_size(n, args.seed)
+        rows += bench_size(n, args.seed, args.engines)
     print()
     print_table(rows)
     RESULTS.mkdir(exist_ok=True)

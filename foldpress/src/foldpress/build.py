@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -74,8 +76,9 @@ def build(
 
     Unchanged posts come from the cache in ``SITE/.foldpress-cache/`` and unchanged
     files from the previous output; the result is what a clean build makes. ``jobs``
-    caps the processes that render posts (default: one per CPU). ``on_progress`` is
-    called with the counts so far after each post and each file.
+    is the number of processes that render changed posts (default: one per CPU when
+    there are many). ``on_progress`` is called with the counts so far after each post
+    and each file.
 
     Raises BuildError with every content error found; the old output is then untouched.
     """
@@ -191,25 +194,20 @@ def _check_output_folder(site_dir: Path, out_dir: Path) -> list[ContentError]:
 def _replacing(out_dir: Path, spare: Path) -> Iterator[Path]:
     """Yield a folder to build the new site in; put it in ``out_dir``'s place on success.
 
-    The folder is ``spare``, the site the previous build replaced, to be updated in
-    place, when it can be renamed onto ``out_dir`` (one file system); the site replaced
-    now then becomes the spare. Otherwise it is a new empty sibling of ``out_dir``, and
-    the replaced site is deleted. On any failure, KeyboardInterrupt included, the old
-    output is left exactly as it was (and a half-updated spare is fixed next time).
+    The folder is the spare, the site that an earlier build replaced, to be updated in
+    place, when there is one on ``out_dir``'s file system; the site replaced now becomes
+    the next spare. Otherwise it is a new empty sibling of ``out_dir``, and the replaced
+    site is deleted. On any failure, KeyboardInterrupt included, the old output is left
+    exactly as it was (and a half-updated spare is put right by the next build).
     """
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        spare.mkdir(parents=True, exist_ok=True)
-        keep = spare.stat().st_dev == out_dir.parent.stat().st_dev
-    except OSError:  # a read-only site folder
-        keep = False
-    if keep:
-        work, old = spare, spare.with_name(spare.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)  # left by a build that was killed
-    else:
+    work = _claim(spare, out_dir)
+    if work is None:
         work = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.new-", dir=out_dir.parent))
         old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
-        old.rmdir()
+        old.rmdir()  # a free name beside the output
+    else:
+        old = _own_name(spare, "old")
     moved = False
     try:
         yield work
@@ -222,14 +220,44 @@ def _replacing(out_dir: Path, spare: Path) -> Iterator[Path]:
         if moved and not out_dir.exists():
             old.rename(out_dir)
             moved = False
-        if not keep:
-            shutil.rmtree(work, ignore_errors=True)
+        _keep_or_remove(work, spare)
         raise
     finally:
-        if moved and keep:
-            old.rename(spare)
-        elif moved:
-            shutil.rmtree(old, ignore_errors=True)
+        if moved:
+            _keep_or_remove(old, spare)
+
+
+def _claim(spare: Path, out_dir: Path) -> Path | None:
+    """The spare site, renamed to a name of this build's own so that no concurrent
+    build can touch it; an empty folder there if there is no spare; None if the cache
+    folder cannot be written or is on another file system than ``out_dir``."""
+    try:
+        spare.parent.mkdir(parents=True, exist_ok=True)
+        if spare.parent.stat().st_dev != out_dir.parent.stat().st_dev:
+            return None
+        mine = _own_name(spare, "work")
+        try:
+            spare.rename(mine)
+        except FileNotFoundError:  # none yet, or another build has it
+            mine.mkdir()
+        return mine
+    except OSError:
+        return None
+
+
+def _own_name(spare: Path, role: str) -> Path:
+    return spare.with_name(f"{spare.name}.{role}-{os.getpid()}-{secrets.token_hex(4)}")
+
+
+def _keep_or_remove(site: Path, spare: Path) -> None:
+    """Make ``site`` the spare if it can be (it is in the cache and there is none yet)."""
+    if site.parent == spare.parent:
+        try:
+            site.rename(spare)
+            return
+        except OSError:  # another build left one first
+            pass
+    shutil.rmtree(site, ignore_errors=True)
 
 
 def _template_error(error: jinja2.TemplateError) -> ContentError:

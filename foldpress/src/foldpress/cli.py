@@ -53,7 +53,7 @@ def new(directory: Path) -> None:
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    help="Processes that render changed posts (default: one per CPU).",
+    help="Processes that render changed posts (default: one per CPU if there are many).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 def build(site: Path, output: Path | None, drafts: bool, jobs: int | None, quiet: bool) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -55,7 +57,8 @@ def load_content(
 ) -> Content:
     """Read and render every post and page, updating ``cache.sources`` to match.
 
-    ``jobs`` caps the worker processes (default: one per CPU; 1 renders here);
+    ``jobs`` is the number of worker processes (default: one per CPU if there are
+    ``PARALLEL_FROM`` files or more to render, else none; 1 renders here too);
     ``on_file(cached, total)`` is called per file, for a progress display.
     """
     sources = [("post", p) for p in markdown_files(site_dir / "posts")]
@@ -84,7 +87,9 @@ def load_content(
             on_file(True, len(sources))
 
     work = [(*sources[i], raw) for i, _, raw in todo]
-    results = _render_all(work, config, jobs or _cpus())
+    if jobs is None:
+        jobs = _cpus() if len(work) >= PARALLEL_FROM else 1
+    results = _render_all(work, config, jobs)
     for (i, key, _), (blob, errors) in zip(todo, results, strict=True):
         content.errors += errors
         content.rendered += 1
@@ -152,22 +157,28 @@ def _renderer(smart_typography: bool) -> MarkdownIt:
 def _render_all(
     work: list[tuple[str, Path, bytes | None]], config: SiteConfig, jobs: int
 ) -> Iterator[tuple[bytes | None, list[ContentError]]]:
-    """``render_file`` over ``work``, in order: in worker processes if it pays."""
+    """``render_file`` over ``work``, in order: in ``jobs`` worker processes if 2 or more."""
     if not work:
         return
     kinds, paths, raws = zip(*work, strict=True)
-    if jobs < 2 or len(work) < PARALLEL_FROM:
+    if jobs < 2 or not _can_fork():
         yield from map(render_file, kinds, paths, raws, repeat(config))
         return
-    # forkserver: workers are forked from a fresh, single-threaded server, never from
-    # this process, which may run threads (``foldpress serve`` does).
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    if method == "forkserver":
-        context.set_forkserver_preload([__name__])
     chunk = max(1, min(64, len(work) // (jobs * 4)))
+    context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         yield from pool.map(render_file, kinds, paths, raws, repeat(config), chunksize=chunk)
+
+
+def _can_fork() -> bool:
+    """Whether worker processes can be forked safely: on Linux, from a process that runs
+    no other thread (``foldpress serve`` does; it then renders in its own process).
+
+    The other start methods would import the caller's main module again in each
+    worker, which a script that calls ``build()`` without a ``__main__`` guard (or an
+    interactive session) cannot survive.
+    """
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 def _cpus() -> int:

@@ -117,6 +117,13 @@ _DESTINATION = r"(?P<dest><[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)"
 _LINK_TARGET = re.compile(r"\]\(\s*" + _DESTINATION)
 _DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*\n?[ \t]*" + _DESTINATION, re.MULTILINE)
 _HTML_TAG = re.compile(r"<[A-Za-z][^<>]*>")
+# Whatever could hold a URL to rewrite: an inline link or image, a link reference
+# definition (not a footnote's), an HTML attribute that takes a URL. Text with none of
+# them comes back as it is, without being parsed.
+_MAY_HOLD_URLS = re.compile(
+    r"\]\s*\(|^ {0,3}\[(?!\^[^\]\s]+\]:)[^\]\n]*\]:|\b(?:href|src|srcset|poster)\s*=",
+    re.MULTILINE | re.IGNORECASE,
+)
 
 
 # Cached: a post's Markdown is wanted by its copy, llms-full.txt and every listing it is on.
@@ -127,6 +134,8 @@ def absolutize_markdown(source: str, page_url: str, config: SiteConfig) -> str:
     Code blocks, code spans and math are never touched, nor is text that merely looks
     like a link (``\\[a](b)``): only what markdown-it parses as a link or tag changes.
     """
+    if "\r" not in source and not _MAY_HOLD_URLS.search(source):
+        return source
     # Line numbers must be markdown-it's, which counts "\n" only (str.splitlines does not).
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     env: dict = {}
