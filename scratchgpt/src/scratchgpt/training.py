@@ -179,6 +179,7 @@ class Trainer:
                 f"{self.run_dir} already holds a run; continue it with "
                 f"`scratchgpt train --resume {self.run_dir}`, or choose another --out"
             )
+        distributed.barrier(ctx)  # every process has looked before rank 0 writes config.toml
 
         meta = load_meta(cfg.data)
         self.tokenizer: Tokenizer = load_tokenizer(cfg.data)
