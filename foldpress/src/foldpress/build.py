@@ -140,8 +140,9 @@ def build(
             raise BuildError([_template_error(error)]) from error
         except ContentError as error:
             raise BuildError([error]) from error
-    cache.out_dir, cache.outputs = out_key, folder.records
-    _save(cache, site_dir)
+    if content.rendered or folder.written or folder.records != cache.outputs:
+        cache.out_dir, cache.outputs = out_key, folder.records
+        _save(cache, site_dir)  # else it says all there is to say already
     return BuildResult(
         out_dir,
         len(posts),
