@@ -7,6 +7,11 @@ clipping, optimizer step. Each library runs in a fresh Python process, so its pe
 its own: the maximum resident set size (``getrusage``) on CPU, ``max_memory_allocated`` on
 CUDA. Reported: tokens per second (median over the timed steps, after warm-up) and peak memory.
 
+On a CPU the default clock is ``--clock cpu``: one torch thread and the process's CPU time,
+which other jobs on a shared machine barely change (wall time there can vary several-fold
+from run to run). ``--clock wall`` times wall-clock with ``--threads``; CUDA always uses it.
+The libraries take turns for ``--rounds`` rounds and each figure is the median of its rounds.
+
 Models: scratchgpt's ``GPT``; llms-from-scratch's ``GPTModel`` (the book's chapter 4 model,
 untied output head) and ``GPTModelFast`` (its SDPA variant); transformers' ``GPT2LMHeadModel``.
 
@@ -85,8 +90,10 @@ def worker(args: argparse.Namespace) -> dict:
     from scratchgpt.train_config import TrainConfig
     from scratchgpt.training import autocast, make_optimizer
 
-    torch.set_num_threads(args.threads)
     device = torch.device(args.device)
+    cpu_clock = args.clock == "cpu" and device.type == "cpu"
+    torch.set_num_threads(1 if cpu_clock else args.threads)
+    clock = time.process_time if cpu_clock else time.perf_counter
     cfg = GPTConfig.from_preset(args.preset, vocab_size=args.vocab_size)
     if args.context:
         cfg.context_length = args.context
@@ -103,7 +110,7 @@ def worker(args: argparse.Namespace) -> dict:
     for i in range(args.warmup + args.steps):
         tokens = batches[i % len(batches)].to(device)
         x, y = tokens[:, :-1], tokens[:, 1:]
-        start = time.perf_counter()
+        start = clock()
         with amp:
             loss = loss_fn(args.worker, model, x, y)
         loss.backward()
@@ -113,7 +120,7 @@ def worker(args: argparse.Namespace) -> dict:
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         if i >= args.warmup:
-            times.append(time.perf_counter() - start)
+            times.append(clock() - start)
     if device.type == "cuda":
         peak_mib = torch.cuda.max_memory_allocated(device) / 2**20
     else:  # ru_maxrss is KiB on Linux, bytes on macOS
@@ -129,14 +136,22 @@ def worker(args: argparse.Namespace) -> dict:
     }
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median throughput, its spread noted."""
+    ordered = sorted(runs, key=lambda r: r["tokens_per_s"])
+    return {**ordered[len(ordered) // 2], "runs_tokens_per_s": [r["tokens_per_s"] for r in runs]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--preset", default="small", help="scratchgpt preset (default small)")
     parser.add_argument("--vocab-size", type=int, default=50257)
     parser.add_argument("--context", type=int, default=0, help="context length (preset's)")
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=10, help="timed steps")
-    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=4, help="timed steps per round")
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="turns of every library")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--only", nargs="*", choices=LIBRARIES, default=list(LIBRARIES))
@@ -147,20 +162,26 @@ def main() -> None:
         return
 
     passthrough = [a for a in sys.argv[1:] if a != "--only" and a not in LIBRARIES]
-    rows = []
-    for library in args.only:
-        cmd = [sys.executable, __file__, *passthrough, "--worker", library]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode:
-            print(f"{library}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
-            continue
-        rows.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-        print(f"{library}: {rows[-1]['tokens_per_s']:,.0f} tokens/s", file=sys.stderr)
+    runs: dict[str, list[dict]] = {library: [] for library in args.only}
+    for round_ in range(args.rounds):
+        for library in args.only:
+            cmd = [sys.executable, __file__, *passthrough, "--worker", library]
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode:
+                print(f"{library}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+                continue
+            runs[library].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+            rate = runs[library][-1]["tokens_per_s"]
+            print(f"round {round_ + 1}, {library}: {rate:,.0f} tokens/s", file=sys.stderr)
+    rows = [median_run(r) for r in runs.values() if r]
 
     base = next((r["tokens_per_s"] for r in rows if r["library"] == "scratchgpt"), None)
+    threads = 1 if args.clock == "cpu" and args.device == "cpu" else args.threads
+    clock = "CPU time" if threads == 1 and args.clock == "cpu" else "wall clock"
     print(
         f"\nTraining step, preset {args.preset} (vocab {args.vocab_size}), batch "
-        f"{args.batch_size}, {args.device}, {args.threads} threads, torch {torch.__version__}\n"
+        f"{args.batch_size}, {args.device}, {threads} thread(s), {clock}, median of "
+        f"{args.rounds} rounds, torch {torch.__version__}\n"
     )
     print("| library | parameters | tokens/s | step (ms) | peak memory (MiB) | vs scratchgpt |")
     print("|---|---:|---:|---:|---:|---:|")

@@ -110,9 +110,10 @@ def train(
     """Train a GPT on a prepared data folder, or resume a run.
 
     Settings come from the defaults, then --config FILE.toml, then KEY=VALUE arguments and the
-    options above (model fields as model.KEY=VALUE). The merged config is saved as
-    RUN_DIR/config.toml; checkpoints go to RUN_DIR/checkpoints/, with RUN_DIR/latest pointing
-    at the newest (a model folder: scratchgpt generate RUN_DIR/latest).
+    options (model fields as model.KEY=VALUE; values in TOML syntax). The merged config, every
+    key included, is saved as RUN_DIR/config.toml; checkpoints go to RUN_DIR/checkpoints/,
+    with RUN_DIR/latest pointing at the newest (a model folder: scratchgpt generate
+    RUN_DIR/latest). Under torchrun, grad_accum counts micro-batches over all processes.
 
     \b
     Examples:
