@@ -168,18 +168,7 @@ class Trainer:
             )
         self.micro_steps = cfg.grad_accum // ctx.world_size
         self.run_dir = Path(cfg.out)
-        if ctx.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        distributed.barrier(ctx)
-        start = checkpoint.latest(self.run_dir)
-        if resume and start is None:
-            raise TrainingError(f"{self.run_dir} has no checkpoint to resume from")
-        if not resume and (start is not None or (self.run_dir / CONFIG_FILE).exists()):
-            raise TrainingError(
-                f"{self.run_dir} already holds a run; continue it with "
-                f"`scratchgpt train --resume {self.run_dir}`, or choose another --out"
-            )
-        distributed.barrier(ctx)  # every process has looked before rank 0 writes config.toml
+        start = self._find_start(resume)
 
         meta = load_meta(cfg.data)
         self.tokenizer: Tokenizer = load_tokenizer(cfg.data)
@@ -204,29 +193,15 @@ class Trainer:
         self.step = 0
         self.elapsed_before = 0.0  # seconds spent in earlier sessions of this run
         self.started = time.perf_counter()
-        state = None
         if start is not None:
             checkpoint.load_model_weights(start, self.model)
-            state = checkpoint.load_state(start)
         self.model.to(ctx.device)
         self.optimizer = make_optimizer(self.model, cfg)
-        if state is None:
+        if start is None:
             # Each process its own dropout masks; the data windows stay common (the sampler).
             seed_everything(cfg.seed + ctx.rank)
         else:
-            self.optimizer.load_state_dict(state["optimizer"])
-            self.sampler.load_state_dict(state["sampler"])
-            self.step = state["step"]
-            self.elapsed_before = state["elapsed"]
-            if len(state["rng"]) == ctx.world_size:
-                set_rng_state(state["rng"][ctx.rank])
-            else:
-                self.log(
-                    f"note: resuming {len(state['rng'])} processes' run on "
-                    f"{ctx.world_size}; dropout masks are reseeded"
-                )
-                seed_everything(cfg.seed + ctx.rank + 1_000_003 * self.step)
-            self.log(f"resuming from {start} at step {self.step}")
+            self._restore(start)
 
         self.metrics = MetricsLog(self.run_dir / METRICS_FILE)
         if ctx.is_main:
@@ -242,6 +217,37 @@ class Trainer:
             model = self.ddp = DistributedDataParallel(model, device_ids=ids)
         self.train_model = torch.compile(model) if cfg.compile else model
         self.eval_model = torch.compile(self.model) if cfg.compile else self.model
+
+    def _find_start(self, resume: bool) -> Path | None:
+        """The checkpoint to resume from; a fresh run must not land on an existing one."""
+        if self.ctx.is_main:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+        distributed.barrier(self.ctx)
+        start = checkpoint.latest(self.run_dir)
+        if resume and start is None:
+            raise TrainingError(f"{self.run_dir} has no checkpoint to resume from")
+        if not resume and (start is not None or (self.run_dir / CONFIG_FILE).exists()):
+            raise TrainingError(
+                f"{self.run_dir} already holds a run; continue it with "
+                f"`scratchgpt train --resume {self.run_dir}`, or choose another --out"
+            )
+        distributed.barrier(self.ctx)  # all have looked before rank 0 writes config.toml
+        return start
+
+    def _restore(self, start: Path) -> None:
+        """Optimizer, step, data sampler and RNG states as the checkpoint left them."""
+        state = checkpoint.load_state(start)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.sampler.load_state_dict(state["sampler"])
+        self.step = state["step"]
+        self.elapsed_before = state["elapsed"]
+        ranks, world = len(state["rng"]), self.ctx.world_size
+        if ranks == world:
+            set_rng_state(state["rng"][self.ctx.rank])
+        else:
+            self.log(f"note: a run of {ranks} processes resumed on {world}: dropout reseeded")
+            seed_everything(self.cfg.seed + self.ctx.rank + 1_000_003 * self.step)
+        self.log(f"resuming from {start} at step {self.step}")
 
     def elapsed(self) -> float:
         """Wall-clock seconds of this run so far, earlier sessions included."""
