@@ -131,11 +131,12 @@ def build(
             records=cache.outputs if cache.out_dir == out_key else {},
             salt=salt,
             on_file=file_done,
+            defer=True,
         )
         try:
             for writer in outputs.WRITERS:
                 writer.write(index, folder, env)
-            folder.prune()
+            folder.finish(jobs)
         except jinja2.TemplateError as error:
             raise BuildError([_template_error(error)]) from error
         except ContentError as error:

@@ -8,10 +8,7 @@ are rendered in worker processes when there are enough of them for that to pay.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import pickle
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -27,12 +24,9 @@ from foldpress.errors import ContentError
 from foldpress.markdown import create_markdown
 from foldpress.model import Page, Post
 from foldpress.outputs._markdown import post_markdown
+from foldpress.parallel import workers
 from foldpress.reader import markdown_files, read_page, read_post
 from foldpress.render import render_errors, render_markdown
-
-# Below this many files to render, starting worker processes costs more than it saves
-# (measured with bench/bench_site_build.py --parallel on 2 cores: see bench/README.md).
-PARALLEL_FROM = 300
 
 
 @dataclass
@@ -57,8 +51,8 @@ def load_content(
 ) -> Content:
     """Read and render every post and page, updating ``cache.sources`` to match.
 
-    ``jobs`` is the number of worker processes (default: one per CPU if there are
-    ``PARALLEL_FROM`` files or more to render, else none; 1 renders here too);
+    ``jobs`` is the number of processes to render in (default: see
+    :func:`foldpress.parallel.workers`);
     ``on_file(cached, total)`` is called per file, for a progress display.
     """
     sources = [("post", p) for p in markdown_files(site_dir / "posts")]
@@ -87,9 +81,7 @@ def load_content(
             on_file(True, len(sources))
 
     work = [(*sources[i], raw) for i, _, raw in todo]
-    if jobs is None:
-        jobs = _cpus() if len(work) >= PARALLEL_FROM else 1
-    results = _render_all(work, config, jobs)
+    results = _render_all(work, config, workers(jobs, len(work)))
     for (i, key, _), (blob, errors) in zip(todo, results, strict=True):
         content.errors += errors
         content.rendered += 1
@@ -110,7 +102,8 @@ def load_content(
 
 
 def render_post(md: MarkdownIt, post: Post, config: SiteConfig) -> list[ContentError]:
-    """Render a post's Markdown in place; return its errors."""
+    """Render a post's Markdown in place, and the Markdown its copies show; return its
+    errors."""
     rendered, problems = render_markdown(
         md, post.body_markdown, doc_id=post.slug, summary=post.summary
     )
@@ -118,7 +111,10 @@ def render_post(md: MarkdownIt, post: Post, config: SiteConfig) -> list[ContentE
     post.intro_html = rendered.intro_html
     post.intro_markdown = rendered.intro_markdown
     post.has_more = rendered.has_more
-    return render_errors(post.source, post.source_lines, problems)
+    errors = render_errors(post.source, post.source_lines, problems)
+    if not errors:
+        post_markdown(post, config, rendered.unfolded_markdown)
+    return errors
 
 
 def render_page(md: MarkdownIt, page: Page) -> list[ContentError]:
@@ -140,8 +136,6 @@ def render_file(
         item, errors = read_post(path, config, raw)
         if item:
             errors += render_post(md, item, config)
-            if not errors:
-                post_markdown(item, config)  # the copies' Markdown: made once, kept with it
     else:
         item, errors = read_page(path, config, raw)
         if item:
@@ -161,28 +155,10 @@ def _render_all(
     if not work:
         return
     kinds, paths, raws = zip(*work, strict=True)
-    if jobs < 2 or not _can_fork():
+    if jobs < 2:
         yield from map(render_file, kinds, paths, raws, repeat(config))
         return
     chunk = max(1, min(64, len(work) // (jobs * 4)))
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("fork")  # see foldpress.parallel
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         yield from pool.map(render_file, kinds, paths, raws, repeat(config), chunksize=chunk)
-
-
-def _can_fork() -> bool:
-    """Whether worker processes can be forked safely: on Linux, from a process that runs
-    no other thread (``foldpress serve`` does; it then renders in its own process).
-
-    The other start methods would import the caller's main module again in each
-    worker, which a script that calls ``build()`` without a ``__main__`` guard (or an
-    interactive session) cannot survive.
-    """
-    return sys.platform == "linux" and threading.active_count() == 1
-
-
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1

@@ -35,6 +35,7 @@ class Rendered:
     intro_html: str
     intro_markdown: str
     has_more: bool
+    unfolded_markdown: str  # the whole Markdown without its fold marker lines
 
 
 def find_fold(tokens: list[Token]) -> int | None:
@@ -44,6 +45,18 @@ def find_fold(tokens: list[Token]) -> int | None:
         if top_level and _FOLD.fullmatch(token.content.strip()):
             return i
     return None
+
+
+def without_folds(text: str, tokens: list[Token]) -> str:
+    """``text`` less the lines of every fold marker that ``tokens`` (its parse) hold;
+    a marker inside code is text and stays."""
+    lines = None
+    for token in tokens:
+        if token.type == "html_block" and token.map and _FOLD.fullmatch(token.content.strip()):
+            lines = lines or text.splitlines(keepends=True)
+            for i in range(*token.map):
+                lines[i] = ""
+    return text if lines is None else "".join(lines)
 
 
 def render_markdown(
@@ -77,7 +90,8 @@ def render_markdown(
         intro_markdown, has_more = text, False
         needs_ids = any(t.type in ("heading_open", "footnote_block_open") for t in tokens)
         intro_html = _render_intro(md, tokens, doc_id) if needs_ids else body_html
-    return Rendered(body_html, intro_html, intro_markdown, has_more), problems
+    unfolded = without_folds(text, tokens)
+    return Rendered(body_html, intro_html, intro_markdown, has_more, unfolded), problems
 
 
 def _render_intro(md: MarkdownIt, tokens: list[Token], doc_id: str) -> str:

@@ -11,6 +11,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from foldpress.config import SiteConfig
 from foldpress.model import Page, Post, PostMarkdown
+from foldpress.render import without_folds
 from foldpress.urls import absolutize_markdown, site_url
 
 _md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
@@ -20,14 +21,17 @@ _SUMMARY_LIMIT = 300
 _FOLD = re.compile(r"<!--\s*more\s*-->")
 
 
-def post_markdown(post: Post, config: SiteConfig) -> PostMarkdown:
+def post_markdown(post: Post, config: SiteConfig, unfolded: str | None = None) -> PostMarkdown:
     """The post's Markdown as its copies, the listings' copies and llms.txt show it.
 
     Made once per post (the build makes it when it renders the post, and caches it with
-    the post), since parsing every post's Markdown again per output is most of the work.
+    the post, passing the body without its fold, which it has at hand), since parsing
+    every post's Markdown again per output is most of the work.
     """
     if post.markdown is None:
-        body = absolutize_markdown(drop_fold(post.body_markdown), post.url, config)
+        if unfolded is None:
+            unfolded = drop_fold(post.body_markdown)
+        body = absolutize_markdown(unfolded, post.url, config)
         intro = absolutize_markdown(drop_fold(post.intro_markdown), post.url, config)
         post.markdown = PostMarkdown(body, intro.strip(), one_line_summary(post))
     return post.markdown
@@ -60,12 +64,7 @@ def drop_fold(markdown: str) -> str:
     """``markdown`` without its ``<!--more-->`` line; a marker inside code stays."""
     if not _FOLD.search(markdown):
         return markdown
-    lines = markdown.splitlines(keepends=True)
-    for token in _md.parse(markdown):
-        if token.type == "html_block" and _FOLD.fullmatch(token.content.strip()) and token.map:
-            for i in range(*token.map):
-                lines[i] = ""
-    return "".join(lines)
+    return without_folds(markdown, _md.parse(markdown))
 
 
 def escape_inline(text: str) -> str:

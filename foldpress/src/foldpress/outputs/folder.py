@@ -16,12 +16,15 @@ file instead of creating and deleting thousands of directories.
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
+import signal
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 from foldpress.cache import OutputRecord, digest
+from foldpress.parallel import workers
 
 
 class OutputFolder:
@@ -29,6 +32,8 @@ class OutputFolder:
 
     ``salt`` is mixed into every key: a digest of the settings, templates and engine
     versions that every output depends on. ``on_file(reused)`` is called per file.
+    With ``defer``, files to render are only noted, and :meth:`finish` renders them,
+    in worker processes when there are many.
     """
 
     def __init__(
@@ -39,6 +44,7 @@ class OutputFolder:
         records: dict[str, OutputRecord] | None = None,
         salt: bytes = b"",
         on_file: Callable[[bool], None] | None = None,
+        defer: bool = False,
     ) -> None:
         self.root = Path(root)
         self.previous = previous
@@ -46,6 +52,8 @@ class OutputFolder:
         self.records: dict[str, OutputRecord] = {}
         self.salt = salt
         self.on_file = on_file
+        self.defer = defer
+        self.pending: dict[str, tuple[bytes, Callable[[], str | bytes]]] = {}
         self.written = 0
         self.reused = 0
         self._folders: set[str] = {""}
@@ -60,7 +68,7 @@ class OutputFolder:
 
     def __contains__(self, path: str) -> bool:
         """Whether this build has already put a file, or a folder of files, at ``path``."""
-        return path in self.records or path in self._folders
+        return path in self.records or path in self.pending or path in self._folders
 
     def file(self, path: str, key: object, render: Callable[[], str | bytes]) -> None:
         """Put the file at ``path`` (``/``-separated, relative): linked from the previous
@@ -69,20 +77,72 @@ class OutputFolder:
         target = self._target(path)
         old = self.old_records.get(path)
         record = self._reuse(path, target, old) if old and old[0] == full_key else None
-        reused = record is not None
-        if record is None:
-            content = render()
-            _remove(target)  # it may be a link to a file of the live site
-            with open(target, "xb") as f:
-                f.write(content.encode() if isinstance(content, str) else content)
-                f.flush()
-                record = _record(full_key, os.fstat(f.fileno()))
-            self.written += 1
-        else:
+        if record is not None:
+            self.records[path] = record
             self.reused += 1
-        self.records[path] = record
+            if self.on_file:
+                self.on_file(True)
+        elif self.defer:
+            self.pending[path] = (full_key, render)
+        else:
+            self._write(path, full_key, render)
+
+    def finish(self, jobs: int | None = None) -> None:
+        """Render and write the deferred files, in ``jobs`` processes (default: see
+        :func:`foldpress.parallel.workers`), then :meth:`prune`."""
+        todo, self.pending = list(self.pending.items()), {}
+        count = workers(jobs, len(todo))
+        children = [self._fork(todo[k::count]) for k in range(1, count)]
+        try:
+            for path, (key, render) in todo[::count]:
+                self._write(path, key, render)
+            while children:
+                pid, reader, share = children.pop()
+                records = _collect(pid, reader)
+                if records is None:  # it failed: redo its share here, to raise its error here
+                    for path, (key, render) in share:
+                        self._write(path, key, render)
+                    continue
+                self.records.update(records)
+                self.written += len(records)
+                for _ in records if self.on_file else ():
+                    self.on_file(False)
+        finally:
+            for pid, reader, _ in children:  # left when this process failed
+                os.kill(pid, signal.SIGTERM)
+                _collect(pid, reader)
+        self.prune()
+
+    def _fork(self, share: list) -> tuple[int, int, list]:
+        """A worker process that writes ``share`` and sends back its records, pickled."""
+        reader, writer = os.pipe()
+        pid = os.fork()
+        if pid:
+            os.close(writer)
+            return pid, reader, share
+        status = 1
+        try:
+            os.close(reader)
+            self.on_file = None
+            for path, (key, render) in share:
+                self._write(path, key, render)
+            with os.fdopen(writer, "wb") as f:
+                f.write(pickle.dumps(self.records, protocol=5))
+            status = 0
+        finally:
+            os._exit(status)  # never run the parent's cleanup code
+
+    def _write(self, path: str, key: bytes, render: Callable[[], str | bytes]) -> None:
+        content = render()
+        target = self.root / path
+        _remove(target)  # it may be a link to a file of the live site
+        with open(target, "xb") as f:
+            f.write(content.encode() if isinstance(content, str) else content)
+            f.flush()
+            self.records[path] = _record(key, os.fstat(f.fileno()))
+        self.written += 1
         if self.on_file:
-            self.on_file(reused)
+            self.on_file(False)
 
     def prune(self) -> None:
         """Remove every file and folder under ``root`` that this build did not put there."""
@@ -152,6 +212,14 @@ def xml_bytes(root: ET.Element) -> bytes:
     """An XML file's bytes: indented, UTF-8, with a declaration."""
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _collect(pid: int, reader: int) -> dict[str, OutputRecord] | None:
+    """What a worker from :meth:`OutputFolder._fork` wrote, or None if it failed."""
+    with os.fdopen(reader, "rb") as f:
+        data = f.read()
+    _, status = os.waitpid(pid, 0)
+    return pickle.loads(data) if status == 0 and data else None
 
 
 def _remove(path: Path) -> None:
