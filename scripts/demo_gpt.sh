@@ -11,15 +11,15 @@ BIN="$(cd "${1:-.venv/bin}" && pwd)"
 cd "$(dirname "$0")/.."
 CORPUS="${CORPUS:-examples/site/posts}"
 OUT="${OUT:-runs/demo}"
-STEPS="${STEPS:-400}"   # about a minute and a half on two CPU cores
+STEPS="${STEPS:-300}"   # about a minute on two CPU cores
 PROMPT="${PROMPT:-The attention}"
 
 rm -rf "$OUT"
-"$BIN/scratchgpt" prepare "$CORPUS" -o "$OUT/data" --train-tokenizer 1024
+"$BIN/scratchgpt" prepare "$CORPUS" -o "$OUT/data" --train-tokenizer 512
 "$BIN/scratchgpt" train --data "$OUT/data" --out "$OUT/run" --preset tiny --max-steps "$STEPS" \
-    device=cpu batch_size=16 lr=2e-3 min_lr=2e-4 warmup_steps=40 eval_interval=100 \
-    eval_iters=10 log_interval=25 checkpoint_interval=200 sample_prompt="$PROMPT" \
-    model.emb_dropout=0.1 model.resid_dropout=0.1
+    device=cpu batch_size=16 lr=2e-3 min_lr=2e-4 warmup_steps=40 eval_interval=50 \
+    eval_iters=10 log_interval=25 checkpoint_interval=150 sample_prompt="$PROMPT" \
+    model.emb_dropout=0.2 model.resid_dropout=0.2
 echo
 echo "Loss curve: $OUT/run/loss.png    metrics: $OUT/run/metrics.jsonl"
 echo "Sample from $OUT/run/latest:"
