@@ -4,25 +4,41 @@ few posts there are."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 from conftest import post_file
 from foldpress.build import build
 from foldpress.errors import BuildError
+from foldpress.parallel import can_fork
 from test_incremental import FILES, SITE_TOML, files_of
 
 
-def test_workers_build_the_same_site_as_one_process(make_site, tmp_path):
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    """The processes forked from now on (workers are forked on Linux only)."""
+    if not can_fork():
+        pytest.skip("worker processes are only forked on Linux, from one thread")
+    forked: list[int] = []
+    fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or fork())
+    return forked
+
+
+def test_workers_build_the_same_site_as_one_process(make_site, tmp_path, forks):
     site = make_site(FILES, site_toml=SITE_TOML)
     serial = build(site, tmp_path / "serial", jobs=1)
+    assert forks == []
     shutil.rmtree(site / ".foldpress-cache")
     workers = build(site, tmp_path / "workers", jobs=2)
+    assert len(forks) >= 2  # posts rendered, and files written, in workers
     assert (serial.rendered, workers.rendered) == (7, 7)
+    assert (serial.written, workers.written) == (serial.files, workers.files)
     assert files_of(tmp_path / "workers") == files_of(tmp_path / "serial")
 
 
-def test_errors_found_in_workers_name_their_file_and_line(make_site):
+def test_errors_found_in_workers_name_their_file_and_line(make_site, forks):
     broken = post_file("Broken", "2025-01-01", "Fine.\n\nBad $\\alpah$ math.\n")
     site = make_site({**FILES, "posts/2025-01-01-broken.md": broken}, site_toml=SITE_TOML)
     with pytest.raises(BuildError) as caught:
@@ -30,3 +46,16 @@ def test_errors_found_in_workers_name_their_file_and_line(make_site):
     [error] = caught.value.errors
     assert error.path == site / "posts/2025-01-01-broken.md"
     assert error.line == 8 and "unknown LaTeX command \\alpah" in error.message
+
+
+def test_a_template_error_in_a_worker_is_reported_at_its_line(make_site, forks):
+    broken = (
+        "{% extends 'base.html' %}\n{% block main %}\n{{ post.nothing_here }}\n{% endblock %}\n"
+    )
+    files = {**FILES, "templates/post.html": broken}
+    site = make_site(files, site_toml=SITE_TOML)
+    with pytest.raises(BuildError) as caught:
+        build(site, jobs=2)
+    [error] = caught.value.errors
+    assert error.path.name == "post.html" and error.line == 3
+    assert "nothing_here" in error.message
