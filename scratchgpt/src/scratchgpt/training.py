@@ -298,12 +298,12 @@ class Trainer:
         self.model.eval()
         starts = self.val_data.eval_starts(cfg.eval_iters * cfg.batch_size, cfg.seed)
         mine = starts.tensor_split(self.ctx.world_size)[self.ctx.rank]
-        total = torch.zeros(2, dtype=torch.float64, device=self.ctx.device)
+        total = torch.zeros(2, device=self.ctx.device)  # float32: MPS has no float64
         for chunk in mine.split(cfg.batch_size):
             x, y = self.batch(chunk, self.val_data)
             with self.autocast:
                 _, loss = self.eval_model(x, y)
-            total[0] += loss.double() * len(chunk)
+            total[0] += loss.float() * len(chunk)
             total[1] += len(chunk)
         self.model.train()
         total = distributed.mean(self.ctx, total)
