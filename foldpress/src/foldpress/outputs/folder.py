@@ -48,6 +48,9 @@ class OutputFolder:
     ) -> None:
         self.root = Path(root)
         self.previous = previous
+        # Plain strings: thousands of pathlib joins per build add up.
+        self._root = str(self.root) + os.sep
+        self._previous = None if previous is None else str(previous) + os.sep
         self.old_records = records or {}
         self.records: dict[str, OutputRecord] = {}
         self.salt = salt
@@ -134,7 +137,7 @@ class OutputFolder:
 
     def _write(self, path: str, key: bytes, render: Callable[[], str | bytes]) -> None:
         content = render()
-        target = self.root / path
+        target = self._root + path
         _remove(target)  # it may be a link to a file of the live site
         with open(target, "xb") as f:
             f.write(content.encode() if isinstance(content, str) else content)
@@ -165,7 +168,7 @@ class OutputFolder:
                     os.unlink(entry.path)
         return kept
 
-    def _target(self, path: str) -> Path:
+    def _target(self, path: str) -> str:
         folder, _, _ = path.rpartition("/")
         if folder not in self._folders:
             try:
@@ -174,7 +177,7 @@ class OutputFolder:
                 self._clear_way(folder)
             parts = folder.split("/")
             self._folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
-        return self.root / path
+        return self._root + path
 
     def _clear_way(self, folder: str) -> None:
         parts = folder.split("/")
@@ -184,7 +187,7 @@ class OutputFolder:
                 step.unlink()
         os.makedirs(self.root / folder, exist_ok=True)
 
-    def _reuse(self, path: str, target: Path, old: OutputRecord) -> OutputRecord | None:
+    def _reuse(self, path: str, target: str, old: OutputRecord) -> OutputRecord | None:
         """The record of ``path`` if the previous build's file is untouched and now also
         at ``target`` (it often is already: a link made by an earlier build)."""
         try:
@@ -192,9 +195,9 @@ class OutputFolder:
                 return old
         except OSError:
             pass
-        if self.previous is None:
+        if self._previous is None:
             return None
-        source = self.previous / path
+        source = self._previous + path
         try:
             if _record(old[0], os.stat(source)) != old:
                 return None  # changed by hand since: make it again
@@ -222,13 +225,13 @@ def _collect(pid: int, reader: int) -> dict[str, OutputRecord] | None:
     return pickle.loads(data) if status == 0 and data else None
 
 
-def _remove(path: Path) -> None:
+def _remove(path: str) -> None:
     try:
         os.unlink(path)
     except FileNotFoundError:
         pass
     except OSError:
-        if not path.is_dir():
+        if not os.path.isdir(path):
             raise
         shutil.rmtree(path)
 
