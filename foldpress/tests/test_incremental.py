@@ -29,7 +29,7 @@ llms_recent_posts = 2
 """
 
 
-def _post(n: int, topics: str, *, fold: bool = True, **front: object) -> str:
+def sample_post(n: int, topics: str, *, fold: bool = True, **front: object) -> str:
     intro = f"Intro {n} with $x^{n}$ and a note.[^a]"
     rest = f"## Part {n}\n\n```python\nprint({n})\n```\n\n| a | b |\n|---|---|\n| {n} | 2 |\n"
     body = f"{intro}\n\n{'<!--more-->' if fold else ''}\n\n{rest}\n[^a]: Note {n}.\n"
@@ -37,12 +37,12 @@ def _post(n: int, topics: str, *, fold: bool = True, **front: object) -> str:
 
 
 FILES = {
-    "posts/2025-01-11-p1.md": _post(1, "[Python, AI]"),
-    "posts/2025-02-12-p2.md": _post(2, "[Python]", fold=False),
-    "posts/2025-03-13-p3.md": _post(3, "[AI, Math]"),
-    "posts/2025-04-14-p4.md": _post(4, "[Math]", summary='"Four, summed up."', fold=False),
-    "posts/2025-05-15-p5.md": _post(5, "[Python, Tools]"),
-    "posts/2025-06-16-draft.md": _post(6, "[Python]", draft="true"),
+    "posts/2025-01-11-p1.md": sample_post(1, "[Python, AI]"),
+    "posts/2025-02-12-p2.md": sample_post(2, "[Python]", fold=False),
+    "posts/2025-03-13-p3.md": sample_post(3, "[AI, Math]"),
+    "posts/2025-04-14-p4.md": sample_post(4, "[Math]", summary='"Four, summed up."', fold=False),
+    "posts/2025-05-15-p5.md": sample_post(5, "[Python, Tools]"),
+    "posts/2025-06-16-draft.md": sample_post(6, "[Python]", draft="true"),
     "pages/about.md": "---\ntitle: About\n---\n\nAbout [this blog](/).\n",
     "static/images/logo.svg": "<svg/>\n",
 }
@@ -99,11 +99,13 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "topics": lambda s: edit(s, "posts/2025-01-11-p1.md", "[Python, AI]", "[Rust]"),
     "date": lambda s: edit(s, "posts/2025-01-11-p1.md", "2025-01-11", "2025-07-01"),
     "summary": lambda s: edit(s, "posts/2025-04-14-p4.md", "Four, summed", "Four, put"),
-    "add a post": lambda s: write_files(s, {"posts/2025-08-01-new.md": _post(8, "[New, AI]")}),
+    "add a post": lambda s: write_files(
+        s, {"posts/2025-08-01-new.md": sample_post(8, "[New, AI]")}
+    ),
     "delete a post": lambda s: (s / "posts/2025-03-13-p3.md").unlink(),
     "rename a topic by majority": lambda s: write_files(
         s,
-        {f"posts/2025-0{n}-02-lower{n}.md": _post(n, "[python]") for n in (7, 8, 9)},
+        {f"posts/2025-0{n}-02-lower{n}.md": sample_post(n, "[python]") for n in (7, 8, 9)},
     ),
     "page title": lambda s: edit(s, "pages/about.md", "title: About", "title: About me"),
     "template": lambda s: write_files(s, {"templates/post.html": TEMPLATE}),
@@ -128,7 +130,8 @@ def test_a_series_of_edits_matches_a_clean_build_after_each(site, tmp_path):
     for change in order:
         EDITS[change](site)
         assert_same_as_clean(site, tmp_path)
-    write_files(site, {"posts/2025-09-09-late.md": _post(9, "[Python]")})  # after the template
+    # A post added while the site's own template is in use.
+    write_files(site, {"posts/2025-09-09-late.md": sample_post(9, "[Python]")})
     assert_same_as_clean(site, tmp_path)
     shutil.rmtree(site / "templates")
     assert_same_as_clean(site, tmp_path)

@@ -12,7 +12,7 @@ from conftest import post_file
 from foldpress.build import build
 from foldpress.errors import BuildError
 from foldpress.parallel import can_fork
-from test_incremental import FILES, SITE_TOML, files_of
+from test_incremental import FILES, SITE_TOML, files_of, sample_post
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_workers_build_the_same_site_as_one_process(make_site, tmp_path, forks):
     workers = build(site, tmp_path / "workers", jobs=2)
     assert len(forks) >= 2  # posts rendered, and files written, in workers
     assert (serial.rendered, workers.rendered) == (7, 7)
-    assert (serial.written, workers.written) == (serial.files, workers.files)
+    assert serial.written == workers.written == serial.files == workers.files
     assert files_of(tmp_path / "workers") == files_of(tmp_path / "serial")
 
 
@@ -59,3 +59,18 @@ def test_a_template_error_in_a_worker_is_reported_at_its_line(make_site, forks):
     [error] = caught.value.errors
     assert error.path.name == "post.html" and error.line == 3
     assert "nothing_here" in error.message
+
+
+def test_workers_write_only_what_changed(make_site, forks):
+    site = make_site(FILES, site_toml=SITE_TOML)
+    build(site, jobs=1)
+    (site / "posts/2025-05-15-p5.md").write_text(
+        sample_post(5, "[Python, Tools]").replace("print(5)", "print(55)"), encoding="utf-8"
+    )
+    forks.clear()
+    edited = build(site, jobs=2)
+    assert forks and edited.rendered == 1
+    assert edited.written + edited.reused == edited.files and 0 < edited.written < 12
+    assert 'print</span><span class="p">(</span><span class="mi">55' in (
+        site / "_site/2025/05/p5/index.html"
+    ).read_text(encoding="utf-8")

@@ -126,7 +126,7 @@ class OutputFolder:
         status = 1
         try:
             os.close(reader)
-            self.on_file = None
+            self.on_file, self.records = None, {}
             for path, (key, render) in share:
                 self._write(path, key, render)
             with os.fdopen(writer, "wb") as f:
@@ -151,22 +151,17 @@ class OutputFolder:
         """Remove every file and folder under ``root`` that this build did not put there."""
         self._prune(str(self.root), "")
 
-    def _prune(self, folder: str, prefix: str) -> bool:
-        """Prune one folder; return whether anything is left in it."""
-        kept = False
+    def _prune(self, folder: str, prefix: str) -> None:
         with os.scandir(folder) as entries:
             for entry in entries:
                 path = prefix + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    if path in self._folders:
-                        kept |= self._prune(entry.path, path + "/")
+                    if path in self._folders:  # it holds a file of this build
+                        self._prune(entry.path, path + "/")
                     else:
                         shutil.rmtree(entry.path)
-                elif path in self.records:
-                    kept = True
-                else:
+                elif path not in self.records:
                     os.unlink(entry.path)
-        return kept
 
     def _target(self, path: str) -> str:
         folder, _, _ = path.rpartition("/")
