@@ -91,6 +91,7 @@ def build(
     except BuildError as error:
         errors += error.errors
         config = SiteConfig()  # read the posts anyway, to report their errors in this run too
+    is_site = (site_dir / "site.toml").is_file()
     errors += _check_output_folder(site_dir, out_dir)
 
     progress = Progress()
@@ -117,7 +118,8 @@ def build(
         [p for p in posts if p.source not in broken], [p for p in pages if p.source not in broken]
     )
     if errors:
-        _save(cache, site_dir)  # what did render need not be rendered again
+        if is_site:  # what did render need not be rendered again; but no cache litter
+            _save(cache, site_dir)
         raise BuildError(errors)
 
     index = build_index(config, posts, pages, site_dir)
