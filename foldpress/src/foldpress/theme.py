@@ -35,18 +35,18 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
 
 def own_templates(site_dir: Path) -> list[Path]:
     """The site's own templates, which override the bundled theme's."""
-    folder = site_dir / "templates"
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    return _files(site_dir / "templates")
 
 
 def templates_key(site_dir: Path) -> bytes:
     """A digest of every template a build may use: the site's own, then the theme's."""
-    parts = []
-    for folder in (site_dir / "templates", THEME_DIR / "templates"):
-        if folder.is_dir():
-            files = sorted(p for p in folder.rglob("*") if p.is_file())
-            parts += [(p.relative_to(folder).as_posix(), p.read_bytes()) for p in files]
-    return digest(*parts)
+    folders = (site_dir / "templates", THEME_DIR / "templates")
+    files = [(folder, path) for folder in folders for path in _files(folder)]
+    return digest(*[(str(path.relative_to(top)), path.read_bytes()) for top, path in files])
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
 def long_date(when: datetime) -> str:
