@@ -39,6 +39,13 @@ CASES = [
     ),
     ("missing-date", {"posts/p.md": "---\ntitle: T\n---\n"}, "posts/p.md", 1, "missing 'date'"),
     (
+        "empty-title",
+        {"posts/p.md": "---\ntitle:\ndate: 2025-01-01\n---\n"},
+        "posts/p.md",
+        2,
+        "'title' is empty",
+    ),
+    (
         "bad-date",
         {"posts/p.md": post_file("T", "next tuesday")},
         "posts/p.md",
@@ -222,6 +229,7 @@ def test_bad_input_is_reported_and_the_old_site_kept(built, tmp_path, files, whe
     lines = result.stderr.splitlines()
     expected = f"{site / where}:{line}: "
     assert any(row.startswith(expected) and message in row for row in lines), result.stderr
+    assert len(lines) == 2, "one mistake, one error (and the closing line)"
     if "already used by" in message:  # a clash names both files
         assert str(site / "posts/2025-01-05-good.md") in result.stderr
     assert "build failed" in lines[-1]

@@ -106,11 +106,19 @@ class _Checker:
     def error(self, key: str | None, message: str) -> None:
         self.errors.append(ContentError(self.path, self.matter.lines.get(key, 1), message))
 
+    def require(self, key: str, required: bool) -> None:
+        if not required:
+            return
+        if key not in self.matter.lines:
+            self.error(None, f"missing '{key}' in front matter")
+        elif key in self.matter.data:
+            self.error(key, f"'{key}' is empty")
+        # else its value could not be read, which was reported at its line already
+
     def string(self, key: str, *, required: bool = False) -> str | None:
         value = self.matter.data.get(key)
         if value is None:
-            if required:
-                self.error(None, f"missing '{key}' in front matter")
+            self.require(key, required)
             return None
         if not isinstance(value, str) or not value.strip():
             self.error(key, f"'{key}' must be text, not {value!r} (quote it)")
@@ -127,8 +135,7 @@ class _Checker:
     def when(self, key: str, tz: tzinfo, *, required: bool = False) -> datetime | None:
         value = self.matter.data.get(key)
         if value is None:
-            if required:
-                self.error(None, f"missing '{key}' in front matter")
+            self.require(key, required)
             return None
         try:
             return to_datetime(value, tz)
