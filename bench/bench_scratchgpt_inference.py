@@ -31,6 +31,7 @@ import transformers
 from llms_from_scratch import ch04
 from llms_from_scratch.kv_cache import generate as lfs_kv_generate
 from llms_from_scratch.kv_cache import gpt2 as lfs_kv
+
 from scratchgpt.generation import generate
 from scratchgpt.model import GPT, GPTConfig
 from scratchgpt.weights import config_to_hf, state_dict_to_hf

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import torch
+
 from scratchgpt.model import GPT, GPTConfig
 from scratchgpt.train_config import TrainConfig
 from scratchgpt.training import autocast, make_optimizer

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from foldpress.config import SiteConfig
-from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
+
+from foldpress.config import SiteConfig
+from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
 
 TZ = ZoneInfo("Europe/London")
 _md = MarkdownIt("commonmark").enable("table").use(footnote_plugin)

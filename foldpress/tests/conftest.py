@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+
 from foldpress.build import build
 
 REPO = Path(__file__).resolve().parents[2]

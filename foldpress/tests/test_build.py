@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from conftest import post_file, soup
-from foldpress.build import build
-from foldpress.errors import BuildError
 
 from foldpress import build as build_module
+from foldpress.build import build
+from foldpress.errors import BuildError
 
 
 def five_posts() -> dict[str, str]:

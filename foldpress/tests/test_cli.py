@@ -9,6 +9,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from conftest import soup
+
 from foldpress.cli import main
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import SITE_TOML, post_file
+
 from foldpress.cli import main
 
 GOOD = {"posts/2025-01-05-good.md": post_file("Good", "2025-01-05", "Fine $x$.\n")}

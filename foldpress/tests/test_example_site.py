@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import EXAMPLE_SITE, soup
+
 from foldpress.build import render_all
 from foldpress.config import load_config
 from foldpress.reader import read_site

@@ -13,9 +13,10 @@ import pytest
 from _index import TRICKY_BODY, TRICKY_TITLE, TZ, days, post, site
 from _sites import build_example, html_pages, local_file, page_url
 from bs4 import BeautifulSoup
+from lxml import etree
+
 from foldpress.outputs import feeds
 from foldpress.urls import absolutize_html
-from lxml import etree
 
 BASE = "https://blog.example.org"
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import post_file, write_files
+
+from foldpress import content
 from foldpress.build import build
 from foldpress.cache import CACHE_DIR
 from foldpress.cli import main
-
-from foldpress import content
 
 SITE_TOML = """\
 title = "Incremental"

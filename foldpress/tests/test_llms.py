@@ -10,9 +10,10 @@ import pytest
 from _index import TRICKY_BODY, TRICKY_TITLE, days, page, post, site
 from _sites import build_example, build_small_site, local_file
 from bs4 import BeautifulSoup
-from foldpress.outputs import llms
 from llms_txt import parse_llms_file
 from markdown_it import MarkdownIt
+
+from foldpress.outputs import llms
 
 BASE = "https://blog.example.org"
 BRACKETS = "Lists [and] `code` *stars*"

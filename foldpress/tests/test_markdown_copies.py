@@ -11,12 +11,13 @@ import yaml
 from _index import TRICKY_BODY, TRICKY_TITLE, days, page, post, site
 from _sites import EXAMPLE, build_example, html_pages, local_file, page_url
 from bs4 import BeautifulSoup
-from foldpress.config import SiteConfig
-from foldpress.outputs import markdown_copies
-from foldpress.urls import absolutize_markdown
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from foldpress.config import SiteConfig
+from foldpress.outputs import markdown_copies
+from foldpress.urls import absolutize_markdown
 
 BASE = "https://blog.example.org"
 

@@ -9,10 +9,11 @@ import shutil
 
 import pytest
 from conftest import post_file
+from test_incremental import FILES, SITE_TOML, files_of, sample_post
+
 from foldpress.build import build
 from foldpress.errors import BuildError
 from foldpress.parallel import can_fork
-from test_incremental import FILES, SITE_TOML, files_of, sample_post
 
 
 @pytest.fixture

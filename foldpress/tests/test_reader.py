@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import post_file
+
 from foldpress.config import SiteConfig, load_config
 from foldpress.errors import BuildError
 from foldpress.reader import read_post

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
+
 from foldpress.markdown import create_markdown, pygments_css
 from foldpress.render import render_markdown
 

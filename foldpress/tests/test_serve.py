@@ -27,10 +27,10 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from conftest import SITE_TOML, post_file, write_files
-from foldpress.serve import EVENTS_PATH, SiteServer, SourceFilter, serve_site
 from watchfiles import Change
 
 from foldpress import serve
+from foldpress.serve import EVENTS_PATH, SiteServer, SourceFilter, serve_site
 
 TIMEOUT = 30.0  # seconds; generous for a loaded CI machine, and never reached when all is well
 FOLDPRESS = Path(sys.executable).with_name("foldpress")

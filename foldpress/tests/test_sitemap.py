@@ -8,8 +8,9 @@ from datetime import datetime
 
 from _index import TZ, days, page, post, site
 from _sites import build_example, build_small_site, html_pages, local_file
-from foldpress.outputs import sitemap
 from lxml import etree
+
+from foldpress.outputs import sitemap
 
 BASE = "https://blog.example.org"
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+
 from scratchgpt.attention import (
     CausalAttention,
     KVCache,

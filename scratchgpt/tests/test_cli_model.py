@@ -3,6 +3,7 @@
 import pytest
 import torch
 from click.testing import CliRunner
+
 from scratchgpt.cli import main
 from scratchgpt.generation import generate
 from scratchgpt.model import GPT, GPTConfig

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+
 from scratchgpt.cli import main
 from scratchgpt.tokenizer import load_tokenizer
 from scratchgpt.train_config import ConfigError, TrainConfig, load_config

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from scratchgpt.data import (
     DataError,
     TokenWindows,

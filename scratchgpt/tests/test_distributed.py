@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from scratchgpt.training import MetricsLog
 
 from scratchgpt import distributed
+from scratchgpt.training import MetricsLog
 
 SETTINGS = (
     "preset=test",

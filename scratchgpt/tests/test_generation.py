@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+
 from scratchgpt.generation import generate, sample_next, stream
 from scratchgpt.model import GPT, GPTConfig
 

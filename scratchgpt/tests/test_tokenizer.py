@@ -8,6 +8,8 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from scratchgpt import bpe
 from scratchgpt.tokenizer import (
     EOT,
     TOKENIZER_FILE,
@@ -17,8 +19,6 @@ from scratchgpt.tokenizer import (
     load_tokenizer,
     load_tokenizer_for_model,
 )
-
-from scratchgpt import bpe
 
 CORPUS = (
     "The quick brown fox jumps over the lazy dog. The dog sleeps; the fox runs.\n"

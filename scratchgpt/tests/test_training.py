@@ -9,11 +9,11 @@ from pathlib import Path
 import matplotlib.image
 import pytest
 import torch
+
+from scratchgpt import distributed
 from scratchgpt.model import GPT, GPTConfig
 from scratchgpt.train_config import ConfigError, TrainConfig, load_config
 from scratchgpt.training import Trainer, TrainingError, lr_at, make_optimizer
-
-from scratchgpt import distributed
 
 
 def test_loss_on_a_repeating_story_falls_far_below_its_start(run_training, tmp_path: Path) -> None:

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
+
+import scratchgpt
 from scratchgpt.model import GPT, GPTConfig
 from scratchgpt.tokenizer import TOKENIZER_FILE, BPETokenizer
 from scratchgpt.weights import load_pretrained, save_pretrained, state_dict_to_hf
-
-import scratchgpt
 
 
 @pytest.fixture
