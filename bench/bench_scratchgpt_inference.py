@@ -65,16 +65,16 @@ def lfs_state_dict(model: GPT) -> dict[str, torch.Tensor]:
         p = f"trf_blocks.{i}."
         for name, w, b in zip(
             ("W_query", "W_key", "W_value"),
-            block.attn.c_attn.weight.chunk(3),
+            block.attn.c_attn.weight.t().chunk(3),
             block.attn.c_attn.bias.chunk(3),
             strict=True,
         ):
             out[f"{p}att.{name}.weight"], out[f"{p}att.{name}.bias"] = w, b
-        out[p + "att.out_proj.weight"] = block.attn.c_proj.weight
+        out[p + "att.out_proj.weight"] = block.attn.c_proj.weight.t()
         out[p + "att.out_proj.bias"] = block.attn.c_proj.bias
-        out[p + "ff.layers.0.weight"] = block.mlp.c_fc.weight
+        out[p + "ff.layers.0.weight"] = block.mlp.c_fc.weight.t()
         out[p + "ff.layers.0.bias"] = block.mlp.c_fc.bias
-        out[p + "ff.layers.2.weight"] = block.mlp.c_proj.weight
+        out[p + "ff.layers.2.weight"] = block.mlp.c_proj.weight.t()
         out[p + "ff.layers.2.bias"] = block.mlp.c_proj.bias
         out[p + "norm1.scale"], out[p + "norm1.shift"] = block.ln_1.weight, block.ln_1.bias
         out[p + "norm2.scale"], out[p + "norm2.shift"] = block.ln_2.weight, block.ln_2.bias

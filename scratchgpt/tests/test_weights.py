@@ -65,11 +65,14 @@ def test_dtype_and_trained_tokenizer_travel(model, tmp_path):
     assert half.transformer.h[0].attn.c_attn.weight.dtype == torch.bfloat16
 
 
-def test_state_dict_to_hf_transposes_projections(model):
+def test_projections_are_stored_as_in_gpt2_files(model):
+    # GPT-2's Conv1D layout, (in, out), in the model and the files alike: no transposes.
     tensors = state_dict_to_hf(model)
-    torch.testing.assert_close(
-        tensors["transformer.h.0.mlp.c_fc.weight"], model.transformer.h[0].mlp.c_fc.weight.T
-    )
+    fc = model.transformer.h[0].mlp.c_fc
+    assert fc.weight.shape == (48, 192)
+    assert torch.equal(tensors["transformer.h.0.mlp.c_fc.weight"], fc.weight)
+    x = torch.randn(5, 48)
+    torch.testing.assert_close(fc(x), x @ fc.weight + fc.bias)
 
 
 def test_clear_errors(model, tmp_path):

@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from scratchgpt.projection import Projection
+
 
 def causal_mask(n_queries: int, n_keys: int, device: torch.device | None = None) -> Tensor:
     """Boolean mask, True where query ``i`` may attend key ``j``.
@@ -154,8 +156,9 @@ class MultiHeadAttention(nn.Module):
     ``n_head`` causal attentions run in parallel, each on its own ``n_embd // n_head``
     slice of the projections, so each head can attend to different relations; their
     context vectors are concatenated and mixed by the output projection ``c_proj``. The
-    query, key and value projections of all heads are one fused matrix, ``c_attn``, as in
-    GPT-2, so its published weights load unchanged.
+    query, key and value projections of all heads are one fused matrix, ``c_attn``. Both
+    are a ``Projection``, ``x @ W + b`` with ``W`` stored ``(in, out)`` as in
+    ``SelfAttentionV1`` and in GPT-2's files, so its published weights load unchanged.
 
     Two paths compute the same thing. The fast one (``sdpa=True``) calls
     ``F.scaled_dot_product_attention``, a fused kernel. The step-by-step one spells out
@@ -180,8 +183,8 @@ class MultiHeadAttention(nn.Module):
         self.n_head = n_head
         self.n_embd = n_embd
         self.sdpa = sdpa
-        self.c_attn = nn.Linear(n_embd, 3 * n_embd, bias=bias)
-        self.c_proj = nn.Linear(n_embd, n_embd, bias=bias)
+        self.c_attn = Projection(n_embd, 3 * n_embd, bias=bias)
+        self.c_proj = Projection(n_embd, n_embd, bias=bias)
         self.attn_dropout = nn.Dropout(attn_dropout)
         self.resid_dropout = nn.Dropout(resid_dropout)
 

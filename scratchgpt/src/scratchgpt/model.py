@@ -1,8 +1,8 @@
 """The GPT model: embeddings, a stack of transformer blocks, and a tied output head.
 
-The module and parameter names are GPT-2's (``transformer.h.0.attn.c_attn`` and so on), so
-``scratchgpt.weights`` converts to and from the published layout with a key map and a few
-transposes.
+The module and parameter names are GPT-2's (``transformer.h.0.attn.c_attn`` and so on), and
+the projections store their weights as GPT-2's files do, so ``scratchgpt.weights`` converts
+to and from the published layout with a key map alone.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from scratchgpt.attention import KVCache, MultiHeadAttention
+from scratchgpt.projection import Projection
 
 
 @dataclass
@@ -77,8 +78,8 @@ class MLP(nn.Module):
 
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
-        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
-        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.c_fc = Projection(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.c_proj = Projection(4 * config.n_embd, config.n_embd, bias=config.bias)
         self.dropout = nn.Dropout(config.resid_dropout)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -132,9 +133,11 @@ class GPT(nn.Module):
         )
         self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
         self.tie_weights()
-        self.apply(self._init_weights)
-        # GPT-2 scales the projections into the residual stream by 1/sqrt(number of
+        # GPT-2's initialisation: N(0, 0.02) for embeddings and projections (Projection does
+        # its own), and the projections into the residual stream scaled by 1/sqrt(number of
         # residual additions), so the stream's variance does not grow with depth.
+        nn.init.normal_(self.transformer.wte.weight, std=0.02)
+        nn.init.normal_(self.transformer.wpe.weight, std=0.02)
         residual_std = 0.02 / math.sqrt(2 * config.n_layer)
         for name, param in self.named_parameters():
             if name.endswith("c_proj.weight"):
@@ -143,15 +146,6 @@ class GPT(nn.Module):
     def tie_weights(self) -> None:
         """Make ``lm_head`` share the token embedding matrix (again, after loading weights)."""
         self.lm_head.weight = self.transformer.wte.weight
-
-    @staticmethod
-    def _init_weights(module: nn.Module) -> None:
-        if isinstance(module, nn.Linear):
-            nn.init.normal_(module.weight, mean=0.0, std=0.02)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            nn.init.normal_(module.weight, mean=0.0, std=0.02)
 
     def num_parameters(self, non_embedding: bool = False) -> int:
         """Number of parameters, the tied head counted once.

@@ -1,10 +1,10 @@
 """Save and load models in HuggingFace's GPT-2 layout: ``config.json`` + ``model.safetensors``.
 
-scratchgpt names its parameters as GPT-2 does, so converting is a key map plus one detail:
-GPT-2 stores its projections as ``Conv1D`` weights of shape ``(in, out)``, the transpose of
-an ``nn.Linear`` weight. A folder written here loads in
-``transformers.GPT2LMHeadModel.from_pretrained``, and GPT-2's published files load here.
-Only safetensors are read, never pickles.
+scratchgpt names and shapes its parameters as GPT-2 does (projection weights are
+``(in, out)``, HuggingFace's ``Conv1D`` layout), so converting is a key map: the files leave
+out the tied head, and GPT-2's published ones also the ``transformer.`` prefix. A folder
+written here loads in ``transformers.GPT2LMHeadModel.from_pretrained``, and GPT-2's
+published files load here. Only safetensors are read, never pickles.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
-# Conv1D weights in GPT-2's files: transposed relative to nn.Linear.
-_TRANSPOSED = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
 # Causal-mask buffers some GPT-2 files carry; scratchgpt computes the mask instead.
 _IGNORED = (".attn.bias", ".attn.masked_bias")
 
@@ -88,14 +86,11 @@ def config_from_hf(data: dict[str, Any]) -> GPTConfig:
 
 def state_dict_to_hf(model: GPT) -> dict[str, Tensor]:
     """The model's tensors named and shaped as in ``GPT2LMHeadModel`` (tied head omitted)."""
-    out = {}
-    for name, tensor in model.state_dict().items():
-        if name.startswith("lm_head."):
-            continue  # the same tensor as transformer.wte.weight
-        if name.endswith(_TRANSPOSED):
-            tensor = tensor.t()
-        out[name] = tensor.detach().contiguous()
-    return out
+    return {
+        name: tensor.detach().contiguous()
+        for name, tensor in model.state_dict().items()
+        if not name.startswith("lm_head.")  # the same tensor as transformer.wte.weight
+    }
 
 
 def state_dict_from_hf(tensors: dict[str, Tensor], config: GPTConfig) -> dict[str, Tensor]:
@@ -105,8 +100,6 @@ def state_dict_from_hf(tensors: dict[str, Tensor], config: GPTConfig) -> dict[st
         if name.endswith(_IGNORED) or name == "lm_head.weight":
             continue
         key = name if name.startswith("transformer.") else f"transformer.{name}"
-        if key.endswith(_TRANSPOSED):
-            tensor = tensor.t().contiguous()
         out[key] = tensor
     if "transformer.wte.weight" not in out:
         raise ValueError("no token embedding (wte.weight) among the tensors")
