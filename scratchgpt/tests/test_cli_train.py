@@ -76,6 +76,22 @@ def test_train_resume_from_the_command_line(gpt_data: Path, tmp_path: Path) -> N
     assert (saved["max_steps"], saved["lr"], saved["preset"]) == (6, 5e-4, "test")
 
 
+def test_resuming_with_another_model_shape_is_a_clear_error(gpt_data: Path, tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    result = invoke("train", "--data", gpt_data, "--out", run, *TRAIN_ARGS, "--max-steps", "1")
+    assert result.exit_code == 0, result.output
+    before = (run / "config.toml").read_text()
+    for args in (["model.n_layer=3"], ["--preset", "tiny"]):
+        result = CliRunner().invoke(main, ["train", "--resume", str(run), *args])
+        assert result.exit_code == 1, result.output
+        assert "cannot resume" in result.output and "model.n_layer = 2 in the run" in result.output
+        assert "Traceback" not in result.output
+    assert (run / "config.toml").read_text() == before  # the run's settings stay as they were
+    # Dropout is no part of the shape: a run may resume with more of it.
+    result = invoke("train", "--resume", run, "--max-steps", "2", "model.attn_dropout=0.1")
+    assert result.exit_code == 0, result.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

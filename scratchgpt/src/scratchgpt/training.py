@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch.nn.parallel import DistributedDataParallel
 
-from scratchgpt import checkpoint, distributed
+from scratchgpt import checkpoint, distributed, weights
 from scratchgpt.data import TokenWindows, WindowSampler, load_meta
 from scratchgpt.generation import generate
 from scratchgpt.model import GPT
@@ -30,6 +30,8 @@ from scratchgpt.train_config import CONFIG_FILE, ConfigError, TrainConfig
 
 METRICS_FILE = "metrics.jsonl"
 PLOT_FILE = "loss.png"
+# The GPTConfig fields that fix the parameters' shapes: a resumed run cannot change them.
+SHAPE_FIELDS = ("vocab_size", "context_length", "n_embd", "n_layer", "n_head", "bias")
 
 
 class TrainingError(RuntimeError):
@@ -173,6 +175,8 @@ class Trainer:
         meta = load_meta(cfg.data)
         self.tokenizer: Tokenizer = load_tokenizer(cfg.data)
         self.model_cfg = cfg.model_config(meta["vocab_size"])
+        if start is not None:
+            self._check_same_shape(start)
         n_ctx = self.model_cfg.context_length
         data_dir = Path(cfg.data)
         self.train_data = TokenWindows(data_dir / "train.bin", meta["dtype"], n_ctx)
@@ -233,6 +237,20 @@ class Trainer:
             )
         distributed.barrier(self.ctx)  # all have looked before rank 0 writes config.toml
         return start
+
+    def _check_same_shape(self, start: Path) -> None:
+        """A resumed run keeps its model's shape (dropout and the attention path may change)."""
+        then, now = weights.read_config(start), self.model_cfg
+        changed = [
+            f"model.{key} = {getattr(then, key)!r} in the run, {getattr(now, key)!r} now"
+            for key in SHAPE_FIELDS
+            if getattr(then, key) != getattr(now, key)
+        ]
+        if changed:
+            raise ConfigError(
+                f"cannot resume {self.run_dir} with another model shape ({'; '.join(changed)}); "
+                "resume with the run's own model settings, or start a new run with --out"
+            )
 
     def _restore(self, start: Path) -> None:
         """Optimizer, step, data sampler and RNG states as the checkpoint left them."""
