@@ -14,7 +14,11 @@ THEME_DIR = Path(__file__).parent / "themes" / "default"
 
 
 def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment:
-    """Templates from ``SITE/templates`` first, then the bundled theme's."""
+    """Templates from ``SITE/templates`` first, then the bundled theme's.
+
+    Each build makes its own environment, so templates need not be checked for changes
+    on every use (``auto_reload``): a listing page looks up its includes once per post.
+    """
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
@@ -27,6 +31,7 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,
     )
     env.filters["long_date"] = long_date
     env.globals["site"] = config

@@ -26,6 +26,8 @@ from pathlib import Path
 from foldpress.cache import OutputRecord, digest
 from foldpress.parallel import workers
 
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
 
 class OutputFolder:
     """Files under ``root``, reused from ``previous`` where ``records`` say they are current.
@@ -59,7 +61,8 @@ class OutputFolder:
         self.pending: dict[str, tuple[bytes, Callable[[], str | bytes]]] = {}
         self.written = 0
         self.reused = 0
-        self._folders: set[str] = {""}
+        self._folders: set[str] = {""}  # folders that hold a file of this build
+        self._made: set[str] = {""}  # folders this process knows exist on disk
 
     @classmethod
     def of(cls, out: Path | OutputFolder) -> OutputFolder:
@@ -67,6 +70,7 @@ class OutputFolder:
         return out if isinstance(out, OutputFolder) else cls(Path(out))
 
     def __truediv__(self, path: str) -> Path:
+        """The path of ``path`` in the folder, for a writer that writes files itself."""
         return self.root / path
 
     def __contains__(self, path: str) -> bool:
@@ -77,9 +81,9 @@ class OutputFolder:
         """Put the file at ``path`` (``/``-separated, relative): linked from the previous
         build when its ``key`` is unchanged, else ``render()``-ed (text as UTF-8)."""
         full_key = digest(self.salt, path, key)
-        target = self._target(path)
+        self._note_folder(path)
         old = self.old_records.get(path)
-        record = self._reuse(path, target, old) if old and old[0] == full_key else None
+        record = self._reuse(path, old) if old and old[0] == full_key else None
         if record is not None:
             self.records[path] = record
             self.reused += 1
@@ -95,9 +99,10 @@ class OutputFolder:
         :func:`foldpress.parallel.workers`), then :meth:`prune`."""
         todo, self.pending = list(self.pending.items()), {}
         count = workers(jobs, len(todo))
-        children = [self._fork(todo[k::count]) for k in range(1, count)]
+        shares = _shares(todo, count)
+        children = [self._fork(share) for share in shares[1:]]
         try:
-            for path, (key, render) in todo[::count]:
+            for path, (key, render) in shares[0]:
                 self._write(path, key, render)
             while children:
                 pid, reader, share = children.pop()
@@ -137,12 +142,14 @@ class OutputFolder:
 
     def _write(self, path: str, key: bytes, render: Callable[[], str | bytes]) -> None:
         content = render()
-        target = self._root + path
-        _remove(target)  # it may be a link to a file of the live site
-        with open(target, "xb") as f:
-            f.write(content.encode() if isinstance(content, str) else content)
-            f.flush()
-            self.records[path] = _record(key, os.fstat(f.fileno()))
+        data = memoryview(content.encode() if isinstance(content, str) else content)
+        fd = self._create(path)
+        try:
+            while data:
+                data = data[os.write(fd, data) :]
+            self.records[path] = _record(key, os.fstat(fd))
+        finally:
+            os.close(fd)
         self.written += 1
         if self.on_file:
             self.on_file(False)
@@ -163,28 +170,42 @@ class OutputFolder:
                 elif path not in self.records:
                     os.unlink(entry.path)
 
-    def _target(self, path: str) -> str:
-        folder, _, _ = path.rpartition("/")
+    def _create(self, path: str) -> int:
+        """A new, empty file at ``path``, open for writing; what was there is removed."""
+        target = self._root + path
+        try:
+            return os.open(target, _NEW_FILE, 0o666)
+        except FileExistsError:  # it may be a link to a file of the live site
+            _remove(target)
+        except (FileNotFoundError, NotADirectoryError):
+            self._make_folder(path.rpartition("/")[0])
+        return os.open(target, _NEW_FILE, 0o666)
+
+    def _note_folder(self, path: str) -> None:
+        folder = path.rpartition("/")[0]
         if folder not in self._folders:
-            try:
-                os.makedirs(self.root / folder, exist_ok=True)
-            except (FileExistsError, NotADirectoryError):  # a file where a folder goes
-                self._clear_way(folder)
             parts = folder.split("/")
             self._folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
-        return self._root + path
 
-    def _clear_way(self, folder: str) -> None:
-        parts = folder.split("/")
-        for i in range(1, len(parts) + 1):
-            step = self.root.joinpath(*parts[:i])
-            if step.is_file() or step.is_symlink():
-                step.unlink()
-        os.makedirs(self.root / folder, exist_ok=True)
+    def _make_folder(self, folder: str) -> None:
+        """Make ``folder`` and its parents, removing any file in their way."""
+        if folder in self._made:
+            return
+        target = self._root + folder
+        try:
+            try:
+                os.mkdir(target)  # its parent is usually there: one call, not makedirs'
+            except FileNotFoundError:
+                os.makedirs(target, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            if not os.path.isdir(target):  # a file where a folder goes
+                self._clear_way(folder)
+        self._made.add(folder)
 
-    def _reuse(self, path: str, target: str, old: OutputRecord) -> OutputRecord | None:
+    def _reuse(self, path: str, old: OutputRecord) -> OutputRecord | None:
         """The record of ``path`` if the previous build's file is untouched and now also
-        at ``target`` (it often is already: a link made by an earlier build)."""
+        in this folder (it often is already: a link made by an earlier build)."""
+        target = self._root + path
         try:
             if _record(old[0], os.stat(target)) == old:
                 return old
@@ -196,6 +217,7 @@ class OutputFolder:
         try:
             if _record(old[0], os.stat(source)) != old:
                 return None  # changed by hand since: make it again
+            self._make_folder(path.rpartition("/")[0])
             _remove(target)
             os.link(source, target)
         except FileNotFoundError:
@@ -210,6 +232,19 @@ def xml_bytes(root: ET.Element) -> bytes:
     """An XML file's bytes: indented, UTF-8, with a declaration."""
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _shares(todo: list, count: int) -> list[list]:
+    """``todo`` split into ``count`` shares of about as many files, each folder's files
+    in one share: no two processes make the same folder, and the feeds of one folder
+    (RSS and Atom, made from the same entries) are made by one."""
+    folders: dict[str, list] = {}
+    for item in todo:
+        folders.setdefault(item[0].rpartition("/")[0], []).append(item)
+    shares: list[list] = [[] for _ in range(count)]
+    for files in folders.values():
+        min(shares, key=len).extend(files)
+    return shares
 
 
 def _collect(pid: int, reader: int) -> dict[str, OutputRecord] | None:
