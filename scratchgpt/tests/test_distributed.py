@@ -26,12 +26,36 @@ SETTINGS = (
 )
 
 
-def torchrun(*args: str) -> subprocess.CompletedProcess:
+# Rank 0 presses Ctrl-C on torchrun after step 3, as a user at the terminal would; torchrun
+# passes the signal on to both processes. Rank 0 then waits a moment, so the signal has
+# surely arrived before its step ends: the run then stops at step 3, not a later one.
+CTRL_C_AFTER_STEP_3 = """
+import os, signal, sys, time
+from scratchgpt.training import Trainer
+step = Trainer.train_step
+
+def train_step(self):
+    loss = step(self)
+    if self.step == 3 and self.ctx.rank == 0:
+        os.kill(os.getppid(), signal.SIGINT)
+        time.sleep(2)
+    return loss
+
+Trainer.train_step = train_step
+from scratchgpt.cli import main
+main(sys.argv[1:])
+"""
+
+
+def torchrun(
+    *args: str, script: Path | None = None, ok: bool = True
+) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    cmd += ["-m", "scratchgpt", "train", *args]
+    cmd += [str(script)] if script else ["-m", "scratchgpt"]
+    cmd += ["train", *args]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (proc.returncode == 0) == ok, proc.stdout + proc.stderr
     return proc
 
 
@@ -56,9 +80,13 @@ def test_two_processes_match_one_and_resume_the_same(
                 assert a[key] == pytest.approx(b[key], rel=1e-4, abs=1e-5)
 
     part = tmp_path / "part"
-    torchrun("--data", str(gpt_data), "--out", str(part), "max_steps=3", "lr_decay_steps=6",
-             *SETTINGS)  # fmt: skip
-    torchrun("--resume", str(part), "--max-steps", "6")
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_AFTER_STEP_3)
+    args = ["--data", str(gpt_data), "--out", str(part), "max_steps=6", *SETTINGS]
+    proc = torchrun(*args, script=script, ok=False)  # torchrun itself exits 1 on a signal
+    assert proc.stdout.count("stopped by Ctrl-C at step 3") == 1, proc.stdout + proc.stderr
+    assert (part / "latest").resolve().name == "step_0000003"
+    torchrun("--resume", str(part))
     assert [(r["step"], r["loss"]) for r in records(part)] == [(r["step"], r["loss"]) for r in got]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -10,8 +11,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from click.testing import CliRunner
 
 from scratchgpt import checkpoint
+from scratchgpt.cli import main
+from scratchgpt.training import CtrlC, Trainer
 
 # Dropout on, so the resumed run must also restore the RNG that draws the dropout masks.
 DROPOUT = ("model.emb_dropout=0.1", "model.attn_dropout=0.1", "model.resid_dropout=0.1")
@@ -79,6 +83,47 @@ def test_killed_while_writing_a_checkpoint_resumes_from_the_previous_one(
     assert losses(resumed) == losses(whole)
     assert val_losses(resumed) == val_losses(whole)
     assert not list((run / "checkpoints").glob(".tmp-*"))
+
+
+def test_ctrl_c_stops_after_the_step_with_a_checkpoint_and_resumes_exactly(
+    run_training, gpt_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = run_training(*DROPOUT, out=str(tmp_path / "whole"), max_steps=6)
+
+    train_step = Trainer.train_step
+
+    def ctrl_c_during_step_3(self: Trainer):
+        loss = train_step(self)
+        if self.step == 3:
+            os.kill(os.getpid(), signal.SIGINT)  # a real signal, as the terminal sends it
+        return loss
+
+    monkeypatch.setattr(Trainer, "train_step", ctrl_c_during_step_3)
+    run = tmp_path / "part"
+    args = [f"{k}={v}" for k, v in {**_fixture_defaults(), "max_steps": 6}.items()]
+    cmd = ["train", "--data", str(gpt_data), "--out", str(run), *DROPOUT, *args]
+    handler = signal.getsignal(signal.SIGINT)
+    result = CliRunner().invoke(main, cmd)
+    assert result.exit_code == 130, result.output
+    assert f"stopped by Ctrl-C at step 3; continue with: scratchgpt train --resume {run}" in (
+        result.output
+    )
+    assert checkpoint.latest(run) == (run / "checkpoints" / "step_0000003").resolve()
+    assert signal.getsignal(signal.SIGINT) is handler  # Ctrl-C means "quit now" again
+
+    monkeypatch.undo()
+    resumed = run_training(out=str(run), resume=True)
+    assert losses(resumed) == losses(whole)
+    assert val_losses(resumed) == val_losses(whole)
+    assert weights_bytes(run) == weights_bytes(tmp_path / "whole")
+
+
+def test_a_second_ctrl_c_interrupts_at_once() -> None:
+    with CtrlC(announce=False) as ctrl_c:
+        os.kill(os.getpid(), signal.SIGINT)
+        assert ctrl_c.pressed
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
 
 
 def _fixture_defaults() -> dict:

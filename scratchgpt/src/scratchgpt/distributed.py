@@ -79,6 +79,15 @@ def mean(ctx: Context, value: torch.Tensor) -> torch.Tensor:
     return total / ctx.world_size
 
 
+def any_process(ctx: Context, flag: bool) -> bool:
+    """Whether ``flag`` is true in any process (every process gets the same answer)."""
+    if not ctx.distributed:
+        return flag
+    count = torch.tensor([float(flag)], device=ctx.device)
+    dist.all_reduce(count)  # SUM
+    return count.item() > 0
+
+
 def barrier(ctx: Context) -> None:
     if ctx.distributed:
         dist.barrier()

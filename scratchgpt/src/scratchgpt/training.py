@@ -13,6 +13,8 @@ import json
 import math
 import os
 import random
+import signal
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,45 @@ SHAPE_FIELDS = ("vocab_size", "context_length", "n_embd", "n_layer", "n_head", "
 
 class TrainingError(RuntimeError):
     """The run cannot go on (a non-finite loss, a run folder in the way); says why."""
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C stopped the run at a step boundary, after writing a checkpoint there."""
+
+
+class CtrlC:
+    """While active, the first Ctrl-C (SIGINT) only sets ``pressed``; a second one
+    interrupts at once, as usual.
+
+    The training loop looks at ``pressed`` between steps, so a run stops with its model,
+    optimizer and RNG states consistent, and can checkpoint them. Under torchrun, the
+    launcher passes the signal on to every process. Python takes signals in its main thread
+    only; elsewhere this does nothing.
+    """
+
+    def __init__(self, announce: bool = True) -> None:
+        self.announce = announce
+        self.pressed = False
+        self._previous: Any = None
+
+    def __enter__(self) -> CtrlC:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.pressed:
+            raise KeyboardInterrupt
+        self.pressed = True
+        if self.announce:  # os.write: print() is not safe inside a signal handler
+            os.write(
+                2, b"\nCtrl-C: stopping after this step, with a checkpoint (again: quit now)\n"
+            )
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
@@ -403,42 +444,59 @@ class Trainer:
         pending: list[tuple[int, torch.Tensor]] = []
         interval_start = time.perf_counter()
         interval_steps = 0
-        while self.step < cfg.max_steps:
-            pending.append((self.step + 1, self.train_step()))
-            interval_steps += 1
-            step, last = self.step, self.step == cfg.max_steps
-            do_eval = self.val_data is not None and (step % cfg.eval_interval == 0 or last)
-            do_save = step % cfg.checkpoint_interval == 0 or last
-            if not (step % cfg.log_interval == 0 or do_eval or do_save or last):
-                continue
-            losses = self.check_finite(pending)
-            pending.clear()
-            seconds = time.perf_counter() - interval_start
-            record = {
-                "step": step,
-                "loss": sum(losses) / len(losses),
-                "val_loss": None,
-                "lr": lr_at(step - 1, cfg),
-                "tokens_per_s": self.tokens_per_step * interval_steps / seconds,
-                "elapsed": self.elapsed(),
-            }
-            self.log(
-                f"step {step}/{cfg.max_steps}: loss {record['loss']:.4f}, lr {record['lr']:.2e}, "
-                f"{record['tokens_per_s']:,.0f} tokens/s"
-            )
-            if do_eval:
-                record["val_loss"] = self.evaluate()
-                self.log(f"step {step}: val loss {record['val_loss']:.4f}")
-                if self.ctx.is_main and cfg.sample_length:
-                    self.log(f"sample: {self.sample()!r}")
-            if self.ctx.is_main:
-                self.metrics.append(record)
-                if do_eval or last:
-                    plot_losses(self.metrics.records(), self.run_dir / PLOT_FILE)
-            if do_save:
-                self.save_checkpoint()
-            interval_start, interval_steps = time.perf_counter(), 0
+        with CtrlC(announce=self.ctx.is_main) as ctrl_c:
+            while self.step < cfg.max_steps:
+                pending.append((self.step + 1, self.train_step()))
+                interval_steps += 1
+                step, last = self.step, self.step == cfg.max_steps
+                do_eval = self.val_data is not None and (step % cfg.eval_interval == 0 or last)
+                do_save = step % cfg.checkpoint_interval == 0 or last
+                report = step % cfg.log_interval == 0 or do_eval or do_save or last
+                stop = not last and self._stop_requested(ctrl_c, report)
+                if not (report or stop):
+                    continue
+                losses = self.check_finite(pending)
+                pending.clear()
+                seconds = time.perf_counter() - interval_start
+                record = {
+                    "step": step,
+                    "loss": sum(losses) / len(losses),
+                    "val_loss": None,
+                    "lr": lr_at(step - 1, cfg),
+                    "tokens_per_s": self.tokens_per_step * interval_steps / seconds,
+                    "elapsed": self.elapsed(),
+                }
+                self.log(
+                    f"step {step}/{cfg.max_steps}: loss {record['loss']:.4f}, "
+                    f"lr {record['lr']:.2e}, {record['tokens_per_s']:,.0f} tokens/s"
+                )
+                if do_eval:
+                    record["val_loss"] = self.evaluate()
+                    self.log(f"step {step}: val loss {record['val_loss']:.4f}")
+                    if self.ctx.is_main and cfg.sample_length:
+                        self.log(f"sample: {self.sample()!r}")
+                if self.ctx.is_main:
+                    self.metrics.append(record)
+                    if do_eval or last or stop:
+                        plot_losses(self.metrics.records(), self.run_dir / PLOT_FILE)
+                if do_save or stop:
+                    self.save_checkpoint()
+                if stop:
+                    self.log(
+                        f"stopped by Ctrl-C at step {step}; continue with: "
+                        f"scratchgpt train --resume {self.run_dir}"
+                    )
+                    raise TrainingInterrupted(f"stopped by Ctrl-C at step {step}")
+                interval_start, interval_steps = time.perf_counter(), 0
         self.log(f"done: {self.run_dir / checkpoint.LATEST} -> {checkpoint.latest(self.run_dir)}")
+
+    def _stop_requested(self, ctrl_c: CtrlC, report: bool) -> bool:
+        """Whether to stop after this step. A lone process looks at every step; under
+        torchrun the processes agree at the steps they report, where they wait for each
+        other anyway, so that all stop at the same step."""
+        if not self.ctx.distributed:
+            return ctrl_c.pressed
+        return report and distributed.any_process(self.ctx, ctrl_c.pressed)
 
 
 def train(cfg: TrainConfig, *, resume: bool = False) -> Path:

@@ -113,7 +113,9 @@ def train(
     options (model fields as model.KEY=VALUE; values in TOML syntax). The merged config, every
     key included, is saved as RUN_DIR/config.toml; checkpoints go to RUN_DIR/checkpoints/,
     with RUN_DIR/latest pointing at the newest (a model folder: scratchgpt generate
-    RUN_DIR/latest). Under torchrun, grad_accum counts micro-batches over all processes.
+    RUN_DIR/latest). Ctrl-C stops after the current step with a checkpoint (under torchrun,
+    after the next logged step), so --resume continues exactly; a second Ctrl-C quits at
+    once. Under torchrun, grad_accum counts micro-batches over all processes.
 
     \b
     Examples:
@@ -126,7 +128,7 @@ def train(
 
     from scratchgpt.data import DataError
     from scratchgpt.train_config import load_config
-    from scratchgpt.training import TrainingError
+    from scratchgpt.training import TrainingError, TrainingInterrupted
     from scratchgpt.training import train as run_training
 
     settings = {"preset": preset, "max_steps": max_steps, "seed": seed}
@@ -156,6 +158,8 @@ def train(
         run_training(cfg, resume=resume_dir is not None)
     except (ConfigError, DataError, TrainingError) as exc:
         raise click.ClickException(str(exc)) from None
+    except TrainingInterrupted:
+        raise SystemExit(130) from None  # the shell's code for Ctrl-C; the run said where
 
 
 COMMANDS: list[click.Command] = [prepare, train]
