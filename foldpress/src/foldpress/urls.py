@@ -51,19 +51,49 @@ def absolutize_html(source: str, page_url: str, config: SiteConfig) -> str:
     Only the start tags that carry a relative URL are rewritten; everything else,
     MathML and highlighted code included, is copied through byte for byte.
     """
-    rewriter = _TagRewriter(lambda url: absolute(url, page_url, config))
-    rewriter.feed(source)
-    rewriter.close()
-    if not rewriter.edits:
+    resolve = functools.partial(absolute, page_url=page_url, config=config)
+    if _SIMPLE_HTML.fullmatch(source):
+        edits = [
+            (match.start(), old, new)
+            for match in _URL_TAG.finditer(source)
+            for _, old, new in _rewrites(match.group(), resolve)
+        ]
+    else:
+        starts = _line_starts(source)
+        edits = [
+            (starts[line - 1] + col, old, new)
+            for (line, col), old, new in _rewrites(source, resolve)
+        ]
+    if not edits:
         return source
-    starts = _line_starts(source)
     out, last = [], 0
-    for (line, col), old, new in rewriter.edits:
-        at = starts[line - 1] + col
+    for at, old, new in edits:
         out += [source[last:at], new]
         last = at + len(old)
     out.append(source[last:])
     return "".join(out)
+
+
+def _rewrites(source: str, resolve) -> list[tuple[tuple[int, int], str, str]]:
+    rewriter = _TagRewriter(resolve)
+    rewriter.feed(source)
+    rewriter.close()
+    return rewriter.edits
+
+
+# Most HTML (all that markdown-it, Pygments and latex2mathml make) is text without "<",
+# end tags, comments without "-", "<" or ">" in them (such as the fold), and start tags
+# whose attribute values are double-quoted and hold no "<" or ">", none of them script
+# or style (whose content is not HTML). HTMLParser reads such a document as just that
+# sequence, so a start tag that holds a URL can be found by a regex and parsed on its
+# own, instead of parsing every tag of the document.
+_S = r"[ \t\n\r\f]"
+_START_TAG = (
+    rf"<(?!(?i:script|style)(?:{_S}|/|>))[a-zA-Z][a-zA-Z0-9]*+"
+    rf'(?:{_S}++[a-zA-Z_:][-a-zA-Z0-9_:.]*+(?:="[^"<>]*+")?+)*+{_S}*+/?>'
+)
+_SIMPLE_HTML = re.compile(rf"(?:[^<]++|{_START_TAG}|</[a-zA-Z][a-zA-Z0-9]*+>|<!--[^-<>]*+-->)*+")
+_URL_TAG = re.compile(rf"<[a-zA-Z][^>]*?{_S}(?i:href|src|srcset|poster)=[^>]*>")
 
 
 class _TagRewriter(HTMLParser):
