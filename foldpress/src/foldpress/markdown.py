@@ -9,6 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from pygments import highlight
@@ -38,7 +39,16 @@ def create_markdown(*, smart_typography: bool = False) -> MarkdownIt:
     md.use(footnote_plugin)
     md.use(math_plugin)
     md.use(anchors_plugin, min_level=2, max_level=4)
+    md.add_render_rule("fence", _fence_once)
     return md
+
+
+def _fence_once(self: RendererHTML, tokens, idx, options, env) -> str:
+    # A post's intro is its tokens rendered again: highlight each block only once.
+    meta = tokens[idx].meta
+    if "html" not in meta:
+        meta["html"] = RendererHTML.fence(self, tokens, idx, options, env)
+    return meta["html"]
 
 
 @lru_cache(maxsize=256)

@@ -15,10 +15,16 @@ from foldpress.render import without_folds
 from foldpress.urls import absolutize_markdown, site_url
 
 _md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
+# The same, parsing blocks only: plain_text wants the inline content of one paragraph.
+_blocks = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
+_blocks.disable(["inline", "text_join"])
 # A sentence ends at . ! or ? before a capital, a digit, code or quotes, or at the end.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*(?=\s+[\"'(\[“‘`*_]*[A-Z0-9`]|\s*$)")
 _SUMMARY_LIMIT = 300
 _FOLD = re.compile(r"<!--\s*more\s*-->")
+_ENTITY_START = re.compile(r"&(?=#?\w+;)")
+_MARKUP = re.compile(r"([\\`*_])")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def post_markdown(post: Post, config: SiteConfig, unfolded: str | None = None) -> PostMarkdown:
@@ -67,6 +73,7 @@ def drop_fold(markdown: str) -> str:
     return without_folds(markdown, _md.parse(markdown))
 
 
+@functools.lru_cache(maxsize=4096)  # topic names are escaped once per post they are on
 def escape_inline(text: str) -> str:
     """Escape ``text`` for use as a link's text or a heading, on one line.
 
@@ -76,9 +83,9 @@ def escape_inline(text: str) -> str:
     start a tag or an entity, so ``a < b & c`` reads as itself.
     """
     text = " ".join(text.split())
-    text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
-    text = re.sub(r"([\\`*_])", r"\\\1", text)
-    text = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", text)
+    text = _ENTITY_START.sub("&amp;", text)
+    text = _MARKUP.sub(r"\\\1", text)
+    text = _TAG_START.sub("&lt;", text)
     return text.replace("[", "&#91;").replace("]", "&#93;")
 
 
@@ -116,10 +123,12 @@ def one_line_summary(post: Post) -> str:
 
 def plain_text(markdown: str) -> str:
     """The text of the first paragraph of ``markdown``; math stays as ``$...$``."""
-    tokens = _md.parse(markdown)
+    env: dict = {}  # the link reference definitions found in the blocks
+    tokens = _blocks.parse(markdown, env)
     for i, token in enumerate(tokens):
         if token.type == "paragraph_open":
-            return _inline_text(tokens[i + 1].children or [])
+            [inline] = _md.parseInline(tokens[i + 1].content, env)
+            return _inline_text(inline.children or [])
     return ""
 
 
