@@ -178,6 +178,24 @@ def test_absolutize_html_leaves_everything_else_alone():
     assert rewritten == f'<img alt="a &amp; b" src="{BASE}/2025/01/p/i.png">'
 
 
+def test_absolutize_html_reads_an_authors_raw_html_as_a_browser_does():
+    config = site([]).config
+    footnote = '<p>A note.<sup><a href="#fn1" id="fnref1">1</a></sup></p>'
+    page = f"{BASE}/2025/01/p/"
+    assert absolutize_html(footnote, "/2025/01/p/", config) == footnote.replace(
+        "#fn1", page + "#fn1"
+    )
+    raw = (
+        '<!-- <a href="old.html"> --><script>let a = \'<a href="s.html">\';</script>'
+        "<a href='q.html' title=\"a>b\">q</a> <img src=u.png>"
+    )
+    assert absolutize_html(raw + footnote, "/2025/01/p/", config) == (
+        '<!-- <a href="old.html"> --><script>let a = \'<a href="s.html">\';</script>'
+        f'<a href="{page}q.html" title="a&gt;b">q</a> <img src="{page}u.png">'
+        + footnote.replace("#fn1", page + "#fn1")
+    )
+
+
 # The example blog, built by the real engine.
 
 EXAMPLE_BASE = "https://blog.example.com"
