@@ -54,6 +54,13 @@ def test_generate_reports_bad_folders_in_one_line(tmp_path, setup, message):
     assert "Traceback" not in result.output
 
 
+def test_generate_reports_an_unknown_device_in_one_line(model_dir):
+    result = run("generate", model_dir, "--device", "gpu")
+    assert result.exit_code == 1
+    assert "Error: unknown device 'gpu'" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_attention_writes_a_png(model_dir, tmp_path):
     out = tmp_path / "att.png"
     result = run("attention", model_dir, "the fat cat sat on the mat", "-o", out, "--layer", "1")

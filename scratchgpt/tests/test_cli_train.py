@@ -103,10 +103,13 @@ def test_resuming_with_another_model_shape_is_a_clear_error(gpt_data: Path, tmp_
         (["--preset", "huge"], "unknown preset 'huge'"),
         (["dtype=float16"], "dtype must be auto, float32 or bfloat16"),
         (["batch_size"], "expected key=value, got 'batch_size'"),
+        (["device=gpu"], "unknown device 'gpu'"),
     ],
 )
 def test_bad_settings_are_clear_errors(gpt_data: Path, tmp_path: Path, args, message) -> None:
-    result = CliRunner().invoke(main, ["train", "--data", str(gpt_data), "--out", "r", *args])
+    result = CliRunner().invoke(
+        main, ["train", "--data", str(gpt_data), "--out", str(tmp_path / "r"), *args]
+    )
     assert result.exit_code == 1
     assert message in result.output
     assert "Traceback" not in result.output

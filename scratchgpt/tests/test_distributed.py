@@ -103,7 +103,12 @@ def test_a_plain_process_is_a_world_of_one(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_device_names_resolve() -> None:
     assert distributed.pick_device("cpu") == torch.device("cpu")
-    assert distributed.pick_device("cuda", local_rank=3) == torch.device("cuda", 3)
-    expected = "cuda" if torch.cuda.is_available() else None
-    if expected is None and not torch.backends.mps.is_available():
+    if torch.cuda.is_available():
+        assert distributed.pick_device("cuda", local_rank=0) == torch.device("cuda", 0)
+    else:
+        with pytest.raises(ValueError, match="no CUDA GPU"):
+            distributed.pick_device("cuda")
+    with pytest.raises(ValueError, match="unknown device 'gpu'"):
+        distributed.pick_device("gpu")
+    if not torch.cuda.is_available() and not torch.backends.mps.is_available():
         assert distributed.pick_device("auto") == torch.device("cpu")

@@ -6,6 +6,7 @@ import json
 from collections import Counter
 
 import pytest
+import tiktoken
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -141,3 +142,14 @@ def test_bad_specs_fail_clearly(tmp_path):
         load_tokenizer(tmp_path / "bad.json")
     with pytest.raises(ValueError, match="at least 257"):
         BPETokenizer.train("abc", vocab_size=100)
+
+
+def test_gpt2_without_cache_or_network_says_what_to_do(monkeypatch):
+    import requests
+
+    def offline(name):
+        raise requests.ConnectionError("Failed to resolve 'openaipublic.blob.core.windows.net'")
+
+    monkeypatch.setattr(tiktoken, "get_encoding", offline)
+    with pytest.raises(OSError, match="set TIKTOKEN_CACHE_DIR"):
+        load_tokenizer("gpt2")

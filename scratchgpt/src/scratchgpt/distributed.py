@@ -36,9 +36,21 @@ class Context:
 
 
 def pick_device(name: str = "auto", local_rank: int = 0) -> torch.device:
-    """``auto`` is CUDA (this process's GPU), else Apple's MPS, else the CPU."""
+    """``auto`` is CUDA (this process's GPU), else Apple's MPS, else the CPU.
+
+    A named device that this machine lacks is a ``ValueError`` that says so.
+    """
     if name != "auto":
-        device = torch.device(name)
+        try:
+            device = torch.device(name)
+        except RuntimeError:
+            raise ValueError(
+                f"unknown device {name!r}; use auto, cpu, cuda, cuda:N or mps"
+            ) from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device {name!r}: this torch sees no CUDA GPU")
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise ValueError(f"device {name!r}: MPS is not available here")
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", local_rank)
         return device

@@ -72,7 +72,14 @@ class GPT2Tokenizer:
     @classmethod
     def from_tiktoken(cls) -> GPT2Tokenizer:
         """tiktoken's ``gpt2`` encoding: offline when ``TIKTOKEN_CACHE_DIR`` holds it."""
-        return cls(tiktoken.get_encoding("gpt2"))
+        try:
+            return cls(tiktoken.get_encoding("gpt2"))
+        except OSError as e:  # not cached, and the download failed (requests' errors too)
+            raise OSError(
+                "GPT-2's BPE files are not in tiktoken's cache and could not be downloaded; "
+                "set TIKTOKEN_CACHE_DIR to a cache that holds them, or name a folder with "
+                f"vocab.bpe and encoder.json instead ({type(e).__name__})"
+            ) from None
 
     def encode(self, text: str) -> list[int]:
         return self.encoding.encode(text, allowed_special={EOT})

@@ -504,7 +504,10 @@ def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
 
     Under torchrun every process calls this; the process group is joined and left here.
     """
-    ctx = distributed.setup(cfg.device)
+    try:
+        ctx = distributed.setup(cfg.device)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         Trainer(cfg, ctx, resume=resume).run()
     finally:

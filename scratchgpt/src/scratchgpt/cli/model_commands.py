@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import torch
 
+from scratchgpt.distributed import pick_device
 from scratchgpt.generation import stream
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer, load_tokenizer_for_model
@@ -17,16 +18,10 @@ MODEL_ARG = click.argument("model", type=click.Path(path_type=Path))
 CORPUS_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".html"}
 
 
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
-
-
 def _load(model_dir: Path, device: str = "cpu") -> tuple[GPT, Tokenizer]:
     """Model and tokenizer of a folder, with file problems as one-line errors."""
     try:
-        model = load_pretrained(model_dir, device=_device(device))
+        model = load_pretrained(model_dir, device=pick_device(device))
         tokenizer = load_tokenizer_for_model(model_dir)
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
