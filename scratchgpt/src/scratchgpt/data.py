@@ -69,6 +69,13 @@ def read_document(path: Path) -> str:
     return text
 
 
+def read_corpus(documents: Iterable[str | os.PathLike[str]]) -> str:
+    """All documents' text as one string, separated by ``<|endoftext|>`` (to train a tokenizer)."""
+    from scratchgpt.tokenizer import EOT
+
+    return EOT.join(read_document(Path(p)) for p in documents)
+
+
 def token_dtype(vocab_size: int) -> np.dtype:
     """The smallest unsigned dtype that holds every token id."""
     return np.dtype(np.uint16 if vocab_size <= 2**16 else np.uint32)

@@ -15,7 +15,6 @@ from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer, load_t
 from scratchgpt.weights import load_pretrained
 
 MODEL_ARG = click.argument("model", type=click.Path(path_type=Path))
-CORPUS_SUFFIXES = {".txt", ".md", ".markdown", ".rst", ".html"}
 
 
 def _load(model_dir: Path, device: str = "cpu") -> tuple[GPT, Tokenizer]:
@@ -35,10 +34,17 @@ def _tokenizer(spec: str) -> Tokenizer:
         raise click.ClickException(str(e)) from None
 
 
-@click.command()
+@click.command(short_help="Continue a prompt with a trained or published model.")
 @MODEL_ARG
 @click.option("--prompt", "-p", default="", help="Text to continue (empty: start a new text).")
-@click.option("--max-new-tokens", "-n", default=100, show_default=True, type=click.IntRange(0))
+@click.option(
+    "--max-new-tokens",
+    "-n",
+    default=100,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Stop after this many new tokens (or earlier, at end-of-text).",
+)
 @click.option(
     "--temperature",
     "-t",
@@ -49,7 +55,9 @@ def _tokenizer(spec: str) -> Tokenizer:
 )
 @click.option("--top-k", type=click.IntRange(1), help="Sample only from the k likeliest tokens.")
 @click.option(
-    "--top-p", type=click.FloatRange(0, 1, min_open=True), help="Nucleus sampling threshold."
+    "--top-p",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Sample only from the likeliest tokens whose probabilities add up to P (nucleus).",
 )
 @click.option("--seed", type=int, help="Seed for reproducible sampling.")
 @click.option("--no-cache", is_flag=True, help="Recompute every position each step (slower).")
@@ -65,11 +73,17 @@ def generate(
     no_cache: bool,
     device: str,
 ) -> None:
-    """Continue PROMPT with the model in folder MODEL, streaming the text as it comes.
+    """Continue --prompt with the model in folder MODEL, streaming the text as it comes.
 
     MODEL is a folder in HuggingFace's GPT-2 layout (config.json + model.safetensors), as
-    written by `scratchgpt train` or downloaded from the GPT-2 release. Generation stops
-    at end-of-text or after --max-new-tokens.
+    written by `scratchgpt train` (RUN_DIR/latest) or published for GPT-2. The tokenizer
+    saved beside the model is used, else GPT-2's. Generation stops at end-of-text or after
+    --max-new-tokens.
+
+    \b
+    Examples:
+      scratchgpt generate runs/blog/latest --prompt "The attention" --seed 1
+      scratchgpt generate gpt2/ -p "Hello, I'm a language model," -t 0 -n 40
     """
     gpt, tokenizer = _load(model, device)
     dev = gpt.transformer.wte.weight.device
@@ -99,7 +113,7 @@ def generate(
     click.echo(tokenizer.decode(ids)[shown:])
 
 
-@click.command()
+@click.command(short_help="Draw a model's attention weights on a text as heatmaps.")
 @MODEL_ARG
 @click.argument("text")
 @click.option(
@@ -116,6 +130,10 @@ def attention(model: Path, text: str, output: Path, layers: tuple[int, ...]) -> 
 
     Each heatmap's rows are the tokens attending (queries) and its columns the tokens
     attended to (keys); the blank upper triangle is the causal mask.
+
+    \b
+    Example:
+      scratchgpt attention runs/blog/latest "the fat cat sat on the mat" -o attention.png
     """
     # Imported here: matplotlib is slow to import and only this command needs it.
     from scratchgpt.visualize import attention_weights, plot_attention
@@ -135,7 +153,7 @@ def attention(model: Path, text: str, output: Path, layers: tuple[int, ...]) -> 
     click.echo(f"wrote {path} ({len(ids)} tokens, {len(layers) or gpt.config.n_layer} layers)")
 
 
-@click.command()
+@click.command(short_help="Show how a tokenizer splits a text.")
 @click.argument("text")
 @click.option(
     "--tokenizer",
@@ -153,31 +171,37 @@ def tokenize(text: str, spec: str) -> None:
     click.echo(f"pieces: {[tokenizer.decode([i]) for i in ids]}")
 
 
-def _corpus_files(paths: tuple[Path, ...]) -> list[Path]:
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in CORPUS_SUFFIXES))
-        else:
-            files.append(path)
-    return files
-
-
-@click.command("train-tokenizer")
+@click.command("train-tokenizer", short_help="Learn a byte-level BPE tokenizer from texts.")
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--output", "-o", required=True, type=click.Path(path_type=Path), help="JSON file.")
-@click.option("--vocab-size", default=2048, show_default=True, type=click.IntRange(257))
+@click.option(
+    "--output", "-o", required=True, type=click.Path(path_type=Path), help="JSON file to write."
+)
+@click.option(
+    "--vocab-size",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(257),
+    help="Tokens in all: 256 bytes, the learned merges, and <|endoftext|>.",
+)
 def train_tokenizer(corpus: tuple[Path, ...], output: Path, vocab_size: int) -> None:
     """Learn a byte-level BPE tokenizer from CORPUS files or folders and save it as JSON.
 
-    Folders are searched for .txt, .md, .markdown, .rst and .html files; each file is a
-    document, separated from the next by <|endoftext|>. Use the file with
-    `scratchgpt tokenize --tokenizer FILE` or `scratchgpt prepare`.
+    CORPUS is read as `scratchgpt prepare` reads its inputs: folders are searched
+    recursively for .md and .txt files, Markdown loses its YAML front matter, and each
+    document is separated from the next by <|endoftext|>. Use the file with
+    `scratchgpt tokenize --tokenizer FILE` or `scratchgpt prepare --tokenizer FILE`.
+
+    \b
+    Example:
+      scratchgpt train-tokenizer posts/ -o blog-tokenizer.json --vocab-size 1024
     """
-    files = _corpus_files(corpus)
-    if not files:
-        raise click.ClickException("no text files found in CORPUS")
-    text = "<|endoftext|>".join(f.read_text(encoding="utf-8", errors="replace") for f in files)
+    from scratchgpt import data
+
+    try:
+        files = data.find_documents(corpus)
+        text = data.read_corpus(files)
+    except data.DataError as e:
+        raise click.ClickException(str(e)) from None
     start = time.perf_counter()
     tokenizer = BPETokenizer.train(text, vocab_size)
     seconds = time.perf_counter() - start

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from scratchgpt.model import PRESETS
 from scratchgpt.train_config import CONFIG_FILE, ConfigError
 
 
-@click.command()
+@click.command(short_help="Tokenize text files into a training data folder.")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "-o",
@@ -59,14 +60,13 @@ def prepare(
       scratchgpt prepare posts/ -o data/blog --train-tokenizer 2048
     """
     from scratchgpt import data
-    from scratchgpt.tokenizer import EOT, BPETokenizer, load_tokenizer
+    from scratchgpt.tokenizer import BPETokenizer, load_tokenizer
 
     try:
         documents = data.find_documents(inputs)
         if vocab_size is not None:
             click.echo(f"training a {vocab_size}-token BPE tokenizer on {len(documents)} documents")
-            text = EOT.join(data.read_document(p) for p in documents)
-            tokenizer = BPETokenizer.train(text, vocab_size)
+            tokenizer = BPETokenizer.train(data.read_corpus(documents), vocab_size)
         else:
             tokenizer = load_tokenizer(tokenizer_spec)
         meta = data.prepare(documents, out_dir, tokenizer, val_fraction=val_fraction)
@@ -78,7 +78,7 @@ def prepare(
     )
 
 
-@click.command()
+@click.command(short_help="Train a GPT on a prepared data folder, or resume a run.")
 @click.argument("overrides", nargs=-1, metavar="[KEY=VALUE]...")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), help="Prepared data folder.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Run folder to create.")
@@ -88,7 +88,7 @@ def prepare(
     type=click.Path(path_type=Path),
     help="Continue the run in this folder from its latest checkpoint.",
 )
-@click.option("--preset", default=None, help="Model preset: tiny, small, gpt2, ... (default tiny).")
+@click.option("--preset", default=None, help=f"Model shape: {', '.join(PRESETS)} (default: tiny).")
 @click.option("--max-steps", type=int, default=None, help="Optimizer steps to train for.")
 @click.option("--seed", type=int, default=None, help="Seed for weights, data order and dropout.")
 @click.option(
