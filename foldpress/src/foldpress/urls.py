@@ -150,10 +150,20 @@ _HTML_TAG = re.compile(r"<[A-Za-z][^<>]*>")
 # Whatever could hold a URL to rewrite: an inline link or image, a link reference
 # definition (not a footnote's), an HTML attribute that takes a URL. Text with none of
 # them comes back as it is, without being parsed.
-_MAY_HOLD_URLS = re.compile(
-    r"\]\s*\(|^ {0,3}\[(?!\^[^\]\s]+\]:)[^\]\n]*\]:|\b(?:href|src|srcset|poster)\s*=",
-    re.MULTILINE | re.IGNORECASE,
-)
+_INLINE_LINK = re.compile(r"\]\s*\(")
+_REFERENCE = re.compile(r"^ {0,3}\[(?!\^[^\]\s]+\]:)[^\]\n]*\]:", re.MULTILINE)
+_URL_ATTRIBUTE = re.compile(r"\b(?:href|src|srcset|poster)\s*=", re.IGNORECASE)
+
+
+def _may_hold_urls(text: str) -> bool:
+    # Three searches, the slow ones only where a substring says they may match, take a
+    # quarter of the time of one search for the three alternatives.
+    if _INLINE_LINK.search(text) or ("]:" in text and _REFERENCE.search(text)):
+        return True
+    lower = text.lower()
+    return ("href" in lower or "src" in lower or "poster" in lower) and bool(
+        _URL_ATTRIBUTE.search(text)
+    )
 
 
 # Cached: a post's Markdown is wanted by its copy, llms-full.txt and every listing it is on.
@@ -164,7 +174,7 @@ def absolutize_markdown(source: str, page_url: str, config: SiteConfig) -> str:
     Code blocks, code spans and math are never touched, nor is text that merely looks
     like a link (``\\[a](b)``): only what markdown-it parses as a link or tag changes.
     """
-    if "\r" not in source and not _MAY_HOLD_URLS.search(source):
+    if "\r" not in source and not _may_hold_urls(source):
         return source
     # Line numbers must be markdown-it's, which counts "\n" only (str.splitlines does not).
     source = source.replace("\r\n", "\n").replace("\r", "\n")
