@@ -63,6 +63,20 @@ def gpt_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "data"
 
 
+# What the run_training fixture sets unless told otherwise (a few seconds per run on a CPU).
+RUN_SETTINGS = {
+    "preset": "test",
+    "batch_size": 4,
+    "warmup_steps": 2,
+    "log_interval": 1,
+    "eval_interval": 4,
+    "eval_iters": 2,
+    "sample_length": 4,
+    "checkpoint_interval": 4,
+    "max_steps": 8,
+}
+
+
 @pytest.fixture
 def run_training(gpt_data: Path, tmp_path: Path):
     """Train the ``test`` preset on ``gpt_data`` in this process; returns the metrics records.
@@ -75,19 +89,7 @@ def run_training(gpt_data: Path, tmp_path: Path):
     from scratchgpt.training import MetricsLog, train
 
     def run(*overrides: str, resume: bool = False, **settings):
-        defaults = {
-            "data": str(gpt_data),
-            "out": str(tmp_path / "run"),
-            "preset": "test",
-            "batch_size": 4,
-            "warmup_steps": 2,
-            "log_interval": 1,
-            "eval_interval": 4,
-            "eval_iters": 2,
-            "sample_length": 4,
-            "checkpoint_interval": 4,
-            "max_steps": 8,
-        }
+        defaults = {"data": str(gpt_data), "out": str(tmp_path / "run"), **RUN_SETTINGS}
         if resume:  # the saved config, as `scratchgpt train --resume` reads it
             out = Path(settings.pop("out", defaults["out"]))
             saved = tomllib.loads((out / "config.toml").read_text(encoding="utf-8"))
@@ -97,4 +99,5 @@ def run_training(gpt_data: Path, tmp_path: Path):
         train(cfg, resume=resume)
         return MetricsLog(Path(cfg.out) / "metrics.jsonl").records()
 
+    run.settings = RUN_SETTINGS  # for a test that starts the same run from the command line
     return run

@@ -68,7 +68,7 @@ def test_killed_while_writing_a_checkpoint_resumes_from_the_previous_one(
     whole = run_training(out=str(tmp_path / "whole"), **settings)
 
     run = tmp_path / "killed"
-    args = [f"{k}={v}" for k, v in {**_fixture_defaults(), **settings}.items()]
+    args = cli_settings(run_training, **settings)
     # The same thread count as this process: CPU reductions then add up in the same order.
     env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
     cmd = [sys.executable, "-c", textwrap.dedent(KILLED_WRITER), "train"]
@@ -100,7 +100,7 @@ def test_ctrl_c_stops_after_the_step_with_a_checkpoint_and_resumes_exactly(
 
     monkeypatch.setattr(Trainer, "train_step", ctrl_c_during_step_3)
     run = tmp_path / "part"
-    args = [f"{k}={v}" for k, v in {**_fixture_defaults(), "max_steps": 6}.items()]
+    args = cli_settings(run_training, max_steps=6)
     cmd = ["train", "--data", str(gpt_data), "--out", str(run), *DROPOUT, *args]
     handler = signal.getsignal(signal.SIGINT)
     result = CliRunner().invoke(main, cmd)
@@ -126,17 +126,9 @@ def test_a_second_ctrl_c_interrupts_at_once() -> None:
             os.kill(os.getpid(), signal.SIGINT)
 
 
-def _fixture_defaults() -> dict:
-    """The settings the run_training fixture uses, for a run started from the command line."""
-    return {
-        "preset": "test",
-        "batch_size": 4,
-        "warmup_steps": 2,
-        "log_interval": 1,
-        "eval_interval": 4,
-        "eval_iters": 2,
-        "sample_length": 4,
-    }
+def cli_settings(run_training, **settings) -> list[str]:
+    """The run_training fixture's settings as ``key=value`` arguments of ``scratchgpt train``."""
+    return [f"{k}={v}" for k, v in {**run_training.settings, **settings}.items()]
 
 
 def test_only_the_newest_checkpoints_are_kept(run_training, tmp_path: Path) -> None:

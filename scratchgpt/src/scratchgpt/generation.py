@@ -75,44 +75,32 @@ def stream(
     was_training = model.training
     model.eval()
     try:
-        yield from _stream(
-            model, idx, max_new_tokens, temperature, top_k, top_p, eos_token, use_cache, generator
-        )
+        context = model.config.context_length
+        cache = model.new_kv_cache(idx.size(0)) if use_cache else None
+        done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
+        seq = idx
+        for _ in range(max_new_tokens):
+            if cache is not None and seq.size(1) > context:
+                cache = None  # full: from here on, recompute the cropped window each step
+            # With a cache only the positions not cached yet go in; else the whole window.
+            window = seq[:, cache.pos :] if cache is not None else seq[:, -context:]
+            logits, _ = model(window, kv_cache=cache, last_only=True)
+            token = sample_next(
+                logits[:, -1],
+                temperature=temperature,
+                top_k=top_k,
+                top_p=top_p,
+                generator=generator,
+            )
+            if eos_token is not None:
+                token = token.masked_fill(done, eos_token)
+                done |= token == eos_token
+            yield token
+            if eos_token is not None and bool(done.all()):
+                return
+            seq = torch.cat([seq, token[:, None]], dim=1)
     finally:
         model.train(was_training)
-
-
-def _stream(
-    model: GPT,
-    idx: Tensor,
-    max_new_tokens: int,
-    temperature: float,
-    top_k: int | None,
-    top_p: float | None,
-    eos_token: int | None,
-    use_cache: bool,
-    generator: torch.Generator | None,
-) -> Iterator[Tensor]:
-    context = model.config.context_length
-    cache = model.new_kv_cache(idx.size(0)) if use_cache else None
-    done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
-    seq = idx
-    for _ in range(max_new_tokens):
-        if cache is not None and seq.size(1) > context:
-            cache = None  # full: from here on, recompute the cropped window each step
-        # With a cache only the positions not cached yet go in; else the whole window.
-        window = seq[:, cache.pos :] if cache is not None else seq[:, -context:]
-        logits, _ = model(window, kv_cache=cache, last_only=True)
-        token = sample_next(
-            logits[:, -1], temperature=temperature, top_k=top_k, top_p=top_p, generator=generator
-        )
-        if eos_token is not None:
-            token = token.masked_fill(done, eos_token)
-            done |= token == eos_token
-        yield token
-        if eos_token is not None and bool(done.all()):
-            return
-        seq = torch.cat([seq, token[:, None]], dim=1)
 
 
 def generate(
