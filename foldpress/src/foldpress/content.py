@@ -102,8 +102,8 @@ def load_content(
 
 
 def render_post(md: MarkdownIt, post: Post, config: SiteConfig) -> list[ContentError]:
-    """Render a post's Markdown in place, and the Markdown its copies show; return its
-    errors."""
+    """Render a post's Markdown in place, with the Markdown its copies show and the
+    digests of what it shows; return its errors."""
     rendered, problems = render_markdown(
         md, post.body_markdown, doc_id=post.slug, summary=post.summary
     )
@@ -114,6 +114,7 @@ def render_post(md: MarkdownIt, post: Post, config: SiteConfig) -> list[ContentE
     errors = render_errors(post.source, post.source_lines, problems)
     if not errors:
         post_markdown(post, config, rendered.unfolded_markdown)
+        _ = post.intro_digest, post.body_digest  # hashed here, in the worker, and cached
     return errors
 
 

@@ -85,13 +85,24 @@ class Post:
     @cached_property
     def summary_key(self) -> bytes:
         """What a listing shows: the link, the intro, and whether there is more."""
-        intro = (self.intro_html, self.intro_markdown, self.summary, self.has_more)
-        return digest(self.link_key, *intro, self.updated)
+        return digest(self.link_key, self.intro_digest)
 
     @cached_property
     def content_key(self) -> bytes:
         """Everything about the post."""
-        return digest(self.summary_key, self.body_html, self.body_markdown)
+        return digest(self.summary_key, self.body_digest)
+
+    # The rendered text's part of those keys. Rendering computes them, in a worker
+    # process when there are many posts, and the cache keeps them with the post.
+
+    @cached_property
+    def intro_digest(self) -> bytes:
+        intro = (self.intro_html, self.intro_markdown, self.summary, self.has_more)
+        return digest(*intro, self.updated)
+
+    @cached_property
+    def body_digest(self) -> bytes:
+        return digest(self.body_html, self.body_markdown)
 
 
 @dataclass(frozen=True)
