@@ -159,7 +159,7 @@ def _render_all(
     if jobs < 2:
         yield from map(render_file, kinds, paths, raws, repeat(config))
         return
-    chunk = max(1, min(64, len(work) // (jobs * 4)))
+    chunk = max(1, min(16, len(work) // (jobs * 4)))  # small: the last ones end together
     context = multiprocessing.get_context("fork")  # see foldpress.parallel
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         yield from pool.map(render_file, kinds, paths, raws, repeat(config), chunksize=chunk)

@@ -237,10 +237,11 @@ def xml_bytes(root: ET.Element) -> bytes:
 def _shares(todo: list, count: int) -> list[list]:
     """``todo`` split into ``count`` shares of about as many files, each folder's files
     in one share: no two processes make the same folder, and the feeds of one folder
-    (RSS and Atom, made from the same entries) are made by one."""
+    (RSS and Atom, made from the same entries) are made by one. The files at the top,
+    some of the largest (llms-full.txt, sitemap.xml), are shared out one by one."""
     folders: dict[str, list] = {}
     for item in todo:
-        folders.setdefault(item[0].rpartition("/")[0], []).append(item)
+        folders.setdefault(item[0].rpartition("/")[0] or item[0], []).append(item)
     shares: list[list] = [[] for _ in range(count)]
     for files in folders.values():
         min(shares, key=len).extend(files)
