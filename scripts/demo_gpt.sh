@@ -3,12 +3,18 @@
 # a minute or two, then generate from it. No GPT-2 files needed: the tokenizer is a byte-level BPE
 # trained on the same text. Output in runs/demo (or $OUT), made afresh on each run.
 #
-#   scripts/demo_gpt.sh [VENV_BIN]        e.g. scripts/demo_gpt.sh .venv/bin
+#   scripts/demo_gpt.sh [VENV_BIN]        e.g. scripts/demo_gpt.sh .venv/bin (the default)
 #   CORPUS=path/to/texts STEPS=600 scripts/demo_gpt.sh
+# CORPUS and OUT are relative to the repository root, where the script runs.
 set -euo pipefail
 
-BIN="$(cd "${1:-.venv/bin}" && pwd)"
-cd "$(dirname "$0")/.."
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BIN="$(cd "${1:-$ROOT/.venv/bin}" && pwd)"
+if [[ ! -x "$BIN/scratchgpt" ]]; then
+    echo "demo_gpt.sh: no scratchgpt in $BIN; run 'make setup' first, or name the venv's bin" >&2
+    exit 1
+fi
+cd "$ROOT"
 CORPUS="${CORPUS:-examples/site/posts}"
 OUT="${OUT:-runs/demo}"
 STEPS="${STEPS:-300}"   # about a minute on two CPU cores
