@@ -115,8 +115,8 @@ class KVCache:
     When generating, token ``t`` only needs its own query; the keys and values of the
     earlier tokens do not change, so they are kept here instead of being recomputed. The
     tensors are allocated once at full length (``max_len``) and filled in place, which avoids
-    a copy per step. ``pos`` is the number of positions filled; the model advances it after
-    each forward pass.
+    a copy per step; only the filled part is ever read. ``pos`` is the number of positions
+    filled; the model advances it after each forward pass.
     """
 
     def __init__(
@@ -131,8 +131,8 @@ class KVCache:
         dtype: torch.dtype | None = None,
     ) -> None:
         shape = (n_layer, batch_size, n_head, max_len, head_dim)
-        self.keys = torch.zeros(shape, device=device, dtype=dtype)
-        self.values = torch.zeros(shape, device=device, dtype=dtype)
+        self.keys = torch.empty(shape, device=device, dtype=dtype)
+        self.values = torch.empty(shape, device=device, dtype=dtype)
         self.max_len = max_len
         self.pos = 0
 

@@ -76,7 +76,9 @@ def stream(
     model.eval()
     try:
         context = model.config.context_length
-        cache = model.new_kv_cache(idx.size(0)) if use_cache else None
+        # Room for every position this call feeds the model, up to the context length.
+        room = min(context, idx.size(1) + max_new_tokens)
+        cache = model.new_kv_cache(idx.size(0), room) if use_cache else None
         done = torch.zeros(idx.size(0), dtype=torch.bool, device=idx.device)
         seq = idx
         for _ in range(max_new_tokens):
