@@ -13,7 +13,9 @@ topics), then times, for each engine:
 - one-edit: the build after one post's body was edited.
 
 With ``--repeat N`` the three steps run N times (each cold build from a clean state)
-and the fastest time of each is reported: the machine may be shared.
+and the fastest time of each is reported: the machine may be shared. A clean state is
+made by moving the outputs and caches aside, into a trash folder deleted when the run
+ends (see ``discard``).
 
 Each engine runs with its own means of rebuilding less: foldpress with its cache,
 Pelican with its content cache (``CACHE_CONTENT``, ``LOAD_CONTENT_CACHE``); Hugo has
@@ -45,6 +47,7 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "_work"
+TRASH = WORK / ".trash"  # emptied at the end of a run
 RESULTS = HERE / "results"
 
 # Runs a command and reports its wall time and peak RSS (of the command's process tree's
@@ -61,6 +64,19 @@ MEASURE = textwrap.dedent(
                       "returncode": done.returncode, "stderr": done.stderr[-2000:]}))
     """
 )
+
+
+def discard(path: Path) -> None:
+    """Move ``path`` into the trash, which is emptied when the run ends.
+
+    This machine's ext4 has no journal, and its inode allocator then skips every inode
+    deleted in the last minute or more: creating files soon after deleting thousands
+    is several times slower. Deleting outputs between timed builds would time that,
+    not the engines.
+    """
+    if path.exists():
+        TRASH.mkdir(parents=True, exist_ok=True)
+        path.rename(TRASH / f"{len(list(TRASH.iterdir()))}-{path.name}")
 
 
 def measure(cwd: Path, command: list[str]) -> dict:
@@ -210,8 +226,7 @@ def generate(site: Path, n_posts: int, seed: int) -> None:
 
 def bench_size(n_posts: int, seed: int, repeat: int, only: list[str] | None = None) -> list[dict]:
     root = WORK / f"{n_posts}"
-    if root.exists():
-        shutil.rmtree(root)
+    discard(root)
     site = root / "foldpress"
     generate(site, n_posts, seed)
     make_hugo_site(site, root / "hugo")
@@ -223,7 +238,7 @@ def bench_size(n_posts: int, seed: int, repeat: int, only: list[str] | None = No
         cold, again, edited = [], [], []
         for _ in range(repeat):
             for path in engine["clean"]:
-                shutil.rmtree(path, ignore_errors=True)
+                discard(path)
             print(f"  {name}: cold build of {n_posts} posts ...", flush=True)
             cold.append(measure(engine["cwd"], engine["build"]))
             print(f"  {name}: no-change rebuild ...", flush=True)
@@ -256,12 +271,12 @@ def bench_parallel(sizes: list[int], seed: int) -> None:
             best = float("inf")
             for _ in range(3):
                 for path in (site / "_site", site / ".foldpress-cache"):
-                    shutil.rmtree(path, ignore_errors=True)
+                    discard(path)
                 command = [foldpress, "build", ".", "--quiet", "--jobs", str(jobs)]
                 best = min(best, measure(site, command)["seconds"])
             times.append(best)
         print(f"{n_posts:>6} {times[0]:>12.2f} {times[1]:>14.2f}", flush=True)
-        shutil.rmtree(site)
+        discard(site)
 
 
 def print_table(rows: list[dict]) -> None:
@@ -286,13 +301,16 @@ def main() -> None:
     )
     parser.add_argument("--parallel", type=int, nargs="+", metavar="N", help="see above")
     args = parser.parse_args()
-    if args.parallel:
-        bench_parallel(args.parallel, args.seed)
-        return
-    rows = []
-    for n in args.posts:
-        print(f"Building {n} posts with each engine (cpu count {os.cpu_count()}):", flush=True)
-        rows += bench_size(n, args.seed, args.repeat, args.engines)
+    try:
+        if args.parallel:
+            bench_parallel(args.parallel, args.seed)
+            return
+        rows = []
+        for n in args.posts:
+            print(f"Building {n} posts with each engine (cpu count {os.cpu_count()}):", flush=True)
+            rows += bench_size(n, args.seed, args.repeat, args.engines)
+    finally:
+        shutil.rmtree(TRASH, ignore_errors=True)
     print()
     print_table(rows)
     RESULTS.mkdir(exist_ok=True)
