@@ -488,7 +488,7 @@ class Trainer:
                     )
                     raise TrainingInterrupted(f"stopped by Ctrl-C at step {step}")
                 interval_start, interval_steps = time.perf_counter(), 0
-        self.log(f"done: {self.run_dir / checkpoint.LATEST} -> {checkpoint.latest(self.run_dir)}")
+        self.log(f"done: step {self.step}, model in {self.run_dir / checkpoint.LATEST}")
 
     def _stop_requested(self, ctrl_c: CtrlC, report: bool) -> bool:
         """Whether to stop after this step. A lone process looks at every step; under
