@@ -110,6 +110,8 @@ def main() -> None:
     parser.add_argument("--deadline", type=float, default=480, help="exit after this many s")
     parser.add_argument("--tiny", action="store_true", help="tiny model on the CPU: a smoke test")
     args = parser.parse_args()
+    if args.steps < 1:
+        parser.error("--steps must be at least 1")
     faulthandler.dump_traceback_later(args.deadline, exit=True)
 
     if args.tiny:
@@ -141,9 +143,11 @@ def main() -> None:
             warm_up_s = warm_up(step, x, y, args.warmup, device)
             compiled = True
         except Exception as e:  # a compiler problem must not cost the measurement
-            note = f"torch.compile failed ({type(e).__name__}: {e}); eager step timed"
+            reason = (str(e).splitlines() or [""])[0][:300]
+            note = f"torch.compile failed ({type(e).__name__}: {reason}); eager step timed"
             print(note, flush=True)
             step = eager
+            optimizer.zero_grad(set_to_none=True)  # whatever the failed step left
     if not compiled:
         warm_up_s = warm_up(step, x, y, args.warmup, device)
     print(f"warm-up {'(compile) ' if compiled else ''}{warm_up_s:.1f} s", flush=True)
