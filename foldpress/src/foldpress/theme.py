@@ -40,20 +40,21 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
 
 def own_templates(site_dir: Path) -> list[Path]:
     """The site's own templates, which override the bundled theme's."""
-    return _files(site_dir / "templates")
+    return files_in(site_dir / "templates")
 
 
 def templates_key(site_dir: Path) -> bytes:
     """A digest of every template a build may use: the site's own, then the theme's."""
     folders = (site_dir / "templates", THEME_DIR / "templates")
-    files = [(folder, path) for folder in folders for path in _files(folder)]
+    files = [(folder, path) for folder in folders for path in files_in(folder)]
     return digest(*[(str(path.relative_to(top)), path.read_bytes()) for top, path in files])
 
 
-def _files(folder: Path) -> list[Path]:
+def files_in(folder: Path) -> list[Path]:
+    """Every file under ``folder``, sorted; none if there is no such folder."""
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
 def long_date(when: datetime) -> str:
-    """ "19 March 2025": the day without a leading zero."""
+    """ "19 March 2025": the day without a leading zero, as every page shows dates."""
     return f"{when.day} {when:%B %Y}"

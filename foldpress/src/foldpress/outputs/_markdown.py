@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import datetime
 
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -12,6 +11,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from foldpress.config import SiteConfig
 from foldpress.model import Page, Post, PostMarkdown
 from foldpress.render import without_folds
+from foldpress.theme import long_date
 from foldpress.urls import absolutize_markdown, site_url
 
 _md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
@@ -87,11 +87,6 @@ def escape_inline(text: str) -> str:
     text = _MARKUP.sub(r"\\\1", text)
     text = _TAG_START.sub("&lt;", text)
     return text.replace("[", "&#91;").replace("]", "&#93;")
-
-
-def long_date(when: datetime) -> str:
-    """``19 March 2025``, the form the post pages use."""
-    return f"{when.day} {when:%B %Y}"
 
 
 def posted_on(post: Post) -> str:

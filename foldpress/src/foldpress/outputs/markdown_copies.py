@@ -18,13 +18,13 @@ from foldpress.config import SiteConfig
 from foldpress.model import Listing, SiteIndex
 from foldpress.outputs._markdown import (
     escape_inline,
-    long_date,
     page_document,
     post_document,
     post_markdown,
     posted_on,
 )
 from foldpress.outputs.folder import OutputFolder
+from foldpress.theme import long_date
 from foldpress.urls import site_url
 
 TOPICS_URL = "/topics/"

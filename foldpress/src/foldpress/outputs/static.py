@@ -12,19 +12,19 @@ from foldpress.errors import BuildError, ContentError
 from foldpress.markdown import pygments_css
 from foldpress.model import SiteIndex
 from foldpress.outputs.folder import OutputFolder
-from foldpress.theme import THEME_DIR
+from foldpress.theme import THEME_DIR, files_in
 
 
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
     """Copy the theme's CSS with the code-highlighting styles, then ``static/``."""
     out = OutputFolder.of(out)
-    for path in _files(THEME_DIR / "static"):
+    for path in files_in(THEME_DIR / "static"):
         _copy(out, "theme/" + path.relative_to(THEME_DIR / "static").as_posix(), path)
     out.file("theme/pygments.css", "pygments", pygments_css)  # the style is in the salt
     static = index.site_dir / "static" if index.site_dir else None
     if not static or not static.is_dir():
         return
-    files = {path.relative_to(static).as_posix(): path for path in _files(static)}
+    files = {path.relative_to(static).as_posix(): path for path in files_in(static)}
     clashes = [
         ContentError(path, None, f"would overwrite the generated /{name}")
         for name, path in files.items()
@@ -34,10 +34,6 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         raise BuildError(clashes)
     for name, path in files.items():
         _copy(out, name, path)
-
-
-def _files(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*") if path.is_file())
 
 
 def _copy(out: OutputFolder, name: str, source: Path) -> None:
