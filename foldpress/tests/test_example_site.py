@@ -9,17 +9,17 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import EXAMPLE_SITE, soup
 
-from foldpress.build import render_all
+from foldpress.cache import BuildCache
 from foldpress.config import load_config
-from foldpress.reader import read_site
+from foldpress.content import load_content
 
 
 @pytest.fixture(scope="module")
 def source():
     config = load_config(EXAMPLE_SITE / "site.toml")
-    posts, pages, errors = read_site(EXAMPLE_SITE, config, drafts=True)
-    assert errors + render_all(posts, pages, config) == []
-    return config, posts, pages
+    content = load_content(EXAMPLE_SITE, config, BuildCache(), drafts=True, jobs=1)
+    assert content.errors == []
+    return config, content.posts, content.pages
 
 
 def html_files(out: Path) -> list[Path]:

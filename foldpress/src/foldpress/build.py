@@ -19,11 +19,9 @@ import jinja2
 from foldpress import outputs
 from foldpress.cache import CACHE_DIR, BuildCache, digest
 from foldpress.config import SiteConfig, load_config
-from foldpress.content import load_content, render_page, render_post
+from foldpress.content import load_content
 from foldpress.errors import BuildError, ContentError
 from foldpress.index import build_index, check_urls
-from foldpress.markdown import create_markdown
-from foldpress.model import Page, Post
 from foldpress.outputs.folder import OutputFolder
 from foldpress.theme import create_environment, templates_key
 
@@ -157,17 +155,6 @@ def build(
         written=folder.written,
         reused=folder.reused,
     )
-
-
-def render_all(posts: list[Post], pages: list[Page], config: SiteConfig) -> list[ContentError]:
-    """Render every post and page in place with one Markdown renderer."""
-    md = create_markdown(smart_typography=config.smart_typography)
-    errors = []
-    for post in posts:
-        errors += render_post(md, post, config)
-    for page in pages:
-        errors += render_page(md, page)
-    return errors
 
 
 def _save(cache: BuildCache, site_dir: Path) -> None:

@@ -246,21 +246,3 @@ def markdown_files(folder: Path) -> list[Path]:
         for p in folder.rglob("*.md")
         if not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
-
-
-def read_site(
-    site_dir: Path, config: SiteConfig, *, drafts: bool = False
-) -> tuple[list[Post], list[Page], list[ContentError]]:
-    """Every post (drafts only if asked) and page of a site, and every error found."""
-    posts, pages, errors = [], [], []
-    for path in markdown_files(site_dir / "posts"):
-        post, found = read_post(path, config)
-        errors += found
-        if post and (drafts or not post.draft):
-            posts.append(post)
-    for path in markdown_files(site_dir / "pages"):
-        page, found = read_page(path, config)
-        errors += found
-        if page:
-            pages.append(page)
-    return posts, pages, errors
