@@ -74,9 +74,9 @@ def build(
 
     Unchanged posts come from the cache in ``SITE/.foldpress-cache/`` and unchanged
     files from the previous output; the result is what a clean build makes. ``jobs``
-    is the number of processes that render changed posts (default: one per CPU when
-    there are many). ``on_progress`` is called with the counts so far after each post
-    and each file.
+    is the number of processes that render changed posts and write changed files
+    (default: one per CPU when there are many). ``on_progress`` is called with the
+    counts so far after each post and each file.
 
     Raises BuildError with every content error found; the old output is then untouched.
     """

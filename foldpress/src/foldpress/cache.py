@@ -5,9 +5,10 @@ bytes and settings are unchanged is taken from here instead of being rendered ag
 output file whose key (a digest of all it shows) is unchanged is linked from the
 previous site instead of being rendered and written again.
 
-The cache is the user's own file, so it is a pickle of plain data. Any problem loading
-it (missing, damaged, written by another version) just means an empty cache, and it is
-replaced atomically, so deleting it at any time is safe.
+The cache is a pickle (of digests, file records and pickled posts), which is safe
+because only the user's own builds write it. Any problem loading it (missing, damaged,
+written by another version) just means an empty cache, and it is replaced atomically,
+so deleting it at any time is safe.
 """
 
 from __future__ import annotations

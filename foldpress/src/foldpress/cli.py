@@ -53,7 +53,9 @@ def new(directory: Path) -> None:
     "-j",
     "--jobs",
     type=click.IntRange(min=1),
-    help="Processes that render changed posts (default: one per CPU if there are many).",
+    metavar="N",
+    help="Processes that render changed posts and write changed files "
+    "(default: one per CPU when there are many; 1: this one only).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
 def build(site: Path, output: Path | None, drafts: bool, jobs: int | None, quiet: bool) -> None:

@@ -1,7 +1,8 @@
 """Render a post's Markdown to HTML and split it at the fold.
 
 :func:`render_markdown` is a pure function of the Markdown text and the renderer (which
-is made from the site's settings), so a cache can later wrap it keyed by those.
+is made from the site's settings), which is what lets the build cache key a rendered
+post by its file's bytes and those settings.
 """
 
 from __future__ import annotations

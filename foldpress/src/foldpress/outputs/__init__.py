@@ -1,7 +1,8 @@
 """The output writers, run in this order by the build.
 
-Each is a module with ``write(index: SiteIndex, out_dir: Path, env: jinja2.Environment)``
-that writes its files under ``out_dir`` and reads nothing but its arguments.
+Each is a module with ``write(index: SiteIndex, out, env: jinja2.Environment)`` that
+puts its files in ``out`` (an OutputFolder, or a Path to make one of) with
+``out.file(path, key, render)``, and reads nothing but its arguments.
 """
 
 from __future__ import annotations
