@@ -70,7 +70,8 @@ class OutputFolder:
         return out if isinstance(out, OutputFolder) else cls(Path(out))
 
     def __truediv__(self, path: str) -> Path:
-        """The path of ``path`` in the folder, for a writer that writes files itself."""
+        """The path of ``path`` in the folder. Only files put there with :meth:`file`
+        stay: :meth:`prune` removes the rest."""
         return self.root / path
 
     def __contains__(self, path: str) -> bool:
