@@ -104,6 +104,8 @@ def test_resuming_with_another_model_shape_is_a_clear_error(gpt_data: Path, tmp_
         (["dtype=float16"], "dtype must be auto, float32 or bfloat16"),
         (["batch_size"], "expected key=value, got 'batch_size'"),
         (["device=gpu"], "unknown device 'gpu'"),
+        (["checkpoint_interval=0"], "checkpoint_interval must be at least 1, got 0"),
+        (["eval_interval=-1"], "eval_interval must be at least 0, got -1"),
     ],
 )
 def test_bad_settings_are_clear_errors(gpt_data: Path, tmp_path: Path, args, message) -> None:

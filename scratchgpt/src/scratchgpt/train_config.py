@@ -22,6 +22,24 @@ import tomli_w
 from scratchgpt.model import PRESETS, GPTConfig
 
 CONFIG_FILE = "config.toml"
+# Lower bounds of the numeric settings (0 turns eval_interval, sample_length, grad_clip off).
+_AT_LEAST = {
+    "max_steps": 1,
+    "batch_size": 1,
+    "grad_accum": 1,
+    "log_interval": 1,
+    "checkpoint_interval": 1,
+    "keep_checkpoints": 1,
+    "eval_iters": 1,
+    "eval_interval": 0,
+    "sample_length": 0,
+    "warmup_steps": 0,
+    "lr_decay_steps": 0,
+    "grad_clip": 0,
+    "weight_decay": 0,
+    "lr": 0,
+    "min_lr": 0,
+}
 
 
 class ConfigError(ValueError):
@@ -72,9 +90,9 @@ class TrainConfig:
                     f"unknown config key 'model.{key}'; GPTConfig has: {_names(known)}"
                 )
         _check_types(GPTConfig(), "model.", self.model)
-        for key in ("max_steps", "batch_size", "grad_accum", "log_interval"):
-            if getattr(self, key) < 1:
-                raise ConfigError(f"{key} must be at least 1, got {getattr(self, key)}")
+        for key, least in _AT_LEAST.items():
+            if getattr(self, key) < least:
+                raise ConfigError(f"{key} must be at least {least}, got {getattr(self, key)}")
         if self.dtype not in ("auto", "float32", "bfloat16"):
             raise ConfigError(f"dtype must be auto, float32 or bfloat16, got {self.dtype!r}")
 
