@@ -40,11 +40,18 @@ def test_generate_with_a_seed_repeats(model_dir):
     assert run(*args, "--no-cache").output == run(*args).output
 
 
+def _corrupt_weights(folder):
+    model = save_pretrained(GPT(GPTConfig.from_preset("test")), folder / "model")
+    (model / "model.safetensors").write_bytes(b"not safetensors")
+    return model
+
+
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
         (lambda d: d / "missing", "model folder not found"),
         (lambda d: (d / "config.json").write_text("{") and d, "not valid JSON"),
+        (_corrupt_weights, "is not a readable safetensors file"),
     ],
 )
 def test_generate_reports_bad_folders_in_one_line(tmp_path, setup, message):
@@ -62,7 +69,7 @@ def test_generate_reports_an_unknown_device_in_one_line(model_dir):
 
 
 def test_attention_writes_a_png(model_dir, tmp_path):
-    out = tmp_path / "att.png"
+    out = tmp_path / "new folder" / "att.png"
     result = run("attention", model_dir, "the fat cat sat on the mat", "-o", out, "--layer", "1")
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

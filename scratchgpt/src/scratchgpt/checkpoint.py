@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
-from safetensors.torch import load_file
 
 from scratchgpt import weights
 
@@ -83,7 +82,7 @@ def load_state(checkpoint: str | os.PathLike[str]) -> dict[str, Any]:
 
 def load_model_weights(checkpoint: str | os.PathLike[str], model: GPT) -> None:
     """Load a checkpoint's safetensors into ``model`` in place, exactly as saved."""
-    tensors = load_file(str(Path(checkpoint) / weights.WEIGHTS_FILE))
+    tensors = weights.read_tensors(checkpoint)
     model.load_state_dict(weights.state_dict_from_hf(tensors, model.config))
     model.tie_weights()
 

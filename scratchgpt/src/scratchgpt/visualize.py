@@ -84,6 +84,7 @@ def plot_attention(
     fig.colorbar(image, ax=axes, shrink=0.6, label="attention weight")
     fig.suptitle("Attention weights (rows: queries, columns: keys)")
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

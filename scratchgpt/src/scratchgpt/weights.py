@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import Tensor
 
@@ -155,6 +156,19 @@ def read_config(folder: str | os.PathLike[str]) -> GPTConfig:
         raise ValueError(f"{path} lacks a GPT-2 setting: {e}") from None
 
 
+def read_tensors(
+    folder: str | os.PathLike[str], device: torch.device | str | None = None
+) -> dict[str, Tensor]:
+    """The tensors of a folder's ``model.safetensors``, with a clear error when unreadable."""
+    path = Path(folder) / WEIGHTS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder} has no {WEIGHTS_FILE}")
+    try:
+        return load_file(str(path), device=str(device or "cpu"))
+    except SafetensorError as e:
+        raise ValueError(f"{path} is not a readable safetensors file: {e}") from None
+
+
 def load_pretrained(
     folder: str | os.PathLike[str],
     device: torch.device | str | None = None,
@@ -167,11 +181,7 @@ def load_pretrained(
     eval mode.
     """
     config = read_config(folder)
-    weights = Path(folder) / WEIGHTS_FILE
-    if not weights.is_file():
-        raise FileNotFoundError(f"{folder} has no {WEIGHTS_FILE}")
-    tensors = load_file(str(weights), device=str(device or "cpu"))
-    state = state_dict_from_hf(tensors, config)
+    state = state_dict_from_hf(read_tensors(folder, device), config)
     model = _meta_model(config)
     model.load_state_dict(state, assign=True)
     model.tie_weights()
