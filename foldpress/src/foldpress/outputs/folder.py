@@ -184,9 +184,9 @@ class OutputFolder:
 
     def _note_folder(self, path: str) -> None:
         folder = path.rpartition("/")[0]
-        if folder not in self._folders:
-            parts = folder.split("/")
-            self._folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+        while folder not in self._folders:  # "" (the root) always is
+            self._folders.add(folder)
+            folder = folder.rpartition("/")[0]
 
     def _make_folder(self, folder: str) -> None:
         """Make ``folder`` and its parents, removing any file in their way."""
