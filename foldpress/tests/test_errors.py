@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SITE_TOML, post_file
+from conftest import SITE_TOML, post_file, write_files
 
 from foldpress.cli import main
 
@@ -209,22 +209,12 @@ def built(make_site, tmp_path):
     return site, out, snapshot(out)
 
 
-def add_files(site: Path, files: dict[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = site / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-
 @pytest.mark.parametrize(
     ("files", "where", "line", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
 def test_bad_input_is_reported_and_the_old_site_kept(built, tmp_path, files, where, line, message):
     site, out, before = built
-    add_files(site, files)
+    write_files(site, files)
     result = run_build(site, out)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
@@ -253,7 +243,7 @@ def test_unreadable_file(built):
 
 def test_static_file_clashing_with_a_page(built):
     site, out, before = built
-    add_files(site, {"static/index.html": "<p>mine</p>"})
+    write_files(site, {"static/index.html": "<p>mine</p>"})
     result = run_build(site, out)
     assert result.exit_code == 1
     assert (
@@ -264,7 +254,7 @@ def test_static_file_clashing_with_a_page(built):
 
 def test_every_error_of_a_run_is_reported_at_once(built):
     site, out, before = built
-    add_files(
+    write_files(
         site,
         {
             "site.toml": SITE_TOML + "colour = 1\n",
