@@ -115,6 +115,43 @@ def _markdown2(extras: bool) -> Render:
     return markdown2.Markdown(extras=names).convert
 
 
+def _pyromark(extensions: bool) -> Render:
+    import pyromark
+
+    options = pyromark.Options(0)
+    if extensions:
+        options = (
+            pyromark.Options.ENABLE_TABLES
+            | pyromark.Options.ENABLE_FOOTNOTES
+            | pyromark.Options.ENABLE_MATH
+            | pyromark.Options.ENABLE_STRIKETHROUGH
+        )
+    return pyromark.Markdown(options=options).html
+
+
+def _comrak(extensions: bool) -> Render:
+    import comrak
+
+    render_options = comrak.RenderOptions()
+    render_options.unsafe_ = True  # keep raw HTML, as the spec expects
+    extension_options = comrak.ExtensionOptions()
+    if extensions:
+        extension_options.table = extension_options.footnotes = True
+        extension_options.math_dollars = extension_options.strikethrough = True
+    return lambda text: comrak.render_markdown(
+        text, extension_options=extension_options, render_options=render_options
+    )
+
+
+def _markdown_it_pyrs(plugins: bool) -> Render:
+    import markdown_it_pyrs
+
+    md = markdown_it_pyrs.MarkdownIt("commonmark")
+    if plugins:  # no math plugin
+        md.enable_many(["table", "strikethrough", "footnote"])
+    return md.render
+
+
 def _commonmark() -> Render:
     import commonmark
 
@@ -164,6 +201,27 @@ LIBRARIES = [
         lambda: _markdown2(False),
         lambda: _markdown2(True),
         "tables, footnotes (math: latex extra, off)",
+    ),
+    Library(
+        "pyromark (pulldown-cmark)",
+        "pyromark",
+        lambda: _pyromark(False),
+        lambda: _pyromark(True),
+        "tables, footnotes, math",
+    ),
+    Library(
+        "comrak",
+        "comrak",
+        lambda: _comrak(False),
+        lambda: _comrak(True),
+        "tables, footnotes, math",
+    ),
+    Library(
+        "markdown-it-pyrs",
+        "markdown-it-pyrs",
+        lambda: _markdown_it_pyrs(False),
+        lambda: _markdown_it_pyrs(True),
+        "tables, footnotes",
     ),
     Library("commonmark.py", "commonmark", _commonmark, _commonmark, "none"),
     Library("mistletoe", "mistletoe", _mistletoe, _mistletoe, "tables"),
