@@ -1,7 +1,7 @@
 """Small ``SiteIndex`` objects built by hand, for testing output writers on their own.
 
-The HTML comes from markdown-it with footnotes, close enough to the real renderer for
-what the writers do with it (copy it, make its URLs absolute).
+The HTML comes from the real renderer, without the fold's intro logic, which is enough
+for what the writers do with it (copy it, make its URLs absolute).
 """
 
 from __future__ import annotations
@@ -11,14 +11,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
-
 from foldpress.config import SiteConfig
+from foldpress.markdown import create_markdown
 from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
 
 TZ = ZoneInfo("Europe/London")
-_md = MarkdownIt("commonmark").enable("table").use(footnote_plugin)
+_md = create_markdown()
 
 TRICKY_TITLE = 'Why "a < b" & c'
 TRICKY_BODY = """\
@@ -59,14 +57,14 @@ def post(
         summary=summary,
         body_markdown=body,
         intro_markdown=intro_md,
-        body_html=_md.render(body),
-        intro_html=_md.render(intro_md),
+        body_html=_md.html(body),
+        intro_html=_md.html(intro_md),
         has_more=bool(more),
     )
 
 
 def page(title: str, body: str, slug: str) -> Page:
-    return Page(Path(f"pages/{slug}.md"), title, slug, body, _md.render(body))
+    return Page(Path(f"pages/{slug}.md"), title, slug, body, _md.html(body))
 
 
 def site(posts: list[Post], pages: Sequence[Page] = (), per_page: int = 3, **settings) -> SiteIndex:

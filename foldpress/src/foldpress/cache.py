@@ -24,7 +24,7 @@ from pathlib import Path
 
 CACHE_DIR = ".foldpress-cache"
 _FILE = "build.pickle"
-_FORMAT = 2  # bump whenever what is stored, or how any output is made from it, changes
+_FORMAT = 3  # bump whenever what is stored, or how any output is made from it, changes
 OutputRecord = tuple[bytes, int, int, int]  # key, and the file's size, mtime_ns and inode
 
 
@@ -37,11 +37,10 @@ def engine_version() -> tuple[object, ...]:
     """Every version that output depends on besides the inputs."""
     import jinja2
     import latex2mathml
-    import markdown_it
-    import mdit_py_plugins
     import pygments
+    import pyromark
 
-    libraries = (jinja2, latex2mathml, markdown_it, mdit_py_plugins, pygments)
+    libraries = (jinja2, latex2mathml, pygments, pyromark)
     ours = importlib.metadata.version("foldpress")
     return (_FORMAT, ours, sys.version_info[:2], *(lib.__version__ for lib in libraries))
 

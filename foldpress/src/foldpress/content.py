@@ -16,12 +16,10 @@ from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 
-from markdown_it import MarkdownIt
-
 from foldpress.cache import BuildCache, digest
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
-from foldpress.markdown import create_markdown
+from foldpress.markdown import Markdown, create_markdown
 from foldpress.model import Page, Post
 from foldpress.outputs._markdown import post_markdown
 from foldpress.parallel import workers
@@ -101,7 +99,7 @@ def load_content(
     return content
 
 
-def render_post(md: MarkdownIt, post: Post, config: SiteConfig) -> list[ContentError]:
+def render_post(md: Markdown, post: Post, config: SiteConfig) -> list[ContentError]:
     """Render a post's Markdown in place, with the Markdown its copies show and the
     digests of what it shows; return its errors."""
     rendered, problems = render_markdown(
@@ -118,7 +116,7 @@ def render_post(md: MarkdownIt, post: Post, config: SiteConfig) -> list[ContentE
     return errors
 
 
-def render_page(md: MarkdownIt, page: Page) -> list[ContentError]:
+def render_page(md: Markdown, page: Page) -> list[ContentError]:
     """Render a page's Markdown in place; return its errors."""
     rendered, problems = render_markdown(md, page.body_markdown, doc_id=page.slug)
     page.body_html = rendered.body_html
@@ -145,7 +143,7 @@ def render_file(
 
 
 @lru_cache(maxsize=2)
-def _renderer(smart_typography: bool) -> MarkdownIt:
+def _renderer(smart_typography: bool) -> Markdown:
     return create_markdown(smart_typography=smart_typography)
 
 

@@ -1,21 +1,16 @@
 """LaTeX math to MathML at build time: ``$..$`` inline, ``$$..$$`` display.
 
-dollarmath (mdit-py-plugins) finds the math, and so never looks inside code; this module's
-core rule converts each formula with latex2mathml once per parse, recording broken LaTeX
-as ``(line, message)`` in ``env["math_errors"]`` with its line in the Markdown source.
+The Markdown parser finds the math, and so never looks inside code; the renderer calls
+:func:`to_mathml` for each formula. The parser leaves a formula whose braces do not
+balance as text; :func:`unparsed_math` finds those, so that they are reported too.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from functools import lru_cache
 
 from latex2mathml.converter import convert
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
-from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 # latex2mathml's exceptions carry no message; these say what the author got wrong.
 _EXPLAIN = {
@@ -44,13 +39,9 @@ class MathError(ValueError):
 @lru_cache(maxsize=4096)
 def to_mathml(latex: str, display: bool) -> str:
     """Convert one formula to a ``<math>`` element, or raise MathError."""
-    depth = 0
-    for char in _ESCAPED.sub("", latex):
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            raise MathError("a '}' without its '{'")
-    if depth:
-        raise MathError("a '{' without its '}'")
+    problem = _brace_problem(latex)
+    if problem:
+        raise MathError(problem)
     try:
         mathml = convert(latex, display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many unrelated types
@@ -61,47 +52,33 @@ def to_mathml(latex: str, display: bool) -> str:
     return mathml
 
 
-_DISPLAY = {"math_block": True, "math_block_label": True, "math_inline_double": True}
-_MATH_TYPES = {"math_inline", *_DISPLAY}
+# What pulldown-cmark would read as math if its braces balanced: "$$..$$", or "$..$"
+# with no space inside either "$" and no digit after the closing one ("$5 and $10" is
+# money). A backslash before a "$" escapes it.
+_CANDIDATE = re.compile(
+    r"(?<![\\$])(?:\$\$(?P<display>.+?)(?<!\\)\$\$|\$(?![\s$])(?P<inline>.+?)(?<![\s\\$])\$(?!\d))",
+    re.DOTALL,
+)
 
 
-def _convert_all(state: StateCore) -> None:
-    errors = state.env.setdefault("math_errors", [])
-    line = 0
-    for token in state.tokens:
-        if token.map:
-            line = token.map[0]
-        if token.type in _MATH_TYPES:
-            _convert(token, line, errors)
-        for child in token.children or ():
-            if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            elif child.type in _MATH_TYPES:
-                _convert(child, line, errors)
+def unparsed_math(source: str) -> list[tuple[int, str, bool]]:
+    """``(offset, latex, display)`` for each formula-like ``$..$`` in Markdown source
+    text that the parser left as text, which it does when braces do not balance."""
+    if "$" not in source:
+        return []
+    found = []
+    for match in _CANDIDATE.finditer(source):
+        display = match.group("display") is not None
+        latex = match.group("display" if display else "inline")
+        if _brace_problem(latex):
+            found.append((match.start(), latex.strip(), display))
+    return found
 
 
-def _convert(token: Token, line: int, errors: list[tuple[int, str]]) -> None:
-    latex = token.content.strip()
-    try:
-        token.meta["mathml"] = to_mathml(latex, _DISPLAY.get(token.type, False))
-    except MathError as error:
-        errors.append((line, f"broken LaTeX in ${latex}$: {error}"))
-        token.meta["mathml"] = f"<code>{html.escape(latex)}</code>"
-
-
-def _render_inline(self, tokens, idx, options, env) -> str:
-    return tokens[idx].meta["mathml"]
-
-
-def _render_display(self, tokens, idx, options, env) -> str:
-    return f'<div class="math-display">{tokens[idx].meta["mathml"]}</div>\n'
-
-
-def math_plugin(md: MarkdownIt) -> None:
-    """Parse ``$..$`` and ``$$..$$`` and render them as MathML."""
-    # Like Pandoc: "$5 and $10" is not math, nor is "$ x $".
-    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
-    md.core.ruler.push("mathml", _convert_all)
-    md.add_render_rule("math_inline", _render_inline)
-    for name in _DISPLAY:
-        md.add_render_rule(name, _render_display)
+def _brace_problem(latex: str) -> str | None:
+    depth = 0
+    for char in _ESCAPED.sub("", latex):
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return "a '}' without its '{'"
+    return "a '{' without its '}'" if depth else None

@@ -55,6 +55,22 @@ def files_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
 def long_date(when: datetime) -> str:
     """ "19 March 2025": the day without a leading zero, as every page shows dates."""
-    return f"{when.day} {when:%B %Y}"
+    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"

@@ -15,12 +15,8 @@ from collections import Counter
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
 
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import unescapeAll
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.footnote import footnote_plugin
-
 from foldpress.config import SiteConfig
+from foldpress.markdown import Document, Markdown, source_lines
 
 _URL_ATTRIBUTES = {"href", "src", "poster"}
 
@@ -81,7 +77,7 @@ def _rewrites(source: str, resolve) -> list[tuple[tuple[int, int], str, str]]:
     return rewriter.edits
 
 
-# Most HTML (all that markdown-it, Pygments and latex2mathml make) is text without "<",
+# Most HTML (all that foldpress.markdown, Pygments and latex2mathml make) is text without "<",
 # end tags, comments without "-", "<" or ">" in them (such as the fold), and start tags
 # whose attribute values are double-quoted and hold no "<" or ">", none of them script
 # or style (whose content is not HTML). HTMLParser reads such a document as just that
@@ -136,12 +132,12 @@ def _line_starts(text: str) -> list[int]:
     return [0] + [m.end() for m in re.finditer("\n", text)]
 
 
-# The Markdown side. markdown-it tells us where code blocks are and which link targets
+# The Markdown side. The parser tells us where code blocks are and which link targets
 # really are links; a regex then finds those targets in the source text, skipping code
 # spans, and rewrites them in place so the author's Markdown is otherwise untouched.
 
-_md = MarkdownIt("commonmark").enable("table").use(footnote_plugin).use(dollarmath_plugin)
-_CODE_BLOCKS = {"fence", "code_block", "math_block", "math_block_label"}
+_md = Markdown()
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
 _DESTINATION = r"(?P<dest><[^<>\n]*>|[^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*)"
 _LINK_TARGET = re.compile(r"\]\(\s*" + _DESTINATION)
@@ -172,22 +168,18 @@ def absolutize_markdown(source: str, page_url: str, config: SiteConfig) -> str:
     """Return Markdown ``source`` with relative link, image and HTML URLs made absolute.
 
     Code blocks, code spans and math are never touched, nor is text that merely looks
-    like a link (``\\[a](b)``): only what markdown-it parses as a link or tag changes.
+    like a link (``\\[a](b)``): only what the parser reads as a link or tag changes.
     """
     if "\r" not in source and not _may_hold_urls(source):
         return source
-    # Line numbers must be markdown-it's, which counts "\n" only (str.splitlines does not).
+    # Lines are counted at "\n" only, as the parser's ranges are (str.splitlines differs).
     source = source.replace("\r\n", "\n").replace("\r", "\n")
-    env: dict = {}
-    tokens = _md.parse(source, env)
-    found = _Found(tokens, env)
-    lines = source.split("\n")
-    lines = [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
+    doc = _md.parse(source)
+    found = _Found(doc, _md.link_definitions(source))
+    lines = source_lines(source)
     kind = ["inline"] * len(lines)
-    for token in tokens:
-        if token.map and token.type in _CODE_BLOCKS | {"html_block"}:
-            block = "code" if token.type in _CODE_BLOCKS else "html"
-            kind[token.map[0] : token.map[1]] = [block] * (token.map[1] - token.map[0])
+    for block, first, end in _blocks(doc):
+        kind[first:end] = [block] * (end - first)
 
     out: list[str] = []
     i = 0
@@ -206,22 +198,46 @@ def absolutize_markdown(source: str, page_url: str, config: SiteConfig) -> str:
     return "".join(out)
 
 
-class _Found:
-    """What markdown-it parsed as links, images and inline HTML, counted so that each
-    occurrence in the source is rewritten at most once."""
+def _blocks(doc: Document) -> list[tuple[str, int, int]]:
+    """``("code" or "html", first line, end line)`` for the code blocks, formulas on
+    their own and HTML blocks of ``doc``."""
+    blocks = []
+    events = doc.events
+    for i, (event, span) in enumerate(events):
+        if type(event) is not dict or "Start" not in event:
+            continue
+        tag = event["Start"]
+        if tag == "HtmlBlock":
+            block = "html"
+        elif (type(tag) is dict and "CodeBlock" in tag) or (
+            tag == "Paragraph"
+            and type(events[i + 1][0]) is dict
+            and "DisplayMath" in events[i + 1][0]
+            and events[i + 2][0] == {"End": "Paragraph"}
+        ):
+            block = "code"
+        else:
+            continue
+        blocks.append((block, doc.line(span["start"]), doc.line(span["end"] - 1) + 1))
+    return blocks
 
-    def __init__(self, tokens, env: dict) -> None:
-        references = env.get("references", {}).values()
-        self.targets: Counter[str] = Counter(ref["href"] for ref in references)
+
+class _Found:
+    """What the parser read as link and image targets and inline HTML, counted so
+    that each occurrence in the source is rewritten at most once."""
+
+    def __init__(self, doc: Document, definitions: list[str]) -> None:
+        self.targets: Counter[str] = Counter(definitions)
         self.tags: Counter[str] = Counter()
-        for token in tokens:
-            for child in token.children or ():
-                if child.type == "link_open":
-                    self.targets[child.attrGet("href")] += 1
-                elif child.type == "image":
-                    self.targets[child.attrGet("src")] += 1
-                elif child.type == "html_inline":
-                    self.tags[child.content] += 1
+        for event, _ in doc.events:
+            if type(event) is not dict:
+                continue
+            start = event.get("Start")
+            if type(start) is dict and ("Link" in start or "Image" in start):
+                [value] = start.values()
+                self.targets[value["dest_url"]] += 1
+            elif "InlineHtml" in event:
+                self.tags[event["InlineHtml"]] += 1
 
     def take(self, counter: Counter[str], key: str) -> bool:
         if counter[key] <= 0:
@@ -246,9 +262,8 @@ def _rewrite_inline(text: str, found: _Found, page_url: str, config: SiteConfig)
             continue
         dest = match.group("dest")
         raw = dest[1:-1] if dest.startswith("<") else dest
-        if urlsplit(raw).scheme or not found.take(
-            found.targets, _md.normalizeLink(unescapeAll(raw))
-        ):
+        target = html.unescape(_BACKSLASH_ESCAPE.sub(r"\1", raw))
+        if urlsplit(raw).scheme or not found.take(found.targets, target):
             continue
         new = absolute(raw, page_url, config)
         edits.append((*match.span("dest"), f"<{new}>" if dest.startswith("<") else new))

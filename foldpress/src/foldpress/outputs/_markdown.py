@@ -5,19 +5,14 @@ from __future__ import annotations
 import functools
 import re
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.dollarmath import dollarmath_plugin
-
 from foldpress.config import SiteConfig
+from foldpress.markdown import Markdown
 from foldpress.model import Page, Post, PostMarkdown
 from foldpress.render import without_folds
 from foldpress.theme import long_date
 from foldpress.urls import absolutize_markdown, site_url
 
-_md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
-# The same, parsing blocks only: plain_text wants the inline content of one paragraph.
-_blocks = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin)
-_blocks.disable(["inline", "text_join"])
+_md = Markdown()
 # A sentence ends at . ! or ? before a capital, a digit, code or quotes, or at the end.
 _SENTENCE_END = re.compile(r"[.!?][\"')\]”’]*(?=\s+[\"'(\[“‘`*_]*[A-Z0-9`]|\s*$)")
 _SUMMARY_LIMIT = 300
@@ -70,7 +65,7 @@ def drop_fold(markdown: str) -> str:
     """``markdown`` without its ``<!--more-->`` line; a marker inside code stays."""
     if not _FOLD.search(markdown):
         return markdown
-    return without_folds(markdown, _md.parse(markdown))
+    return without_folds(_md.parse(markdown))
 
 
 @functools.lru_cache(maxsize=4096)  # topic names are escaped once per post they are on
@@ -117,27 +112,40 @@ def one_line_summary(post: Post) -> str:
 
 
 def plain_text(markdown: str) -> str:
-    """The text of the first paragraph of ``markdown``; math stays as ``$...$``."""
-    env: dict = {}  # the link reference definitions found in the blocks
-    tokens = _blocks.parse(markdown, env)
-    for i, token in enumerate(tokens):
-        if token.type == "paragraph_open":
-            [inline] = _md.parseInline(tokens[i + 1].content, env)
-            return _inline_text(inline.children or [])
-    return ""
-
-
-def _inline_text(children) -> str:
-    parts = []
-    for child in children:
-        if child.type == "text":
-            parts.append(child.content)
-        elif child.type == "code_inline":
-            parts.append(child.markup + child.content + child.markup)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-        elif child.type == "math_inline":
-            parts.append(f"${child.content}$")
+    """The text of the first paragraph of ``markdown`` (not a footnote's); math stays
+    as ``$...$``, code as code; images and HTML tags are left out."""
+    parts: list[str] = []
+    depth = 0  # of elements left out: footnotes before the paragraph, images in it
+    inside = False
+    for event, _ in _md.parse(markdown).events:
+        if type(event) is str:
+            if inside and not depth and event in ("SoftBreak", "HardBreak"):
+                parts.append(" ")
+            continue
+        [(kind, value)] = event.items()
+        if (
+            kind == "Start"
+            and type(value) is dict
+            and ("FootnoteDefinition" in value or "Image" in value)
+        ):
+            depth += 1
+        elif kind == "End" and (value in ("FootnoteDefinition", "Image")):
+            depth -= 1
+        elif depth:
+            continue
+        elif not inside:
+            inside = kind == "Start" and value == "Paragraph"
+        elif kind == "End" and value == "Paragraph":
+            break
+        elif kind == "Text":
+            parts.append(value)
+        elif kind == "Code":
+            fence = "``" if "`" in value else "`"
+            parts.append(f"{fence}{value}{fence}")
+        elif kind == "InlineMath":
+            parts.append(f"${value}$")
+        elif kind == "DisplayMath":
+            parts.append(f"$${value}$$")
     return " ".join("".join(parts).split())
 
 
