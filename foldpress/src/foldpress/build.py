@@ -23,7 +23,8 @@ from foldpress.content import load_content
 from foldpress.errors import BuildError, ContentError
 from foldpress.index import build_index, check_urls
 from foldpress.outputs.folder import OutputFolder
-from foldpress.theme import create_environment, templates_key
+from foldpress.parallel import workers
+from foldpress.theme import compile_templates, create_environment, templates_key
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ def build(
         try:
             for writer in outputs.WRITERS:
                 writer.write(index, folder, env)
+            if workers(jobs, len(folder.pending)) > 1:
+                compile_templates(env)
             folder.finish(jobs)
         except jinja2.TemplateError as error:
             raise BuildError([_template_error(error)]) from error

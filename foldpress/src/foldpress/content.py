@@ -7,22 +7,20 @@ are rendered in worker processes when there are enough of them for that to pay.
 
 from __future__ import annotations
 
-import multiprocessing
 import pickle
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
 
 from foldpress.cache import BuildCache, digest
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
-from foldpress.markdown import Markdown, create_markdown
+from foldpress.markdown import Markdown, create_markdown, lexer
 from foldpress.model import Page, Post
 from foldpress.outputs._markdown import post_markdown
-from foldpress.parallel import workers
+from foldpress.parallel import run_shares, workers
 from foldpress.reader import markdown_files, read_page, read_post
 from foldpress.render import render_errors, render_markdown
 
@@ -79,16 +77,14 @@ def load_content(
             on_file(True, len(sources))
 
     work = [(*sources[i], raw) for i, _, raw in todo]
-    results = _render_all(work, config, workers(jobs, len(work)))
-    for (i, key, _), (blob, errors) in zip(todo, results, strict=True):
+    rendered = _render_all(work, config, jobs, on_file and (lambda: on_file(False, len(sources))))
+    for (i, key, _), (blob, errors) in zip(todo, rendered, strict=True):
         content.errors += errors
         content.rendered += 1
         if blob is not None:
             items[i] = pickle.loads(blob)
             if key is not None and not errors:
                 kept[key] = blob
-        if on_file:
-            on_file(False, len(sources))
     cache.sources = kept  # entries for files that changed or went are dropped
 
     for item in items:
@@ -147,17 +143,48 @@ def _renderer(smart_typography: bool) -> Markdown:
     return create_markdown(smart_typography=smart_typography)
 
 
+# A fenced code block's opening line, and the language it names.
+_FENCE_LANGUAGE = re.compile(rb"^[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)", re.MULTILINE)
+
+
+def _warm_up(work: list[tuple[str, Path, bytes | None]], config: SiteConfig) -> None:
+    """Make the renderer and the Pygments lexers the sources' code blocks seem to name,
+    before forking workers: once here instead of once in each of them."""
+    _renderer(config.smart_typography)
+    languages = {m.lower() for *_, raw in work for m in _FENCE_LANGUAGE.findall(raw or b"")}
+    for language in languages:
+        lexer(language.decode("ascii", "replace"))
+
+
 def _render_all(
-    work: list[tuple[str, Path, bytes | None]], config: SiteConfig, jobs: int
-) -> Iterator[tuple[bytes | None, list[ContentError]]]:
-    """``render_file`` over ``work``, in order: in ``jobs`` worker processes if 2 or more."""
+    work: list[tuple[str, Path, bytes | None]],
+    config: SiteConfig,
+    jobs: int | None,
+    on_rendered: Callable[[], None] | None,
+) -> list[tuple[bytes | None, list[ContentError]]]:
+    """``render_file`` over ``work``, in order, in ``jobs`` processes (default: see
+    :func:`foldpress.parallel.workers`); ``on_rendered()`` is called per file."""
     if not work:
-        return
-    kinds, paths, raws = zip(*work, strict=True)
-    if jobs < 2:
-        yield from map(render_file, kinds, paths, raws, repeat(config))
-        return
-    chunk = max(1, min(16, len(work) // (jobs * 4)))  # small: the last ones end together
-    context = multiprocessing.get_context("fork")  # see foldpress.parallel
-    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        yield from pool.map(render_file, kinds, paths, raws, repeat(config), chunksize=chunk)
+        return []
+    count = workers(jobs, len(work))
+    if count > 1:
+        _warm_up(work, config)
+    # The largest first, dealt out in turn: shares of about the same work.
+    order = sorted(range(len(work)), key=lambda i: -len(work[i][2] or b""))
+    shares = [order[k::count] for k in range(count)]
+
+    def render_share(indices: list[int], here: bool) -> list[tuple[int, tuple]]:
+        done = []
+        for i in indices:
+            done.append((i, render_file(*work[i], config)))
+            if here and on_rendered:
+                on_rendered()
+        return done
+
+    results: list = [None] * len(work)
+    for n, share in enumerate(run_shares(render_share, shares)):
+        for i, result in share:
+            results[i] = result
+            if n and on_rendered:
+                on_rendered()
+    return results

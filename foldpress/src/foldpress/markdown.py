@@ -242,7 +242,8 @@ def slugify(title: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _lexer(language: str) -> Lexer | None:
+def lexer(language: str) -> Lexer | None:
+    """The Pygments lexer for a code block's language (lower case), if there is one."""
     try:
         return get_lexer_by_name(language)
     except ClassNotFound:
@@ -251,11 +252,11 @@ def _lexer(language: str) -> Lexer | None:
 
 def highlight_code(code: str, language: str) -> str:
     """A fenced block as HTML: Pygments' classed spans when the language is known."""
-    lexer = _lexer(language.lower()) if language else None
-    if lexer is None:
+    found = lexer(language.lower()) if language else None
+    if found is None:
         attribute = f' class="language-{escape(language)}"' if language else ""
         return f"<pre><code{attribute}>{escape(code)}</code></pre>\n"
-    spans = highlight(code, lexer, _FORMATTER)
+    spans = highlight(code, found, _FORMATTER)
     return (
         f'<pre class="{HIGHLIGHT_CLASS}"><code class="language-{escape(language)}">'
         f"{spans}</code></pre>\n"

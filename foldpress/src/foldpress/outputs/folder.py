@@ -16,15 +16,13 @@ file instead of creating and deleting thousands of directories.
 from __future__ import annotations
 
 import os
-import pickle
 import shutil
-import signal
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
 from foldpress.cache import OutputRecord, digest
-from foldpress.parallel import workers
+from foldpress.parallel import run_shares, workers
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
@@ -99,47 +97,21 @@ class OutputFolder:
         """Render and write the deferred files, in ``jobs`` processes (default: see
         :func:`foldpress.parallel.workers`), then :meth:`prune`."""
         todo, self.pending = list(self.pending.items()), {}
-        count = workers(jobs, len(todo))
-        shares = _shares(todo, count)
-        children = [self._fork(share) for share in shares[1:]]
-        try:
-            for path, (key, render) in shares[0]:
-                self._write(path, key, render)
-            while children:
-                pid, reader, share = children.pop()
-                records = _collect(pid, reader)
-                if records is None:  # it failed: redo its share here, to raise its error here
-                    for path, (key, render) in share:
-                        self._write(path, key, render)
-                    continue
-                self.records.update(records)
-                self.written += len(records)
-                for _ in records if self.on_file else ():
-                    self.on_file(False)
-        finally:
-            for pid, reader, _ in children:  # left when this process failed
-                os.kill(pid, signal.SIGTERM)
-                _collect(pid, reader)
+        shares = _shares(todo, workers(jobs, len(todo)))
+        for records in run_shares(self._write_share, shares)[1:]:
+            self.records.update(records)
+            self.written += len(records)
+            for _ in records if self.on_file else ():
+                self.on_file(False)
         self.prune()
 
-    def _fork(self, share: list) -> tuple[int, int, list]:
-        """A worker process that writes ``share`` and sends back its records, pickled."""
-        reader, writer = os.pipe()
-        pid = os.fork()
-        if pid:
-            os.close(writer)
-            return pid, reader, share
-        status = 1
-        try:
-            os.close(reader)
+    def _write_share(self, share: list, here: bool) -> dict[str, OutputRecord]:
+        """Write ``share``; in a worker, return the records of what it wrote."""
+        if not here:
             self.on_file, self.records = None, {}
-            for path, (key, render) in share:
-                self._write(path, key, render)
-            with os.fdopen(writer, "wb") as f:
-                f.write(pickle.dumps(self.records, protocol=5))
-            status = 0
-        finally:
-            os._exit(status)  # never run the parent's cleanup code
+        for path, (key, render) in share:
+            self._write(path, key, render)
+        return {} if here else self.records
 
     def _write(self, path: str, key: bytes, render: Callable[[], str | bytes]) -> None:
         content = render()
@@ -247,14 +219,6 @@ def _shares(todo: list, count: int) -> list[list]:
     for files in folders.values():
         min(shares, key=len).extend(files)
     return shares
-
-
-def _collect(pid: int, reader: int) -> dict[str, OutputRecord] | None:
-    """What a worker from :meth:`OutputFolder._fork` wrote, or None if it failed."""
-    with os.fdopen(reader, "rb") as f:
-        data = f.read()
-    _, status = os.waitpid(pid, 0)
-    return pickle.loads(data) if status == 0 and data else None
 
 
 def _remove(path: str) -> None:
