@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import os
-import secrets
 import shutil
 import tempfile
 import time
@@ -81,6 +81,20 @@ def build(
 
     Raises BuildError with every content error found; the old output is then untouched.
     """
+    try:
+        return _build(site_dir, out_dir, drafts=drafts, jobs=jobs, on_progress=on_progress)
+    finally:
+        gc.unfreeze()  # see below
+
+
+def _build(
+    site_dir: Path,
+    out_dir: Path | None,
+    *,
+    drafts: bool,
+    jobs: int | None,
+    on_progress: Callable[[Progress], None] | None,
+) -> BuildResult:
     started = time.perf_counter()
     site_dir = Path(site_dir)
     out_dir = Path(out_dir) if out_dir is not None else site_dir / "_site"
@@ -110,6 +124,9 @@ def build(
 
     cache = BuildCache.load(site_dir / CACHE_DIR)
     content = load_content(site_dir, config, cache, drafts=drafts, jobs=jobs, on_file=source_done)
+    # The posts live as long as the build: the cyclic garbage collector need not go
+    # through them each time it runs (a tenth of the time left). build() unfreezes.
+    gc.freeze()
     posts, pages = content.posts, content.pages
     errors += content.errors
     broken = {error.path for error in errors}  # their URLs may be placeholders
@@ -240,7 +257,7 @@ def _claim(spare: Path, out_dir: Path) -> Path | None:
 
 
 def _own_name(spare: Path, role: str) -> Path:
-    return spare.with_name(f"{spare.name}.{role}-{os.getpid()}-{secrets.token_hex(4)}")
+    return spare.with_name(f"{spare.name}.{role}-{os.getpid()}-{os.urandom(4).hex()}")
 
 
 def _keep_or_remove(site: Path, spare: Path) -> None:

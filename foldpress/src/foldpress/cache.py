@@ -14,7 +14,6 @@ so deleting it at any time is safe.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import os
 import pickle
 import sys
@@ -41,7 +40,8 @@ def engine_version() -> tuple[object, ...]:
     import pyromark
 
     libraries = (jinja2, latex2mathml, pygments, pyromark)
-    ours = importlib.metadata.version("foldpress")
+    from foldpress import __version__ as ours
+
     return (_FORMAT, ours, sys.version_info[:2], *(lib.__version__ for lib in libraries))
 
 

@@ -78,11 +78,11 @@ def load_content(
 
     work = [(*sources[i], raw) for i, _, raw in todo]
     rendered = _render_all(work, config, jobs, on_file and (lambda: on_file(False, len(sources))))
-    for (i, key, _), (blob, errors) in zip(todo, rendered, strict=True):
+    for (i, key, _), (item, blob, errors) in zip(todo, rendered, strict=True):
         content.errors += errors
         content.rendered += 1
         if blob is not None:
-            items[i] = pickle.loads(blob)
+            items[i] = pickle.loads(blob) if item is None else item
             if key is not None and not errors:
                 kept[key] = blob
     cache.sources = kept  # entries for files that changed or went are dropped
@@ -121,11 +121,9 @@ def render_page(md: Markdown, page: Page) -> list[ContentError]:
 
 def render_file(
     kind: str, path: Path, raw: bytes | None, config: SiteConfig
-) -> tuple[bytes | None, list[ContentError]]:
-    """Read and render one file; return it pickled (as the cache keeps it) and its errors.
-
-    Runs in worker processes, hence the plain arguments and the pickled result.
-    """
+) -> tuple[Post | Page | None, bytes | None, list[ContentError]]:
+    """Read and render one file; return it, pickled too (as the cache keeps it), and
+    its errors. Runs in worker processes, hence the plain arguments."""
     md = _renderer(config.smart_typography)
     if kind == "post":
         item, errors = read_post(path, config, raw)
@@ -135,7 +133,7 @@ def render_file(
         item, errors = read_page(path, config, raw)
         if item:
             errors += render_page(md, item)
-    return (pickle.dumps(item, protocol=5) if item else None), errors
+    return item, (pickle.dumps(item, protocol=5) if item else None), errors
 
 
 @lru_cache(maxsize=2)
@@ -161,9 +159,10 @@ def _render_all(
     config: SiteConfig,
     jobs: int | None,
     on_rendered: Callable[[], None] | None,
-) -> list[tuple[bytes | None, list[ContentError]]]:
+) -> list[tuple[Post | Page | None, bytes | None, list[ContentError]]]:
     """``render_file`` over ``work``, in order, in ``jobs`` processes (default: see
-    :func:`foldpress.parallel.workers`); ``on_rendered()`` is called per file."""
+    :func:`foldpress.parallel.workers`); ``on_rendered()`` is called per file. The
+    items rendered in other processes come back as their pickles only."""
     if not work:
         return []
     count = workers(jobs, len(work))
@@ -176,7 +175,9 @@ def _render_all(
     def render_share(indices: list[int], here: bool) -> list[tuple[int, tuple]]:
         done = []
         for i in indices:
-            done.append((i, render_file(*work[i], config)))
+            item, blob, errors = render_file(*work[i], config)
+            # A worker sends the pickle only; the cache keeps it, and it is the item.
+            done.append((i, (item if here else None, blob, errors)))
             if here and on_rendered:
                 on_rendered()
         return done

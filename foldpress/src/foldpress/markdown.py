@@ -68,16 +68,17 @@ class Document:
         notes: dict[str, tuple[int, int]] = {}
         start = depth = 0
         for i, (event, _) in enumerate(self.events):
-            if type(event) is dict:
-                [(kind, value)] = event.items()
-                if kind == "Start" and type(value) is dict and "FootnoteDefinition" in value:
-                    if not depth:
-                        start, label = i, value["FootnoteDefinition"].casefold()
-                    depth += 1
-                elif kind == "End" and value == "FootnoteDefinition":
-                    depth -= 1
-                    if not depth:
-                        notes.setdefault(label, (start, i))
+            if type(event) is not dict:
+                continue
+            tag = event.get("Start")
+            if type(tag) is dict and "FootnoteDefinition" in tag:
+                if not depth:
+                    start, label = i, tag["FootnoteDefinition"].casefold()
+                depth += 1
+            elif event.get("End") == "FootnoteDefinition":
+                depth -= 1
+                if not depth:
+                    notes.setdefault(label, (start, i))
         return notes
 
     def has_ids(self) -> bool:
@@ -96,21 +97,20 @@ class Document:
         it is at the top level, its text)."""
         blocks = []
         depth = 0
-        for i, (event, span) in enumerate(self.events):
+        events = self.events
+        for i, (event, span) in enumerate(events):
             if type(event) is not dict:
                 continue
-            [(kind, value)] = event.items()
-            if kind == "Start":
-                if value == "HtmlBlock":
-                    text = []
-                    for inner, _ in self.events[i + 1 :]:
-                        if type(inner) is not dict or "Html" not in inner:
-                            break
-                        text.append(inner["Html"])
+            if "Start" in event:
+                if event["Start"] == "HtmlBlock":
+                    text, j = [], i + 1
+                    while type(events[j][0]) is dict and "Html" in events[j][0]:
+                        text.append(events[j][0]["Html"])
+                        j += 1
                     lines = (self.line(span["start"]), self.line(span["end"] - 1) + 1)
                     blocks.append((i, *lines, depth == 0, "".join(text)))
                 depth += 1
-            elif kind == "End":
+            elif "End" in event:
                 depth -= 1
         return blocks
 
@@ -118,6 +118,8 @@ class Document:
     def folds(self) -> list[tuple[int, int, int, bool]]:
         """Every ``<!--more-->`` line (an HTML block, never text in code):
         (event index, first line, end line, whether it is at the top level)."""
+        if not _FOLD.search(self.text):
+            return []
         return [
             (i, first, end, top)
             for i, first, end, top, text in self.html_blocks()
@@ -173,8 +175,8 @@ def create_markdown(*, smart_typography: bool = False) -> Markdown:
 def check_math(doc: Document) -> list[tuple[int, str]]:
     """``(line, message)`` for each ``$..$`` that pulldown-cmark left as text because its
     braces do not balance: a formula its author meant, that no reader would see."""
-    if "$" not in doc.text:
-        return []
+    if not any(type(e) is dict and "$" in e.get("Text", "") for e, _ in doc.events):
+        return []  # every "$" was read as math, or is in code
     errors = []
     raw = doc.text.encode()
     run: list[bytes] = []

@@ -13,6 +13,7 @@ process that only waited for results would compete with them for a CPU to unpick
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -56,7 +57,13 @@ def run_shares(task: Callable[[list[T], bool], R], shares: list[list[T]]) -> lis
     """``task(share, here)`` for every share at once, results in order: the first share
     in this process (``here`` true), each other one in a forked worker that sends its
     result back pickled. A share whose worker fails is run again here, so that its error
-    is raised here; if this process fails, the workers are stopped."""
+    is raised here; if this process fails, the workers are stopped. What exists when
+    the workers are forked is frozen out of garbage collection (:func:`gc.freeze`); the
+    caller unfreezes it (:func:`gc.unfreeze`) when it is done."""
+    if len(shares) > 1:
+        # As the gc module's documentation advises before forking: a worker's collections
+        # then leave the pages of everything made so far shared, not copied.
+        gc.freeze()
     children = [_fork(task, share) for share in shares[1:]]
     try:
         results = [task(shares[0], True)]

@@ -21,9 +21,12 @@ from foldpress.markdown import Document, Markdown, source_lines
 _URL_ATTRIBUTES = {"href", "src", "poster"}
 
 
+_PLAIN_PATH = re.compile(r"[\w/.~#%-]*", re.ASCII)  # what quote() below leaves as it is
+
+
 def site_url(config: SiteConfig, path: str) -> str:
     """The absolute URL of a site path, percent-encoded so it is safe in Markdown and XML."""
-    return config.absolute_url(quote(path, safe="/#%"))
+    return config.absolute_url(path if _PLAIN_PATH.fullmatch(path) else quote(path, safe="/#%"))
 
 
 def absolute(url: str, page_url: str, config: SiteConfig) -> str:

@@ -15,6 +15,7 @@ file instead of creating and deleting thousands of directories.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import xml.etree.ElementTree as ET
@@ -56,11 +57,14 @@ class OutputFolder:
         self.salt = salt
         self.on_file = on_file
         self.defer = defer
-        self.pending: dict[str, tuple[bytes, Callable[[], str | bytes]]] = {}
+        # path: (full key, or None when not hashed yet; key; render)
+        self.pending: dict[str, tuple[bytes | None, object, Callable[[], str | bytes]]] = {}
         self.written = 0
         self.reused = 0
         self._folders: set[str] = {""}  # folders that hold a file of this build
         self._made: set[str] = {""}  # folders this process knows exist on disk
+        with os.scandir(self.root) if self.root.is_dir() else contextlib.nullcontext([]) as entries:
+            self._started_empty = next(iter(entries), None) is None
 
     @classmethod
     def of(cls, out: Path | OutputFolder) -> OutputFolder:
@@ -79,9 +83,11 @@ class OutputFolder:
     def file(self, path: str, key: object, render: Callable[[], str | bytes]) -> None:
         """Put the file at ``path`` (``/``-separated, relative): linked from the previous
         build when its ``key`` is unchanged, else ``render()``-ed (text as UTF-8)."""
-        full_key = digest(self.salt, path, key)
         self._note_folder(path)
         old = self.old_records.get(path)
+        # With no previous file to compare with, the key is hashed where the file is
+        # written, in a worker when there are many.
+        full_key = digest(self.salt, path, key) if old else None
         record = self._reuse(path, old) if old and old[0] == full_key else None
         if record is not None:
             self.records[path] = record
@@ -89,9 +95,9 @@ class OutputFolder:
             if self.on_file:
                 self.on_file(True)
         elif self.defer:
-            self.pending[path] = (full_key, render)
+            self.pending[path] = (full_key, key, render)
         else:
-            self._write(path, full_key, render)
+            self._write(path, full_key or digest(self.salt, path, key), render)
 
     def finish(self, jobs: int | None = None) -> None:
         """Render and write the deferred files, in ``jobs`` processes (default: see
@@ -103,14 +109,15 @@ class OutputFolder:
             self.written += len(records)
             for _ in records if self.on_file else ():
                 self.on_file(False)
-        self.prune()
+        if not self._started_empty:  # else there is nothing to prune
+            self.prune()
 
     def _write_share(self, share: list, here: bool) -> dict[str, OutputRecord]:
         """Write ``share``; in a worker, return the records of what it wrote."""
         if not here:
             self.on_file, self.records = None, {}
-        for path, (key, render) in share:
-            self._write(path, key, render)
+        for path, (full_key, key, render) in share:
+            self._write(path, full_key or digest(self.salt, path, key), render)
         return {} if here else self.records
 
     def _write(self, path: str, key: bytes, render: Callable[[], str | bytes]) -> None:
