@@ -53,10 +53,10 @@ def to_mathml(latex: str, display: bool) -> str:
 
 
 # What pulldown-cmark would read as math if its braces balanced: "$$..$$", or "$..$"
-# with no space inside either "$" and no digit after the closing one ("$5 and $10" is
-# money). A backslash before a "$" escapes it.
+# with no space just inside either "$" ("$5 and $10" is money). A backslash before a
+# "$" escapes it.
 _CANDIDATE = re.compile(
-    r"(?<![\\$])(?:\$\$(?P<display>.+?)(?<!\\)\$\$|\$(?![\s$])(?P<inline>.+?)(?<![\s\\$])\$(?!\d))",
+    r"(?<![\\$])(?:\$\$(?P<display>.+?)(?<!\\)\$\$|\$(?![\s$])(?P<inline>.+?)(?<![\s\\$])\$)",
     re.DOTALL,
 )
 
