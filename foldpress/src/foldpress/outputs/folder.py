@@ -153,6 +153,8 @@ class OutputFolder:
     def _create(self, path: str) -> int:
         """A new, empty file at ``path``, open for writing; what was there is removed."""
         target = self._root + path
+        if self._started_empty:  # no folder is there unless this process made it
+            self._make_folder(path.rpartition("/")[0])
         try:
             return os.open(target, _NEW_FILE, 0o666)
         except FileExistsError:  # it may be a link to a file of the live site
