@@ -1,6 +1,6 @@
 """Build the same generated blog with foldpress, Hugo and Pelican, side by side.
 
-    python bench/bench_site_build.py --posts 1000 10000
+    python bench/bench_site_build.py --posts 1000 10000 --repeat 3
     python bench/bench_site_build.py --parallel 100 200 400 800
 
 
@@ -12,10 +12,11 @@ topics), then times, for each engine:
 - no-change: the same build run again with nothing changed;
 - one-edit: the build after one post's body was edited.
 
-With ``--repeat N`` the three steps run N times (each cold build from a clean state)
-and the fastest time of each is reported: the machine may be shared. A clean state is
-made by moving the outputs and caches aside, into a trash folder deleted when the run
-ends (see ``discard``).
+With ``--repeat N`` the three steps run N times (each cold build from a clean state),
+in rounds that take every engine in turn, and the fastest time of each is reported:
+the machine may be shared. A clean state is made by moving the outputs and caches
+aside, into a trash folder deleted when the run ends (see ``discard``); give all the
+sizes to one run, as above, so that no deleting happens between them.
 
 Each engine runs with its own means of rebuilding less: foldpress with its cache,
 Pelican with its content cache (``CACHE_CONTENT``, ``LOAD_CONTENT_CACHE``); Hugo has
@@ -234,33 +235,40 @@ def bench_size(n_posts: int, seed: int, repeat: int, only: list[str] | None = No
     generate(site, n_posts, seed)
     make_hugo_site(site, root / "hugo")
     make_pelican_site(site, root / "pelican")
-    rows = []
-    for name, engine in engines(site, root / "hugo", root / "pelican").items():
-        if only and name not in only:
-            continue
-        cold, again, edited = [], [], []
-        for _ in range(repeat):
+    chosen = {
+        name: engine
+        for name, engine in engines(site, root / "hugo", root / "pelican").items()
+        if not only or name in only
+    }
+    runs: dict[str, dict[str, list[dict]]] = {
+        name: {"cold": [], "again": [], "edited": []} for name in chosen
+    }
+    # Round by round, every engine in turn: a slow moment of the machine (another
+    # job, the disk writing back) then falls on one run of each engine, not on all
+    # the runs of one.
+    for _ in range(repeat):
+        for name, engine in chosen.items():
             for path in engine["clean"]:
                 discard(path)
             print(f"  {name}: cold build of {n_posts} posts ...", flush=True)
-            cold.append(measure(engine["cwd"], engine["build"]))
+            runs[name]["cold"].append(measure(engine["cwd"], engine["build"]))
             print(f"  {name}: no-change rebuild ...", flush=True)
-            again.append(measure(engine["cwd"], engine["build"]))
+            runs[name]["again"].append(measure(engine["cwd"], engine["build"]))
             edit_one_post(engine["posts"])
             print(f"  {name}: one-edit rebuild ...", flush=True)
-            edited.append(measure(engine["cwd"], engine["build"]))
-        rows.append(
-            {
-                "engine": name,
-                "posts": n_posts,
-                "cold_s": min(run["seconds"] for run in cold),
-                "cold_cpu_s": min(run["cpu_s"] for run in cold),
-                "no_change_s": min(run["seconds"] for run in again),
-                "one_edit_s": min(run["seconds"] for run in edited),
-                "peak_mib": max(run["peak_mib"] for run in [*cold, *again, *edited]),
-            }
-        )
-    return rows
+            runs[name]["edited"].append(measure(engine["cwd"], engine["build"]))
+    return [
+        {
+            "engine": name,
+            "posts": n_posts,
+            "cold_s": min(run["seconds"] for run in r["cold"]),
+            "cold_cpu_s": min(run["cpu_s"] for run in r["cold"]),
+            "no_change_s": min(run["seconds"] for run in r["again"]),
+            "one_edit_s": min(run["seconds"] for run in r["edited"]),
+            "peak_mib": max(run["peak_mib"] for run in [*r["cold"], *r["again"], *r["edited"]]),
+        }
+        for name, r in runs.items()
+    ]
 
 
 def bench_parallel(sizes: list[int], seed: int) -> None:
