@@ -13,8 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
+from typing import TYPE_CHECKING
 
 from foldpress import outputs
 from foldpress.cache import CACHE_DIR, BuildCache, digest
@@ -24,7 +23,9 @@ from foldpress.errors import BuildError, ContentError
 from foldpress.index import build_index, check_urls
 from foldpress.outputs.folder import OutputFolder
 from foldpress.parallel import workers
-from foldpress.theme import compile_templates, create_environment, templates_key
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,16 @@ def _build(
             on_progress(progress)
 
     cache = BuildCache.load(site_dir / CACHE_DIR)
-    content = load_content(site_dir, config, cache, drafts=drafts, jobs=jobs, on_file=source_done)
+    prepared: list[jinja2.Environment] = []
+    content = load_content(
+        site_dir,
+        config,
+        cache,
+        drafts=drafts,
+        jobs=jobs,
+        on_file=source_done,
+        meanwhile=lambda: prepared.append(_output_side(site_dir, config, compile_all=True)),
+    )
     # The posts live as long as the build: the cyclic garbage collector need not go
     # through them each time it runs (a tenth of the time left). build() unfreezes.
     gc.freeze()
@@ -139,8 +149,10 @@ def _build(
         raise BuildError(errors)
 
     index = build_index(config, posts, pages, site_dir)
-    env = create_environment(site_dir, config)
-    salt = digest(cache.version, dataclasses.astuple(config), templates_key(site_dir))
+    env = prepared[0] if prepared else _output_side(site_dir, config, compile_all=False)
+    from foldpress import theme  # imported by _output_side
+
+    salt = digest(cache.version, dataclasses.astuple(config), theme.templates_key(site_dir))
     out_key = str(out_dir.resolve())
     with _replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
         folder = OutputFolder(
@@ -152,13 +164,12 @@ def _build(
             defer=True,
         )
         try:
-            for writer in outputs.WRITERS:
-                writer.write(index, folder, env)
-            if workers(jobs, len(folder.pending)) > 1:
-                compile_templates(env)
-            folder.finish(jobs)
-        except jinja2.TemplateError as error:
-            raise BuildError([_template_error(error)]) from error
+            with theme.template_errors():
+                for writer in outputs.WRITERS:
+                    writer.write(index, folder, env)
+                if not prepared and workers(jobs, len(folder.pending)) > 1:
+                    theme.compile_templates(env)  # once here, not in every worker
+                folder.finish(jobs)
         except ContentError as error:
             raise BuildError([error]) from error
     if content.rendered or folder.written or folder.records != cache.outputs:
@@ -175,6 +186,26 @@ def _build(
         written=folder.written,
         reused=folder.reused,
     )
+
+
+def _output_side(site_dir: Path, config: SiteConfig, *, compile_all: bool) -> jinja2.Environment:
+    """The templates' environment, with Jinja2 and the output writers imported.
+
+    They are imported here, not with this module: a cold build does this while its
+    workers render the posts (and then compiles every template, which the workers
+    that write the pages will share), rather than before starting them.
+    """
+    import jinja2
+
+    from foldpress.theme import compile_templates, create_environment
+
+    env = create_environment(site_dir, config)
+    if compile_all:
+        # A broken template is reported where a page uses it, with the other errors.
+        with contextlib.suppress(jinja2.TemplateError):
+            compile_templates(env)
+    _ = outputs.WRITERS  # imports them
+    return env
 
 
 def _save(cache: BuildCache, site_dir: Path) -> None:
@@ -269,18 +300,3 @@ def _keep_or_remove(site: Path, spare: Path) -> None:
         except OSError:  # another build left one first
             pass
     shutil.rmtree(site, ignore_errors=True)
-
-
-def _template_error(error: jinja2.TemplateError) -> ContentError:
-    """A template problem at its template's file and line."""
-    if isinstance(error, jinja2.TemplateSyntaxError):
-        return ContentError(Path(error.filename or error.name or "?"), error.lineno, error.message)
-    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
-    where, line = None, None
-    tb = error.__traceback__
-    while tb:
-        filename = tb.tb_frame.f_code.co_filename
-        if filename.endswith((".html", ".xml", ".txt", ".md")):
-            where, line = filename, tb.tb_lineno
-        tb = tb.tb_next
-    return ContentError(Path(where or "templates"), line, f"template error: {error}")

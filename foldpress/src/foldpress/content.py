@@ -20,7 +20,7 @@ from foldpress.errors import ContentError
 from foldpress.markdown import Markdown, create_markdown, lexer
 from foldpress.model import Page, Post
 from foldpress.outputs._markdown import post_markdown
-from foldpress.parallel import run_shares, workers
+from foldpress.parallel import run_tasks, workers
 from foldpress.reader import markdown_files, read_page, read_post
 from foldpress.render import render_errors, render_markdown
 
@@ -44,12 +44,14 @@ def load_content(
     drafts: bool = False,
     jobs: int | None = None,
     on_file: Callable[[bool, int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Content:
     """Read and render every post and page, updating ``cache.sources`` to match.
 
     ``jobs`` is the number of processes to render in (default: see
     :func:`foldpress.parallel.workers`);
-    ``on_file(cached, total)`` is called per file, for a progress display.
+    ``on_file(cached, total)`` is called per file, for a progress display;
+    ``meanwhile()`` is run while worker processes render, if there are any.
     """
     sources = [("post", p) for p in markdown_files(site_dir / "posts")]
     sources += [("page", p) for p in markdown_files(site_dir / "pages")]
@@ -77,7 +79,8 @@ def load_content(
             on_file(True, len(sources))
 
     work = [(*sources[i], raw) for i, _, raw in todo]
-    rendered = _render_all(work, config, jobs, on_file and (lambda: on_file(False, len(sources))))
+    on_rendered = on_file and (lambda: on_file(False, len(sources)))
+    rendered = _render_all(work, config, jobs, on_rendered, meanwhile)
     for (i, key, _), (item, blob, errors) in zip(todo, rendered, strict=True):
         content.errors += errors
         content.rendered += 1
@@ -159,33 +162,27 @@ def _render_all(
     config: SiteConfig,
     jobs: int | None,
     on_rendered: Callable[[], None] | None,
+    meanwhile: Callable[[], None] | None,
 ) -> list[tuple[Post | Page | None, bytes | None, list[ContentError]]]:
     """``render_file`` over ``work``, in order, in ``jobs`` processes (default: see
     :func:`foldpress.parallel.workers`); ``on_rendered()`` is called per file. The
     items rendered in other processes come back as their pickles only."""
-    if not work:
-        return []
-    count = workers(jobs, len(work))
-    if count > 1:
+    processes = workers(jobs, len(work))
+    if processes > 1:
         _warm_up(work, config)
-    # The largest first, dealt out in turn: shares of about the same work.
-    order = sorted(range(len(work)), key=lambda i: -len(work[i][2] or b""))
-    shares = [order[k::count] for k in range(count)]
 
-    def render_share(indices: list[int], here: bool) -> list[tuple[int, tuple]]:
-        done = []
-        for i in indices:
-            item, blob, errors = render_file(*work[i], config)
-            # A worker sends the pickle only; the cache keeps it, and it is the item.
-            done.append((i, (item if here else None, blob, errors)))
-            if here and on_rendered:
-                on_rendered()
-        return done
+    def render(i: int, here: bool) -> tuple[tuple, bool]:
+        item, blob, errors = render_file(*work[i], config)
+        if here and on_rendered:
+            on_rendered()
+        # A worker sends the pickle only: the cache keeps it, and it is the item.
+        return (item if here else None, blob, errors), here
 
+    largest_first = sorted(range(len(work)), key=lambda i: -len(work[i][2] or b""))
+    rendered = run_tasks(render, largest_first, processes, meanwhile=meanwhile)
     results: list = [None] * len(work)
-    for n, share in enumerate(run_shares(render_share, shares)):
-        for i, result in share:
-            results[i] = result
-            if n and on_rendered:
-                on_rendered()
+    for i, (result, here) in zip(largest_first, rendered, strict=True):
+        results[i] = result
+        if not here and on_rendered:
+            on_rendered()
     return results

@@ -19,7 +19,7 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -53,41 +53,80 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def run_shares(task: Callable[[list[T], bool], R], shares: list[list[T]]) -> list[R]:
-    """``task(share, here)`` for every share at once, results in order: the first share
-    in this process (``here`` true), each other one in a forked worker that sends its
-    result back pickled. A share whose worker fails is run again here, so that its error
-    is raised here; if this process fails, the workers are stopped. What exists when
-    the workers are forked is frozen out of garbage collection (:func:`gc.freeze`); the
-    caller unfreezes it (:func:`gc.unfreeze`) when it is done."""
-    if len(shares) > 1:
-        # As the gc module's documentation advises before forking: a worker's collections
-        # then leave the pages of everything made so far shared, not copied.
-        gc.freeze()
-    children = [_fork(task, share) for share in shares[1:]]
+def run_tasks(
+    run: Callable[[T, bool], R],
+    tasks: Sequence[T],
+    processes: int,
+    *,
+    meanwhile: Callable[[], None] | None = None,
+) -> list[R]:
+    """``run(task, here)`` for every task; the results, in the order of the tasks.
+
+    ``processes`` share the tasks: this one (``here`` true) and forked workers, each
+    taking the next task that none has taken yet, so that they finish together (put
+    the longest tasks first). ``meanwhile()`` runs here before this process takes a
+    task: work only it needs, done while the workers start. A worker sends its results
+    back pickled; if one fails, the tasks it took are run again here, so that the
+    error is raised here, and if this process fails, the workers are stopped.
+
+    What exists when the workers are forked is frozen out of garbage collection
+    (:func:`gc.freeze`); the caller unfreezes it (:func:`gc.unfreeze`) when done.
+    """
+    if processes < 2 or len(tasks) < 2:
+        if meanwhile:
+            meanwhile()
+        return [run(task, True) for task in tasks]
+    # The queue is a pipe holding every task's number, written in full before any
+    # process reads: each reads one number at a time (reads from a pipe are atomic),
+    # so each task is taken once. Past what a pipe holds, numbers stand for batches.
+    batch = -(-len(tasks) // _QUEUE_SIZE)
+    numbers = range(-(-len(tasks) // batch))
+    queue, writer = os.pipe()
+    os.write(writer, b"".join(n.to_bytes(4, "little") for n in numbers))
+    os.close(writer)
+
+    def take(here: bool) -> list[tuple[int, R]]:
+        done = []
+        while number := os.read(queue, 4):
+            start = int.from_bytes(number, "little") * batch
+            for i in range(start, min(start + batch, len(tasks))):
+                done.append((i, run(tasks[i], here)))
+        return done
+
+    # As the gc module's documentation advises before forking: the workers' collections
+    # then leave the memory pages of everything made so far shared, not copied.
+    gc.freeze()
+    children = [_fork(take) for _ in range(processes - 1)]
     try:
-        results = [task(shares[0], True)]
+        if meanwhile:
+            meanwhile()
+        results: dict[int, R] = dict(take(True))
         while children:
-            pid, reader, share = children.pop(0)
+            pid, reader = children.pop(0)
             data = _collect(pid, reader)
-            results.append(task(share, True) if data is None else pickle.loads(data))
+            results.update(pickle.loads(data) if data is not None else ())
     finally:
-        for pid, reader, _ in children:  # left when this process failed
+        os.close(queue)
+        for pid, reader in children:  # left when this process failed
             os.kill(pid, signal.SIGTERM)
             _collect(pid, reader)
-    return results
+    # Whatever a failed worker took is done again here, to raise its error here.
+    return [results[i] if i in results else run(task, True) for i, task in enumerate(tasks)]
 
 
-def _fork(task: Callable[[list[T], bool], R], share: list[T]) -> tuple[int, int, list[T]]:
+_QUEUE_SIZE = 8192  # task numbers: 4 bytes each, well within a pipe's 64 KiB
+
+
+def _fork(take: Callable[[bool], list]) -> tuple[int, int]:
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
         os.close(writer)
-        return pid, reader, share
+        return pid, reader
     status = 1
     try:
         os.close(reader)
-        result = task(share, False)
+        result = take(False)
         with os.fdopen(writer, "wb") as f:
             pickle.dump(result, f, protocol=5)
         status = 0

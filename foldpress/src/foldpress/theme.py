@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jinja2
 
 from foldpress.cache import digest
 from foldpress.config import SiteConfig
+from foldpress.dates import long_date
+from foldpress.errors import BuildError, ContentError
 
 THEME_DIR = Path(__file__).parent / "themes" / "default"
 
@@ -62,22 +65,25 @@ def files_in(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+@contextmanager
+def template_errors() -> Iterator[None]:
+    """Turn a template error raised inside into a BuildError at the template's line."""
+    try:
+        yield
+    except jinja2.TemplateError as error:
+        raise BuildError([_template_error(error)]) from error
 
 
-def long_date(when: datetime) -> str:
-    """ "19 March 2025": the day without a leading zero, as every page shows dates."""
-    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+def _template_error(error: jinja2.TemplateError) -> ContentError:
+    """A template problem at its template's file and line."""
+    if isinstance(error, jinja2.TemplateSyntaxError):
+        return ContentError(Path(error.filename or error.name or "?"), error.lineno, error.message)
+    # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+    where, line = None, None
+    tb = error.__traceback__
+    while tb:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt", ".md")):
+            where, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    return ContentError(Path(where or "templates"), line, f"template error: {error}")

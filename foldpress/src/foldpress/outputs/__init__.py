@@ -1,4 +1,4 @@
-"""The output writers, run in this order by the build.
+"""The output writers, run in this order by the build (``WRITERS``).
 
 Each is a module with ``write(index: SiteIndex, out, env: jinja2.Environment)`` that
 puts its files in ``out`` (an OutputFolder, or a Path to make one of) with
@@ -7,6 +7,14 @@ puts its files in ``out`` (an OutputFolder, or a Path to make one of) with
 
 from __future__ import annotations
 
-from foldpress.outputs import feeds, html, llms, markdown_copies, sitemap, static
 
-WRITERS = [html, static, feeds, llms, markdown_copies, sitemap]
+def __getattr__(name: str) -> object:
+    # The writers, and Jinja2 with them, are imported on first use rather than with
+    # the package: a cold build imports them while its workers render the posts.
+    if name != "WRITERS":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from foldpress.outputs import feeds, html, llms, markdown_copies, sitemap, static
+
+    writers = [html, static, feeds, llms, markdown_copies, sitemap]
+    globals()["WRITERS"] = writers
+    return writers

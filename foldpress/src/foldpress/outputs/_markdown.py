@@ -6,10 +6,10 @@ import functools
 import re
 
 from foldpress.config import SiteConfig
+from foldpress.dates import long_date
 from foldpress.markdown import Markdown
 from foldpress.model import Page, Post, PostMarkdown
 from foldpress.render import without_folds
-from foldpress.theme import long_date
 from foldpress.urls import absolutize_markdown, site_url
 
 _md = Markdown()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from foldpress.cache import OutputRecord, digest
-from foldpress.parallel import run_shares, workers
+from foldpress.parallel import run_tasks, workers
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
@@ -103,8 +103,8 @@ class OutputFolder:
         """Render and write the deferred files, in ``jobs`` processes (default: see
         :func:`foldpress.parallel.workers`), then :meth:`prune`."""
         todo, self.pending = list(self.pending.items()), {}
-        shares = _shares(todo, workers(jobs, len(todo)))
-        for records in run_shares(self._write_share, shares)[1:]:
+        groups = _groups(todo)
+        for records in run_tasks(self._write_group, groups, workers(jobs, len(todo))):
             self.records.update(records)
             self.written += len(records)
             for _ in records if self.on_file else ():
@@ -112,11 +112,11 @@ class OutputFolder:
         if not self._started_empty:  # else there is nothing to prune
             self.prune()
 
-    def _write_share(self, share: list, here: bool) -> dict[str, OutputRecord]:
-        """Write ``share``; in a worker, return the records of what it wrote."""
+    def _write_group(self, files: list, here: bool) -> dict[str, OutputRecord]:
+        """Write ``files``; in a worker, return the records of what it wrote."""
         if not here:
             self.on_file, self.records = None, {}
-        for path, (full_key, key, render) in share:
+        for path, (full_key, key, render) in files:
             self._write(path, full_key or digest(self.salt, path, key), render)
         return {} if here else self.records
 
@@ -216,18 +216,17 @@ def xml_bytes(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
-def _shares(todo: list, count: int) -> list[list]:
-    """``todo`` split into ``count`` shares of about as many files, each folder's files
-    in one share: no two processes make the same folder, and the feeds of one folder
-    (RSS and Atom, made from the same entries) are made by one. The files at the top,
-    some of the largest (llms-full.txt, sitemap.xml), are shared out one by one."""
+def _groups(todo: list) -> list[list]:
+    """``todo`` in groups that one process writes each: a folder's files, so that no
+    two processes make the same folder and the feeds of one folder (RSS and Atom, made
+    from the same entries) are made by one. The files at the top, some of the largest
+    (llms-full.txt, sitemap.xml), come first, one by one."""
+    top = [[item] for item in todo if "/" not in item[0]]
     folders: dict[str, list] = {}
     for item in todo:
-        folders.setdefault(item[0].rpartition("/")[0] or item[0], []).append(item)
-    shares: list[list] = [[] for _ in range(count)]
-    for files in folders.values():
-        min(shares, key=len).extend(files)
-    return shares
+        if "/" in item[0]:
+            folders.setdefault(item[0].rpartition("/")[0], []).append(item)
+    return top + list(folders.values())
 
 
 def _remove(path: str) -> None:

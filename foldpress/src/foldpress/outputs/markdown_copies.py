@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from foldpress.config import SiteConfig
+from foldpress.dates import long_date
 from foldpress.model import Listing, SiteIndex
 from foldpress.outputs._markdown import (
     escape_inline,
@@ -24,7 +25,6 @@ from foldpress.outputs._markdown import (
     posted_on,
 )
 from foldpress.outputs.folder import OutputFolder
-from foldpress.theme import long_date
 from foldpress.urls import site_url
 
 TOPICS_URL = "/topics/"
