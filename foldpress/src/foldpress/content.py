@@ -110,7 +110,7 @@ def render_post(md: Markdown, post: Post, config: SiteConfig) -> list[ContentErr
     post.has_more = rendered.has_more
     errors = render_errors(post.source, post.source_lines, problems)
     if not errors:
-        post_markdown(post, config, rendered.unfolded_markdown)
+        post_markdown(post, config, rendered.unfolded_markdown, rendered.intro_text)
         _ = post.intro_digest, post.body_digest  # hashed here, in the worker, and cached
     return errors
 

@@ -41,6 +41,8 @@ _OPTIONS = (
     | pyromark.Options.ENABLE_MATH
 )
 
+_LEFT_OUT = {"FootnoteDefinition", "Image"}  # of a paragraph's plain text
+
 # An event is pulldown-cmark's, as pyromark gives it: "SoftBreak", {"Text": "..."},
 # {"Start": "Paragraph"}, {"Start": {"Heading": {...}}}, {"End": ...}; and its byte range.
 Event = tuple[object, dict[str, int]]
@@ -80,6 +82,39 @@ class Document:
                 if not depth:
                     notes.setdefault(label, (start, i))
         return notes
+
+    def first_paragraph_text(self, stop: int | None = None) -> str:
+        """The text of the first paragraph (not a footnote's) before event ``stop``: math
+        stays as ``$...$``, code as code; images and HTML tags are left out."""
+        parts: list[str] = []
+        depth = 0  # of elements left out: footnotes before the paragraph, images in it
+        inside = False
+        for event, _ in self.events[:stop]:
+            if type(event) is str:
+                if inside and not depth and event in ("SoftBreak", "HardBreak"):
+                    parts.append(" ")
+                continue
+            [(kind, value)] = event.items()
+            if kind == "Start" and type(value) is dict and _LEFT_OUT.intersection(value):
+                depth += 1
+            elif kind == "End" and type(value) is str and value in _LEFT_OUT:
+                depth -= 1
+            elif depth:
+                continue
+            elif not inside:
+                inside = kind == "Start" and value == "Paragraph"
+            elif kind == "End" and value == "Paragraph":
+                break
+            elif kind == "Text":
+                parts.append(value)
+            elif kind == "Code":
+                fence = "``" if "`" in value else "`"
+                parts.append(f"{fence}{value}{fence}")
+            elif kind == "InlineMath":
+                parts.append(f"${value}$")
+            elif kind == "DisplayMath":
+                parts.append(f"$${value}$$")
+        return " ".join("".join(parts).split())
 
     def has_ids(self) -> bool:
         """Whether its HTML gives anything an id: a heading or a footnote."""

@@ -32,6 +32,7 @@ class Rendered:
     intro_markdown: str
     has_more: bool
     unfolded_markdown: str  # the whole Markdown without its fold marker lines
+    intro_text: str | None  # the intro's first paragraph as text; None with a summary
 
 
 def without_folds(doc: Document) -> str:
@@ -68,19 +69,21 @@ def render_markdown(
         intro_markdown = "".join(lines[:first]).rstrip() + "\n"
         has_more = any(line.strip() for line in lines[end:])
         intro_html = md.render(doc, stop=index, doc_id=doc_id, heading_ids=False)
+        intro_text = doc.first_paragraph_text(stop=index)
     elif summary:
         summary_doc = md.parse(summary)
         summary_errors = check_math(summary_doc)
         intro_html = md.render(summary_doc, doc_id=doc_id, heading_ids=False, errors=summary_errors)
         problems += [Problem("summary", line, message) for line, message in sorted(summary_errors)]
-        intro_markdown, has_more = summary.strip() + "\n", True
+        intro_markdown, has_more, intro_text = summary.strip() + "\n", True, None
     else:
-        intro_markdown, has_more = text, False
+        intro_markdown, has_more, intro_text = text, False, doc.first_paragraph_text()
         intro_html = (
             md.render(doc, doc_id=doc_id, heading_ids=False) if doc.has_ids() else body_html
         )
     unfolded = without_folds(doc)
-    return Rendered(body_html, intro_html, intro_markdown, has_more, unfolded), problems
+    rendered = Rendered(body_html, intro_html, intro_markdown, has_more, unfolded, intro_text)
+    return rendered, problems
 
 
 def render_errors(path: Path, lines: dict[str, int], problems: list[Problem]) -> list[ContentError]:

@@ -53,9 +53,9 @@ def absolutize_html(source: str, page_url: str, config: SiteConfig) -> str:
     resolve = functools.partial(absolute, page_url=page_url, config=config)
     if _SIMPLE_HTML.fullmatch(source):
         edits = [
-            (match.start(), old, new)
+            (match.start(), match.group(), new)
             for match in _URL_TAG.finditer(source)
-            for _, old, new in _rewrites(match.group(), resolve)
+            if (new := _rewrite_simple_tag(match.group(), resolve)) != match.group()
         ]
     else:
         starts = _line_starts(source)
@@ -120,14 +120,32 @@ class _TagRewriter(HTMLParser):
         self.edits.append((self.getpos(), self.get_starttag_text() or "", new))
 
     def _resolve_attr(self, name: str, value: str | None) -> str | None:
-        if value is None:
-            return None
-        if name in _URL_ATTRIBUTES:
-            return self.resolve(value.strip())
-        if name == "srcset":
-            candidates = (c.strip().split(maxsplit=1) for c in value.split(","))
-            return ", ".join(" ".join([self.resolve(c[0]), *c[1:]]) for c in candidates if c)
-        return value
+        return None if value is None else _resolve_attribute(name, value, self.resolve)
+
+
+def _resolve_attribute(name: str, value: str, resolve) -> str:
+    """An attribute's value with its URLs resolved, if it is one that holds URLs."""
+    if name in _URL_ATTRIBUTES:
+        return resolve(value.strip())
+    if name == "srcset":
+        candidates = (c.strip().split(maxsplit=1) for c in value.split(","))
+        return ", ".join(" ".join([resolve(c[0]), *c[1:]]) for c in candidates if c)
+    return value
+
+
+_QUOTED_ATTRIBUTE = re.compile(rf'(?<={_S})([a-zA-Z_:][-a-zA-Z0-9_:.]*)="([^"<>]*)"')
+
+
+def _rewrite_simple_tag(tag: str, resolve) -> str:
+    """A start tag of the simple kind (see _SIMPLE_HTML) with its URLs resolved: its
+    attributes are read by a regex, not by a parser made for whole documents."""
+
+    def attribute(match: re.Match) -> str:
+        name, value = match.group(1).lower(), html.unescape(match.group(2))
+        new = _resolve_attribute(name, value, resolve)
+        return match.group() if new == value else f'{match.group(1)}="{html.escape(new)}"'
+
+    return _QUOTED_ATTRIBUTE.sub(attribute, tag)
 
 
 def _line_starts(text: str) -> list[int]:

@@ -22,7 +22,9 @@ _MARKUP = re.compile(r"([\\`*_])")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
-def post_markdown(post: Post, config: SiteConfig, unfolded: str | None = None) -> PostMarkdown:
+def post_markdown(
+    post: Post, config: SiteConfig, unfolded: str | None = None, intro_text: str | None = None
+) -> PostMarkdown:
     """The post's Markdown as its copies, the listings' copies and llms.txt show it.
 
     Made once per post (the build makes it when it renders the post, and caches it with
@@ -34,7 +36,7 @@ def post_markdown(post: Post, config: SiteConfig, unfolded: str | None = None) -
             unfolded = drop_fold(post.body_markdown)
         body = absolutize_markdown(unfolded, post.url, config)
         intro = absolutize_markdown(drop_fold(post.intro_markdown), post.url, config)
-        post.markdown = PostMarkdown(body, intro.strip(), one_line_summary(post))
+        post.markdown = PostMarkdown(body, intro.strip(), one_line_summary(post, intro_text))
     return post.markdown
 
 
@@ -100,53 +102,23 @@ def byline(post: Post) -> str:
     return " · ".join(parts)
 
 
-def one_line_summary(post: Post) -> str:
-    """The front matter ``summary``, else the first sentence of the intro, as one line."""
+def one_line_summary(post: Post, intro_text: str | None = None) -> str:
+    """The front matter ``summary``, else the first sentence of the intro, as one line;
+    ``intro_text`` is the text of the intro's first paragraph, if the caller has it."""
     if post.summary:
         text = " ".join(post.summary.split())
     else:
-        text = first_sentence(plain_text(post.intro_markdown or post.body_markdown))
+        if intro_text is None:
+            intro_text = plain_text(post.intro_markdown or post.body_markdown)
+        text = first_sentence(intro_text)
     if len(text) > _SUMMARY_LIMIT:
         text = text[: _SUMMARY_LIMIT - 1].rsplit(" ", 1)[0] + "…"
     return text
 
 
 def plain_text(markdown: str) -> str:
-    """The text of the first paragraph of ``markdown`` (not a footnote's); math stays
-    as ``$...$``, code as code; images and HTML tags are left out."""
-    parts: list[str] = []
-    depth = 0  # of elements left out: footnotes before the paragraph, images in it
-    inside = False
-    for event, _ in _md.parse(markdown).events:
-        if type(event) is str:
-            if inside and not depth and event in ("SoftBreak", "HardBreak"):
-                parts.append(" ")
-            continue
-        [(kind, value)] = event.items()
-        if (
-            kind == "Start"
-            and type(value) is dict
-            and ("FootnoteDefinition" in value or "Image" in value)
-        ):
-            depth += 1
-        elif kind == "End" and (value in ("FootnoteDefinition", "Image")):
-            depth -= 1
-        elif depth:
-            continue
-        elif not inside:
-            inside = kind == "Start" and value == "Paragraph"
-        elif kind == "End" and value == "Paragraph":
-            break
-        elif kind == "Text":
-            parts.append(value)
-        elif kind == "Code":
-            fence = "``" if "`" in value else "`"
-            parts.append(f"{fence}{value}{fence}")
-        elif kind == "InlineMath":
-            parts.append(f"${value}$")
-        elif kind == "DisplayMath":
-            parts.append(f"$${value}$$")
-    return " ".join("".join(parts).split())
+    """The text of the first paragraph of ``markdown`` (see Document.first_paragraph_text)."""
+    return _md.parse(markdown).first_paragraph_text()
 
 
 def first_sentence(text: str) -> str:
