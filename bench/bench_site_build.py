@@ -22,6 +22,12 @@ Each engine runs with its own means of rebuilding less: foldpress with its cache
 Pelican with its content cache (``CACHE_CONTENT``, ``LOAD_CONTENT_CACHE``); Hugo has
 none outside ``hugo server``, so its rebuilds are full builds.
 
+``--work DIR`` puts the sites and outputs in DIR instead of ``bench/_work``. On this
+project's machine (ext4 without a journal), creating files in a folder where many
+thousands were deleted stays several times slower for a long while, as the kernel
+checks every free inode there for a recent deletion: that penalises the engine that
+writes the most files, so measure in a folder where nothing was deleted.
+
 ``--parallel N ...`` instead times foldpress's cold build of N-post sites with one
 process and with one per CPU, to find the size from which worker processes pay.
 
@@ -49,7 +55,7 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / "_work"
+WORK = HERE / "_work"  # --work changes it
 TRASH = WORK / ".trash"  # emptied at the end of a run
 RESULTS = HERE / "results"
 
@@ -312,7 +318,15 @@ def main() -> None:
         "--repeat", type=int, default=1, help="runs of each step; the fastest is kept"
     )
     parser.add_argument("--parallel", type=int, nargs="+", metavar="N", help="see above")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=WORK,
+        help="folder for the sites and their outputs (default: bench/_work); see bench/README.md",
+    )
     args = parser.parse_args()
+    global WORK, TRASH
+    WORK, TRASH = args.work.resolve(), args.work.resolve() / ".trash"
     try:
         if args.parallel:
             bench_parallel(args.parallel, args.seed)
