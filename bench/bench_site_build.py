@@ -55,8 +55,8 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-WORK = HERE / "_work"  # --work changes it
-TRASH = WORK / ".trash"  # emptied at the end of a run
+WORK = HERE / "_work"  # the default of --work
+TRASH = ".trash"  # in the work folder: emptied at the end of a run
 RESULTS = HERE / "results"
 
 # Runs a command and reports its wall time and peak RSS (of the command's process tree's
@@ -76,7 +76,7 @@ MEASURE = textwrap.dedent(
 )
 
 
-def discard(path: Path) -> None:
+def discard(path: Path, work: Path) -> None:
     """Move ``path`` into the trash, which is emptied when the run ends.
 
     This machine's ext4 has no journal, and its inode allocator then skips every inode
@@ -85,8 +85,9 @@ def discard(path: Path) -> None:
     not the engines.
     """
     if path.exists():
-        TRASH.mkdir(parents=True, exist_ok=True)
-        path.rename(TRASH / f"{len(list(TRASH.iterdir()))}-{path.name}")
+        trash = work / TRASH
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{len(list(trash.iterdir()))}-{path.name}")
 
 
 def measure(cwd: Path, command: list[str]) -> dict:
@@ -234,9 +235,11 @@ def generate(site: Path, n_posts: int, seed: int) -> None:
     subprocess.run([*generator, "--posts", str(n_posts), "--seed", str(seed)], check=True)
 
 
-def bench_size(n_posts: int, seed: int, repeat: int, only: list[str] | None = None) -> list[dict]:
-    root = WORK / f"{n_posts}"
-    discard(root)
+def bench_size(
+    n_posts: int, seed: int, repeat: int, work: Path, only: list[str] | None = None
+) -> list[dict]:
+    root = work / f"{n_posts}"
+    discard(root, work)
     site = root / "foldpress"
     generate(site, n_posts, seed)
     make_hugo_site(site, root / "hugo")
@@ -255,7 +258,7 @@ def bench_size(n_posts: int, seed: int, repeat: int, only: list[str] | None = No
     for _ in range(repeat):
         for name, engine in chosen.items():
             for path in engine["clean"]:
-                discard(path)
+                discard(path, work)
             print(f"  {name}: cold build of {n_posts} posts ...", flush=True)
             runs[name]["cold"].append(measure(engine["cwd"], engine["build"]))
             print(f"  {name}: no-change rebuild ...", flush=True)
@@ -277,24 +280,24 @@ def bench_size(n_posts: int, seed: int, repeat: int, only: list[str] | None = No
     ]
 
 
-def bench_parallel(sizes: list[int], seed: int) -> None:
+def bench_parallel(sizes: list[int], seed: int, work: Path) -> None:
     """Cold foldpress builds with one process, and with one per CPU, per site size."""
     foldpress = str(Path(sys.executable).parent / "foldpress")
     print(f"{'posts':>6} {'1 process s':>12} {f'{os.cpu_count()} processes s':>14}")
     for n_posts in sizes:
-        site = WORK / f"parallel-{n_posts}"
+        site = work / f"parallel-{n_posts}"
         generate(site, n_posts, seed)
         times = []
         for jobs in (1, os.cpu_count() or 1):
             best = float("inf")
             for _ in range(3):
                 for path in (site / "_site", site / ".foldpress-cache"):
-                    discard(path)
+                    discard(path, work)
                 command = [foldpress, "build", ".", "--quiet", "--jobs", str(jobs)]
                 best = min(best, measure(site, command)["seconds"])
             times.append(best)
         print(f"{n_posts:>6} {times[0]:>12.2f} {times[1]:>14.2f}", flush=True)
-        discard(site)
+        discard(site, work)
 
 
 def print_table(rows: list[dict]) -> None:
@@ -325,18 +328,17 @@ def main() -> None:
         help="folder for the sites and their outputs (default: bench/_work); see bench/README.md",
     )
     args = parser.parse_args()
-    global WORK, TRASH
-    WORK, TRASH = args.work.resolve(), args.work.resolve() / ".trash"
+    work = args.work.resolve()
     try:
         if args.parallel:
-            bench_parallel(args.parallel, args.seed)
+            bench_parallel(args.parallel, args.seed, work)
             return
         rows = []
         for n in args.posts:
             print(f"Building {n} posts with each engine (cpu count {os.cpu_count()}):", flush=True)
-            rows += bench_size(n, args.seed, args.repeat, args.engines)
+            rows += bench_size(n, args.seed, args.repeat, work, args.engines)
     finally:
-        shutil.rmtree(TRASH, ignore_errors=True)
+        shutil.rmtree(work / TRASH, ignore_errors=True)
     print()
     print_table(rows)
     RESULTS.mkdir(exist_ok=True)
