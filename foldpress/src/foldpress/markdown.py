@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from urllib.parse import quote
 
@@ -48,6 +49,18 @@ _LEFT_OUT = {"FootnoteDefinition", "Image"}  # of a paragraph's plain text
 Event = tuple[object, dict[str, int]]
 
 
+@dataclass
+class Outline:
+    """A document's footnotes, HTML blocks and a few facts, for its renderings."""
+
+    # Each footnote's label (case-folded) and the events of its definition.
+    footnotes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Each HTML block's first event, byte range and whether it is at the top level.
+    html_blocks: list[tuple[int, dict[str, int], bool]] = field(default_factory=list)
+    has_ids: bool = False  # a heading or a footnote reference: HTML with ids
+    dollar_text: bool = False  # text with a "$" that the parser did not read as math
+
+
 class Document:
     """A parsed Markdown text: its events, and where its lines start."""
 
@@ -65,23 +78,36 @@ class Document:
         return [m.start() for m in re.finditer(b"\n", self.text.encode())]
 
     @cached_property
-    def footnotes(self) -> dict[str, tuple[int, int]]:
-        """Each footnote's label (case-folded) and the events of its definition."""
-        notes: dict[str, tuple[int, int]] = {}
-        start = depth = 0
-        for i, (event, _) in enumerate(self.events):
+    def outline(self) -> Outline:
+        """What the renderer and the fold need to know ahead, found in one pass."""
+        outline = Outline()
+        depth = note_depth = note_start = 0
+        label = ""
+        for i, (event, span) in enumerate(self.events):
             if type(event) is not dict:
                 continue
-            tag = event.get("Start")
-            if type(tag) is dict and "FootnoteDefinition" in tag:
-                if not depth:
-                    start, label = i, tag["FootnoteDefinition"].casefold()
+            if "Text" in event:
+                outline.dollar_text = outline.dollar_text or "$" in event["Text"]
+            elif "Start" in event:
                 depth += 1
-            elif event.get("End") == "FootnoteDefinition":
+                tag = event["Start"]
+                if tag == "HtmlBlock":
+                    outline.html_blocks.append((i, span, depth == 1))
+                elif type(tag) is dict and "FootnoteDefinition" in tag:
+                    if not note_depth:
+                        note_start, label = i, tag["FootnoteDefinition"].casefold()
+                    note_depth += 1
+                elif type(tag) is dict and "Heading" in tag:
+                    outline.has_ids = True
+            elif "End" in event:
                 depth -= 1
-                if not depth:
-                    notes.setdefault(label, (start, i))
-        return notes
+                if event["End"] == "FootnoteDefinition":
+                    note_depth -= 1
+                    if not note_depth:
+                        outline.footnotes.setdefault(label, (note_start, i))
+            elif "FootnoteReference" in event:
+                outline.has_ids = True
+        return outline
 
     def first_paragraph_text(self, stop: int | None = None) -> str:
         """The text of the first paragraph (not a footnote's) before event ``stop``: math
@@ -116,37 +142,18 @@ class Document:
                 parts.append(f"$${value}$$")
         return " ".join("".join(parts).split())
 
-    def has_ids(self) -> bool:
-        """Whether its HTML gives anything an id: a heading or a footnote."""
-        for event, _ in self.events:
-            if type(event) is dict:
-                if "FootnoteReference" in event:
-                    return True
-                start = event.get("Start")
-                if type(start) is dict and "Heading" in start:
-                    return True
-        return False
-
     def html_blocks(self) -> list[tuple[int, int, int, bool, str]]:
         """Every HTML block: (index of its first event, first line, end line, whether
         it is at the top level, its text)."""
         blocks = []
-        depth = 0
         events = self.events
-        for i, (event, span) in enumerate(events):
-            if type(event) is not dict:
-                continue
-            if "Start" in event:
-                if event["Start"] == "HtmlBlock":
-                    text, j = [], i + 1
-                    while type(events[j][0]) is dict and "Html" in events[j][0]:
-                        text.append(events[j][0]["Html"])
-                        j += 1
-                    lines = (self.line(span["start"]), self.line(span["end"] - 1) + 1)
-                    blocks.append((i, *lines, depth == 0, "".join(text)))
-                depth += 1
-            elif "End" in event:
-                depth -= 1
+        for i, span, top in self.outline.html_blocks:
+            text, j = [], i + 1
+            while type(events[j][0]) is dict and "Html" in events[j][0]:
+                text.append(events[j][0]["Html"])
+                j += 1
+            lines = (self.line(span["start"]), self.line(span["end"] - 1) + 1)
+            blocks.append((i, *lines, top, "".join(text)))
         return blocks
 
     @cached_property
@@ -210,7 +217,7 @@ def create_markdown(*, smart_typography: bool = False) -> Markdown:
 def check_math(doc: Document) -> list[tuple[int, str]]:
     """``(line, message)`` for each ``$..$`` that pulldown-cmark left as text because its
     braces do not balance: a formula its author meant, that no reader would see."""
-    if not any(type(e) is dict and "$" in e.get("Text", "") for e, _ in doc.events):
+    if not doc.outline.dollar_text:
         return []  # every "$" was read as math, or is in code
     errors = []
     raw = doc.text.encode()
@@ -563,7 +570,7 @@ class _HtmlWriter:
 
     def _reference(self, label: str) -> str:
         key = label.casefold()
-        if key not in self.doc.footnotes:  # the parser makes these only for defined notes
+        if key not in self.doc.outline.footnotes:  # the parser makes these only for defined notes
             return escape(f"[^{label}]")
         count = self.cited.get(key, 0)
         self.cited[key] = count + 1
@@ -590,7 +597,7 @@ class _HtmlWriter:
         while done < len(self.cited):
             key = list(self.cited)[done]
             done += 1
-            start, end = self.doc.footnotes[key]
+            start, end = self.doc.outline.footnotes[key]
             out.append(f'<li id="fn{escape(prefix)}{done}" class="footnote-item">')
             mark = len(out)
             self.write(start + 1, end)

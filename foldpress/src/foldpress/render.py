@@ -79,7 +79,7 @@ def render_markdown(
     else:
         intro_markdown, has_more, intro_text = text, False, doc.first_paragraph_text()
         intro_html = (
-            md.render(doc, doc_id=doc_id, heading_ids=False) if doc.has_ids() else body_html
+            md.render(doc, doc_id=doc_id, heading_ids=False) if doc.outline.has_ids else body_html
         )
     unfolded = without_folds(doc)
     rendered = Rendered(body_html, intro_html, intro_markdown, has_more, unfolded, intro_text)
