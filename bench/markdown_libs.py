@@ -152,6 +152,16 @@ def _markdown_it_pyrs(plugins: bool) -> Render:
     return md.render
 
 
+def _foldpress() -> Render:
+    from foldpress.markdown import create_markdown
+
+    # foldpress's HTML writer over pyromark's events, as a build runs it, with Pygments
+    # and MathML (so its speed includes work no other row does) and without heading ids
+    # (which the spec's HTML does not have).
+    md = create_markdown()
+    return lambda text: md.render(md.parse(text), heading_ids=False)
+
+
 def _commonmark() -> Render:
     import commonmark
 
@@ -208,6 +218,13 @@ LIBRARIES = [
         lambda: _pyromark(False),
         lambda: _pyromark(True),
         "tables, footnotes, math",
+    ),
+    Library(
+        "foldpress (pyromark events, own HTML)",
+        "foldpress",
+        _foldpress,
+        _foldpress,
+        "tables, footnotes, math (+ Pygments, MathML)",
     ),
     Library(
         "comrak",
