@@ -28,7 +28,7 @@ R = TypeVar("R")
 # Below this many posts to render, or files to write, starting workers costs more
 # than it saves (measured with bench/bench_site_build.py --parallel on 2 CPUs:
 # see bench/README.md).
-PARALLEL_FROM = 300
+PARALLEL_FROM = 50
 
 
 def can_fork() -> bool:
