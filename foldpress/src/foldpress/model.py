@@ -58,9 +58,8 @@ class Post:
     # Made once when the post is rendered, and cached with it; see outputs/_markdown.py.
     markdown: PostMarkdown | None = field(default=None, repr=False, compare=False)
 
-    @property
+    @cached_property  # every link to the post wants it: made once
     def url(self) -> str:
-        # Called for every link to the post; plain ints format far faster than strftime.
         return f"/{self.date.year:04d}/{self.date.month:02d}/{self.slug}/"
 
     @property
