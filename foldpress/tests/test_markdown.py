@@ -9,7 +9,8 @@ import pyromark
 import pytest
 from bs4 import BeautifulSoup
 
-from foldpress.markdown import Markdown, check_math, escape_href, slugify
+from foldpress.markdown import Markdown, check_math
+from foldpress.markdown_html import escape_href, slugify
 from foldpress.outputs._markdown import plain_text
 
 md = Markdown()

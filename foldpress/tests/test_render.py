@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from bs4 import BeautifulSoup
 
-from foldpress.markdown import create_markdown, pygments_css
+from foldpress.highlight import pygments_css
+from foldpress.markdown import create_markdown
 from foldpress.render import render_markdown
 
 

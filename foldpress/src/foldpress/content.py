@@ -17,7 +17,8 @@ from pathlib import Path
 from foldpress.cache import BuildCache, digest
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
-from foldpress.markdown import Markdown, create_markdown, lexer
+from foldpress.highlight import lexer
+from foldpress.markdown import Markdown, create_markdown
 from foldpress.model import Page, Post
 from foldpress.outputs._markdown import post_markdown
 from foldpress.parallel import run_tasks, workers

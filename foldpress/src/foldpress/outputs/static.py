@@ -9,7 +9,7 @@ import jinja2
 
 from foldpress.cache import digest
 from foldpress.errors import BuildError, ContentError
-from foldpress.markdown import pygments_css
+from foldpress.highlight import pygments_css
 from foldpress.model import SiteIndex
 from foldpress.outputs.folder import OutputFolder
 from foldpress.theme import THEME_DIR, files_in
