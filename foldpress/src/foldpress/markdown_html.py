@@ -122,7 +122,7 @@ class HtmlWriter:
             if kind == "Text":
                 append(escape(value))
             elif kind == "Start":
-                i = self._start(value, i, span)
+                i = self._start(value, i)
             elif kind == "End":
                 end = _END.get(value) if type(value) is str else None
                 if end is None:
@@ -142,7 +142,7 @@ class HtmlWriter:
             else:  # "TaskListMarker" and the like, of options not enabled
                 raise ValueError(f"unexpected Markdown event {event!r}")
 
-    def _start(self, tag: object, i: int, span: dict[str, int]) -> int:
+    def _start(self, tag: object, i: int) -> int:
         """Write a start tag; return the index of the next event to write."""
         out = self.out
         if type(tag) is str:
@@ -210,14 +210,7 @@ class HtmlWriter:
             self.aligns, self.table_body_due = value, True
             out.append("<table>\n")
         elif name == "FootnoteDefinition":
-            depth = 1  # written at the end, by write_footnotes
-            while depth:
-                inner = self.events[i][0]
-                i += 1
-                if type(inner) is dict and "Start" in inner:
-                    depth += 1
-                elif type(inner) is dict and "End" in inner:
-                    depth -= 1
+            _, i = self._inner(i)  # written at the end, by write_footnotes
         else:
             raise ValueError(f"unexpected Markdown tag {tag!r}")
         return i
@@ -241,9 +234,9 @@ class HtmlWriter:
         if self.out and not self.out[-1].endswith("\n"):
             self.out.append("\n")
 
-    def _inner(self, i: int, end: str) -> tuple[list[tuple[object, dict]], int]:
-        """The events from ``i`` up to the one that closes the element, and the index
-        after it; ``end`` is the name of the closing tag."""
+    def _inner(self, i: int) -> tuple[list[tuple[object, dict]], int]:
+        """The events from ``i`` up to the one that closes the element started just
+        before, and the index after that one."""
         depth, j = 1, i
         while True:
             event = self.events[j][0]
@@ -257,7 +250,7 @@ class HtmlWriter:
                         return self.events[i : j - 1], j
 
     def _heading(self, level: int, i: int) -> int:
-        inner, after = self._inner(i, "Heading")
+        inner, after = self._inner(i)
         attribute = ""
         if self.heading_ids and level in HEADING_ID_LEVELS:
             title = "".join(
@@ -276,7 +269,7 @@ class HtmlWriter:
         return after
 
     def _code_block(self, kind: object, i: int) -> int:
-        inner, after = self._inner(i, "CodeBlock")
+        inner, after = self._inner(i)
         html = self.doc.code_html.get(i)
         if html is None:
             code = "".join(e["Text"] for e, _ in inner)
@@ -288,7 +281,7 @@ class HtmlWriter:
         return after
 
     def _image(self, value: dict, i: int) -> int:
-        inner, after = self._inner(i, "Image")
+        inner, after = self._inner(i)
         alt = []
         for event, _ in inner:
             if type(event) is dict:

@@ -15,7 +15,6 @@ file instead of creating and deleting thousands of directories.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import xml.etree.ElementTree as ET
@@ -63,8 +62,7 @@ class OutputFolder:
         self.reused = 0
         self._folders: set[str] = {""}  # folders that hold a file of this build
         self._made: set[str] = {""}  # folders this process knows exist on disk
-        with os.scandir(self.root) if self.root.is_dir() else contextlib.nullcontext([]) as entries:
-            self._started_empty = next(iter(entries), None) is None
+        self._started_empty = _is_empty(self.root)
 
     @classmethod
     def of(cls, out: Path | OutputFolder) -> OutputFolder:
@@ -227,6 +225,14 @@ def _groups(todo: list) -> list[list]:
         if "/" in item[0]:
             folders.setdefault(item[0].rpartition("/")[0], []).append(item)
     return top + list(folders.values())
+
+
+def _is_empty(folder: Path) -> bool:
+    """Whether ``folder`` holds nothing (or is not there)."""
+    if not folder.is_dir():
+        return True
+    with os.scandir(folder) as entries:
+        return next(entries, None) is None
 
 
 def _remove(path: str) -> None:
