@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,8 +45,13 @@ def save(
     *,
     tokenizer: Tokenizer | None = None,
     keep: int = 3,
+    save_model: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write the checkpoint for ``step``, point ``latest`` at it, keep the newest ``keep``."""
+    """Write the checkpoint for ``step``, point ``latest`` at it, keep the newest ``keep``.
+
+    ``save_model(folder)`` writes the model folder, if not ``model`` as a GPT-2 one (a
+    fine-tuned classifier, a LoRA run's merged model and adapter).
+    """
     run = Path(run_dir)
     root = run / CHECKPOINTS
     root.mkdir(parents=True, exist_ok=True)
@@ -53,7 +59,10 @@ def save(
     tmp = root / f"{_TMP_PREFIX}{final.name}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    weights.save_pretrained(model, tmp, tokenizer=tokenizer)
+    if save_model is not None:
+        save_model(tmp)
+    else:
+        weights.save_pretrained(model, tmp, tokenizer=tokenizer)
     torch.save(state, tmp / STATE_FILE)
     if final.exists():  # the same step written again after a resume
         shutil.rmtree(final)

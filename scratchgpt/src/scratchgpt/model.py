@@ -188,6 +188,19 @@ class GPT(nn.Module):
         ``last_only=True`` computes logits for the last position only (``T`` becomes 1),
         which is all generation needs and saves most of the output head's work.
         """
+        x = self.hidden_states(idx, kv_cache)
+        if targets is not None:
+            logits = self.lm_head(x)
+            loss = F.cross_entropy(
+                logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100
+            )
+            return logits, loss
+        if last_only:
+            x = x[:, -1:, :]
+        return self.lm_head(x), None
+
+    def hidden_states(self, idx: Tensor, kv_cache: KVCache | None = None) -> Tensor:
+        """The final LayerNorm's output ``(batch, T, n_embd)``: what the heads read."""
         T = idx.size(1)
         start = kv_cache.pos if kv_cache is not None else 0
         if start + T > self.config.context_length:
@@ -201,13 +214,4 @@ class GPT(nn.Module):
             x = block(x, kv_cache, layer)
         if kv_cache is not None:
             kv_cache.advance(T)
-        x = self.transformer.ln_f(x)
-        if targets is not None:
-            logits = self.lm_head(x)
-            loss = F.cross_entropy(
-                logits.view(-1, logits.size(-1)), targets.reshape(-1), ignore_index=-100
-            )
-            return logits, loss
-        if last_only:
-            x = x[:, -1:, :]
-        return self.lm_head(x), None
+        return self.transformer.ln_f(x)

@@ -129,10 +129,12 @@ def load_config(
     toml_file: str | os.PathLike[str] | None = None,
     overrides: typing.Sequence[str] = (),
     base: dict[str, Any] | None = None,
+    config_class: type[TrainConfig] = TrainConfig,
     **settings: Any,
-) -> TrainConfig:
+) -> Any:
     """Merge ``base`` (e.g. a saved run's config), a TOML file, ``key=value`` overrides, and
-    ``settings`` (command-line options), later ones winning, into a validated ``TrainConfig``."""
+    ``settings`` (command-line options), later ones winning, into a validated
+    ``config_class`` (``TrainConfig`` or a subclass with more keys)."""
     merged: dict[str, Any] = {"model": {}}
     layers = [base or {}]
     if toml_file is not None:
@@ -153,11 +155,11 @@ def load_config(
                 merged["model"].update(value)
             else:
                 merged[key] = value
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    known = {f.name for f in dataclasses.fields(config_class)}
     for key in merged:
         if key not in known:
             raise ConfigError(f"unknown config key {key!r}; known keys: {_names(known)}")
-    return TrainConfig(**merged)
+    return config_class(**merged)
 
 
 def _parse_overrides(overrides: typing.Sequence[str]) -> dict[str, Any]:

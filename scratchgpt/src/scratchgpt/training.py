@@ -105,6 +105,12 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Adam
         return torch.optim.AdamW(groups, **options)
 
 
+def parameter_counts(model: torch.nn.Module) -> tuple[int, int]:
+    """``(trainable, total)`` parameters, a tied (shared) tensor counted once."""
+    params = {id(p): p for p in model.parameters()}.values()
+    return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
 def autocast(device: torch.device, dtype: str) -> contextlib.AbstractContextManager[Any]:
     """bf16 autocast when ``dtype`` resolves to bfloat16, else nothing."""
     if dtype == "auto":
@@ -213,33 +219,18 @@ class Trainer:
         self.run_dir = Path(cfg.out)
         start = self._find_start(resume)
 
-        meta = load_meta(cfg.data)
-        self.tokenizer: Tokenizer = load_tokenizer(cfg.data)
-        self.model_cfg = cfg.model_config(meta["vocab_size"])
+        self.load_data()
         if start is not None:
             self._check_same_shape(start)
-        n_ctx = self.model_cfg.context_length
-        data_dir = Path(cfg.data)
-        self.train_data = TokenWindows(data_dir / "train.bin", meta["dtype"], n_ctx)
-        self.val_data: TokenWindows | None = None
-        if cfg.eval_interval:
-            if meta["val_tokens"] > n_ctx:
-                self.val_data = TokenWindows(data_dir / "val.bin", meta["dtype"], n_ctx)
-            else:
-                self.log(
-                    f"warning: val.bin holds {meta['val_tokens']} tokens, too few for a "
-                    f"window of {n_ctx + 1}: no validation loss in this run"
-                )
-        self.tokens_per_step = cfg.batch_size * cfg.grad_accum * n_ctx
 
         seed_everything(cfg.seed)
-        self.model = GPT(self.model_cfg)  # the same initial weights in every process
+        self.model = self.new_model()  # the same initial weights in every process
         self.sampler = WindowSampler(len(self.train_data), cfg.seed)
         self.step = 0
         self.elapsed_before = 0.0  # seconds spent in earlier sessions of this run
         self.started = time.perf_counter()
         if start is not None:
-            checkpoint.load_model_weights(start, self.model)
+            self.load_weights(start)
         self.model.to(ctx.device)
         self.optimizer = make_optimizer(self.model, cfg)
         if start is None:
@@ -262,6 +253,48 @@ class Trainer:
             model = self.ddp = DistributedDataParallel(model, device_ids=ids)
         self.train_model = torch.compile(model) if cfg.compile else model
         self.eval_model = torch.compile(self.model) if cfg.compile else self.model
+
+    def load_data(self) -> None:
+        """The tokenizer, the model's config, the training and validation data."""
+        cfg = self.cfg
+        meta = load_meta(cfg.data)
+        self.tokenizer: Tokenizer = load_tokenizer(cfg.data)
+        self.model_cfg = cfg.model_config(meta["vocab_size"])
+        n_ctx = self.model_cfg.context_length
+        data_dir = Path(cfg.data)
+        self.train_data = TokenWindows(data_dir / "train.bin", meta["dtype"], n_ctx)
+        self.val_data: TokenWindows | None = None
+        if cfg.eval_interval:
+            if meta["val_tokens"] > n_ctx:
+                self.val_data = TokenWindows(data_dir / "val.bin", meta["dtype"], n_ctx)
+            else:
+                self.log(
+                    f"warning: val.bin holds {meta['val_tokens']} tokens, too few for a "
+                    f"window of {n_ctx + 1}: no validation loss in this run"
+                )
+        self.tokens_per_step = cfg.batch_size * cfg.grad_accum * n_ctx
+
+    def new_model(self) -> torch.nn.Module:
+        """The model to train, before any checkpoint is loaded: ``model(x, y)`` gives
+        ``(logits, loss)``; its parameters that require gradients are trained."""
+        return GPT(self.model_cfg)
+
+    def load_weights(self, start: Path) -> None:
+        """Put a checkpoint's weights into ``self.model``."""
+        checkpoint.load_model_weights(start, self.model)
+
+    def save_model(self, folder: Path) -> None:
+        """Write ``self.model`` as a model folder (a checkpoint's, and ``latest``'s)."""
+        weights.save_pretrained(self.model, folder, tokenizer=self.tokenizer)
+
+    def eval_due(self, step: int) -> bool:
+        """Whether ``step`` (besides the last) gets a validation loss."""
+        return step % self.cfg.eval_interval == 0
+
+    def after_evaluation(self, record: dict[str, Any]) -> None:
+        """Report more than the validation loss (here a sample); may add to ``record``."""
+        if self.ctx.is_main and self.cfg.sample_length:
+            self.log(f"sample: {self.sample()!r}")
 
     def _find_start(self, resume: bool) -> Path | None:
         """The checkpoint to resume from; a fresh run must not land on an existing one."""
@@ -403,6 +436,7 @@ class Trainer:
                 state,
                 tokenizer=self.tokenizer,
                 keep=self.cfg.keep_checkpoints,
+                save_model=self.save_model,
             )
             self.log(f"checkpoint {path}")
         distributed.barrier(self.ctx)
@@ -426,9 +460,12 @@ class Trainer:
         if self.step >= cfg.max_steps:
             self.log(f"already at step {self.step} of max_steps={cfg.max_steps}; nothing to do")
             return
-        n_params = self.model.num_parameters()
+        trainable, total = parameter_counts(self.model)
+        what = f"{total / 1e6:.2f}M parameters"
+        if trainable < total:
+            what = f"{trainable:,} of {total:,} parameters ({trainable / total:.2%})"
         self.log(
-            f"training {n_params / 1e6:.2f}M parameters on {self.ctx.device} "
+            f"training {what} on {self.ctx.device} "
             f"(x{self.ctx.world_size}), {self.tokens_per_step:,} tokens per step, "
             f"steps {self.step + 1}..{cfg.max_steps}"
         )
@@ -449,7 +486,7 @@ class Trainer:
                 pending.append((self.step + 1, self.train_step()))
                 interval_steps += 1
                 step, last = self.step, self.step == cfg.max_steps
-                do_eval = self.val_data is not None and (step % cfg.eval_interval == 0 or last)
+                do_eval = self.val_data is not None and (self.eval_due(step) or last)
                 do_save = step % cfg.checkpoint_interval == 0 or last
                 report = step % cfg.log_interval == 0 or do_eval or do_save or last
                 stop = not last and self._stop_requested(ctrl_c, report)
@@ -473,8 +510,7 @@ class Trainer:
                 if do_eval:
                     record["val_loss"] = self.evaluate()
                     self.log(f"step {step}: val loss {record['val_loss']:.4f}")
-                    if self.ctx.is_main and cfg.sample_length:
-                        self.log(f"sample: {self.sample()!r}")
+                    self.after_evaluation(record)
                 if self.ctx.is_main:
                     self.metrics.append(record)
                     if do_eval or last or stop:

@@ -2,7 +2,7 @@
 
 import click
 
-from scratchgpt.cli import model_commands, train_commands
+from scratchgpt.cli import finetune_commands, model_commands, train_commands
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -11,5 +11,9 @@ def main() -> None:
     """A GPT-2-style language model built from scratch in PyTorch."""
 
 
-for _command in (*model_commands.COMMANDS, *train_commands.COMMANDS):
+for _command in (
+    *model_commands.COMMANDS,
+    *train_commands.COMMANDS,
+    *finetune_commands.COMMANDS,
+):
     main.add_command(_command)

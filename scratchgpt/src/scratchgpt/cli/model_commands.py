@@ -10,16 +10,19 @@ import torch
 
 from scratchgpt.distributed import pick_device
 from scratchgpt.generation import stream
+from scratchgpt.hub import resolve_model
+from scratchgpt.instruct import respond
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer, load_tokenizer_for_model
 from scratchgpt.weights import load_pretrained
 
-MODEL_ARG = click.argument("model", type=click.Path(path_type=Path))
+MODEL_ARG = click.argument("model")
 
 
-def _load(model_dir: Path, device: str = "cpu") -> tuple[GPT, Tokenizer]:
-    """Model and tokenizer of a folder, with file problems as one-line errors."""
+def load_model(spec: str, device: str = "cpu") -> tuple[GPT, Tokenizer]:
+    """Model and tokenizer of a folder or hub id, with problems as one-line errors."""
     try:
+        model_dir = resolve_model(spec)
         model = load_pretrained(model_dir, device=pick_device(device))
         tokenizer = load_tokenizer_for_model(model_dir)
     except (OSError, ValueError) as e:
@@ -37,6 +40,12 @@ def _tokenizer(spec: str) -> Tokenizer:
 @click.command(short_help="Continue a prompt with a trained or published model.")
 @MODEL_ARG
 @click.option("--prompt", "-p", default="", help="Text to continue (empty: start a new text).")
+@click.option(
+    "--instruction",
+    "-i",
+    help="Ask an instruction-tuned model: print only its response (Alpaca prompt).",
+)
+@click.option("--input", "input_text", default="", help="The instruction's input, if any.")
 @click.option(
     "--max-new-tokens",
     "-n",
@@ -63,8 +72,10 @@ def _tokenizer(spec: str) -> Tokenizer:
 @click.option("--no-cache", is_flag=True, help="Recompute every position each step (slower).")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, mps or auto.")
 def generate(
-    model: Path,
+    model: str,
     prompt: str,
+    instruction: str | None,
+    input_text: str,
     max_new_tokens: int,
     temperature: float,
     top_k: int | None,
@@ -76,17 +87,39 @@ def generate(
     """Continue --prompt with the model in folder MODEL, streaming the text as it comes.
 
     MODEL is a folder in HuggingFace's GPT-2 layout (config.json + model.safetensors), as
-    written by `scratchgpt train` (RUN_DIR/latest) or published for GPT-2. The tokenizer
-    saved beside the model is used, else GPT-2's. Generation stops at end-of-text or after
-    --max-new-tokens.
+    written by `scratchgpt train` (RUN_DIR/latest) or published for GPT-2, or a hub id
+    (gpt2, found in Hugging Face's cache; see `scratchgpt download`). The tokenizer saved
+    beside the model is used, else GPT-2's. Generation stops at end-of-text or after
+    --max-new-tokens. With --instruction (a model from `scratchgpt finetune instruct`),
+    the prompt is the Alpaca format's and only the response is printed.
 
     \b
     Examples:
       scratchgpt generate runs/blog/latest --prompt "The attention" --seed 1
       scratchgpt generate gpt2/ -p "Hello, I'm a language model," -t 0 -n 40
+      scratchgpt generate runs/inst/latest --instruction "Rewrite in passive voice." \\
+          --input "The cat chased the mouse." -t 0
     """
-    gpt, tokenizer = _load(model, device)
+    gpt, tokenizer = load_model(model, device)
     dev = gpt.transformer.wte.weight.device
+    if instruction is not None:
+        if prompt:
+            raise click.UsageError("give --prompt or --instruction, not both")
+        generator = torch.Generator(dev).manual_seed(seed) if seed is not None else None
+        for piece in respond(
+            gpt,
+            tokenizer,
+            instruction,
+            input_text,
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            top_k=top_k,
+            top_p=top_p,
+            generator=generator,
+        ):
+            click.echo(piece, nl=False)
+        click.echo()
+        return
     prompt_ids = tokenizer.encode(prompt) or [tokenizer.eot_token]
     generator = torch.Generator(dev).manual_seed(seed) if seed is not None else None
     click.echo(prompt, nl=False)
@@ -125,7 +158,7 @@ def generate(
     help="PNG file to write.",
 )
 @click.option("--layer", "-l", "layers", type=int, multiple=True, help="Only this layer (repeat).")
-def attention(model: Path, text: str, output: Path, layers: tuple[int, ...]) -> None:
+def attention(model: str, text: str, output: Path, layers: tuple[int, ...]) -> None:
     """Save heatmaps of the attention weights of MODEL on TEXT, per layer and head.
 
     Each heatmap's rows are the tokens attending (queries) and its columns the tokens
@@ -138,7 +171,7 @@ def attention(model: Path, text: str, output: Path, layers: tuple[int, ...]) -> 
     # Imported here: matplotlib is slow to import and only this command needs it.
     from scratchgpt.visualize import attention_weights, plot_attention
 
-    gpt, tokenizer = _load(model, "cpu")
+    gpt, tokenizer = load_model(model, "cpu")
     ids = tokenizer.encode(text)[: gpt.config.context_length]
     if not ids:
         raise click.ClickException("TEXT is empty")

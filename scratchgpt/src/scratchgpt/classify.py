@@ -1,0 +1,280 @@
+"""Text classification: labelled texts, the GPT with a classifier head, and its model folder.
+
+The classifier is the book's (chapter 6): the GPT's output head is replaced by a
+``num_labels`` head that reads the hidden state of each text's last real token, the one
+position that has attended to the whole text. Batches are padded on the right with the
+end-of-text token, and the last real token is the rightmost one that is not padding, as in
+``transformers.GPT2ForSequenceClassification``, whose folder layout the model is saved in
+(``config.json`` with ``id2label``, ``label2id``, ``pad_token_id``; ``score.weight``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from safetensors.torch import save_file
+from torch import Tensor, nn
+
+from scratchgpt import weights
+from scratchgpt.data import DataError
+from scratchgpt.model import GPT
+from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer
+
+ARCHITECTURE = "GPT2ForSequenceClassification"
+HEAD = "score.weight"
+
+
+@dataclass
+class LabelledTexts:
+    """Texts and their labels as read from a file, with the file's line of each."""
+
+    texts: list[str]
+    labels: list[str]
+    lines: list[int]
+
+
+def read_labelled(path: str | os.PathLike[str], *, need_labels: bool = True) -> LabelledTexts:
+    """Read ``text``/``label`` examples from a ``.tsv``, ``.csv`` or ``.jsonl`` file.
+
+    A ``.tsv`` or ``.csv`` has a header naming ``text`` and ``label`` columns (others are
+    ignored); a ``.tsv`` without one is read as ``LABEL<TAB>TEXT`` lines. Problems are
+    ``DataError``s naming the file and line. With ``need_labels=False`` (texts to classify),
+    a file without labels is accepted: one text per line, or ``text`` fields alone.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    if not raw.strip():
+        raise DataError(f"{path}: the file is empty")
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        out = _read_jsonl(path, raw, need_labels)
+    elif suffix in (".tsv", ".csv"):
+        out = _read_table(path, raw, "\t" if suffix == ".tsv" else ",", need_labels)
+    elif need_labels:
+        raise DataError(f"{path}: expected a .tsv, .csv or .jsonl file of texts and labels")
+    else:  # plain text: one text per line
+        pairs = [(n, line) for n, line in enumerate(raw.splitlines(), 1) if line.strip()]
+        out = LabelledTexts([t for _, t in pairs], [], [n for n, _ in pairs])
+    if need_labels and len(set(out.labels)) < 2:
+        raise DataError(
+            f"{path}: every example has the label {out.labels[0]!r}; "
+            "a classifier needs at least two labels"
+        )
+    return out
+
+
+def _read_jsonl(path: Path, raw: str, need_labels: bool) -> LabelledTexts:
+    out = LabelledTexts([], [], [])
+    keys = ("text", "label") if need_labels else ("text",)
+    for n, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise DataError(f"{path}:{n}: invalid JSON: {e.msg} (column {e.colno})") from None
+        if not isinstance(record, dict):
+            raise DataError(f"{path}:{n}: expected a JSON object with {' and '.join(keys)}")
+        for key in keys:
+            if key not in record:
+                raise DataError(f"{path}:{n}: no {key!r} field")
+        out.texts.append(str(record["text"]))
+        if "label" in record:
+            out.labels.append(str(record["label"]))
+        out.lines.append(n)
+    if out.labels and len(out.labels) != len(out.texts):
+        raise DataError(f"{path}: some records have a 'label' and some do not")
+    return out
+
+
+def _read_table(path: Path, raw: str, delimiter: str, need_labels: bool) -> LabelledTexts:
+    lines = raw.splitlines()
+    header = [name.strip().lower() for name in lines[0].split(delimiter)]
+    if "text" not in header and delimiter == "\t":
+        return _read_headerless_tsv(path, lines, need_labels)
+    missing = [c for c in (("text", "label") if need_labels else ("text",)) if c not in header]
+    if missing:
+        raise DataError(
+            f"{path}:1: the header has no {' or '.join(repr(c) for c in missing)} column "
+            f"(it has: {', '.join(header)})"
+        )
+    out = LabelledTexts([], [], [])
+    reader = csv.reader(raw.splitlines()[1:], delimiter=delimiter)
+    text_col = header.index("text")
+    label_col = header.index("label") if "label" in header else None
+    for row in reader:
+        n = reader.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise DataError(f"{path}:{n}: {len(row)} columns, the header has {len(header)}")
+        if label_col is not None and not row[label_col].strip():
+            raise DataError(f"{path}:{n}: the label is empty")
+        out.texts.append(row[text_col])
+        if label_col is not None:
+            out.labels.append(row[label_col].strip())
+        out.lines.append(n)
+    if not out.texts:
+        raise DataError(f"{path}: a header but no examples")
+    return out
+
+
+def _read_headerless_tsv(path: Path, lines: list[str], need_labels: bool) -> LabelledTexts:
+    out = LabelledTexts([], [], [])
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        label, tab, text = line.partition("\t")
+        if not tab:
+            if need_labels:
+                raise DataError(
+                    f"{path}:{n}: expected LABEL<TAB>TEXT (or a header naming text and label)"
+                )
+            label, text = "", line
+        elif not label.strip():
+            raise DataError(f"{path}:{n}: the label is empty")
+        out.texts.append(text)
+        if tab:
+            out.labels.append(label.strip())
+        out.lines.append(n)
+    if out.labels and len(out.labels) != len(out.texts):
+        raise DataError(f"{path}: some lines have a label and some do not")
+    return out
+
+
+def last_token_index(idx: Tensor, pad_token_id: int) -> Tensor:
+    """Per row, the position of the rightmost token that is not padding (0 if all are)."""
+    positions = torch.arange(idx.size(1), device=idx.device)
+    return (positions * (idx != pad_token_id)).argmax(-1)
+
+
+class GPTClassifier(nn.Module):
+    """The GPT's blocks and final LayerNorm, then a ``num_labels`` head on the last token."""
+
+    def __init__(self, gpt: GPT, labels: list[str], pad_token_id: int) -> None:
+        super().__init__()
+        self.gpt = gpt
+        self.config = gpt.config
+        self.labels = list(labels)
+        self.pad_token_id = pad_token_id
+        weight = gpt.transformer.wte.weight
+        self.score = nn.Linear(
+            gpt.config.n_embd, len(labels), bias=False, device=weight.device, dtype=weight.dtype
+        )
+        nn.init.normal_(self.score.weight, std=0.02)
+
+    def forward(self, idx: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
+        """Logits ``(batch, num_labels)``; with ``targets`` (label ids), the mean
+        cross-entropy as the loss."""
+        hidden = self.gpt.hidden_states(idx)
+        rows = torch.arange(idx.size(0), device=idx.device)
+        logits = self.score(hidden[rows, last_token_index(idx, self.pad_token_id)])
+        loss = F.cross_entropy(logits, targets) if targets is not None else None
+        return logits, loss
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in {id(p): p for p in self.parameters()}.values())
+
+
+def hf_config(model: GPTClassifier, eot_token: int | None = None) -> dict[str, Any]:
+    """``config.json`` for ``transformers.GPT2ForSequenceClassification``."""
+    config = weights.config_to_hf(model.config, eot_token=eot_token)
+    config["architectures"] = [ARCHITECTURE]
+    config["id2label"] = dict(enumerate(model.labels))
+    config["label2id"] = {label: i for i, label in enumerate(model.labels)}
+    config["pad_token_id"] = model.pad_token_id
+    config["torch_dtype"] = str(model.score.weight.dtype).removeprefix("torch.")
+    return config
+
+
+def save_classifier(
+    model: GPTClassifier, folder: str | os.PathLike[str], tokenizer: Tokenizer | None = None
+) -> Path:
+    """Write the classifier in ``GPT2ForSequenceClassification``'s layout."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if tokenizer is not None and not isinstance(tokenizer, GPT2Tokenizer):
+        tokenizer.save(folder)
+    eot = tokenizer.eot_token if tokenizer is not None else None
+    config = hf_config(model, eot)
+    (folder / weights.CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", "utf-8")
+    tensors = {k: v.cpu() for k, v in weights.state_dict_to_hf(model.gpt).items()}
+    tensors[HEAD] = model.score.weight.detach().cpu().contiguous()
+    save_file(tensors, str(folder / weights.WEIGHTS_FILE), metadata={"format": "pt"})
+    return folder
+
+
+def is_classifier(folder: str | os.PathLike[str]) -> bool:
+    """Whether a model folder holds a classifier (its config has ``id2label``)."""
+    path = Path(folder) / weights.CONFIG_FILE
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return ARCHITECTURE in config.get("architectures", [])
+
+
+def load_classifier(
+    folder: str | os.PathLike[str], device: torch.device | str | None = None
+) -> GPTClassifier:
+    """A classifier saved by ``save_classifier`` or by ``transformers`` (in eval mode)."""
+    folder = Path(folder)
+    config = weights.read_config(folder)
+    data = json.loads((folder / weights.CONFIG_FILE).read_text(encoding="utf-8"))
+    if "id2label" not in data or data.get("pad_token_id") is None:
+        raise ValueError(f"{folder} is not a classifier (config.json lacks id2label or pad)")
+    labels = [data["id2label"][str(i)] for i in range(len(data["id2label"]))]
+    tensors = weights.read_tensors(folder, device)
+    head = tensors.pop(HEAD, None)
+    if head is None or head.shape != (len(labels), config.n_embd):
+        raise ValueError(f"{folder}: no {HEAD} of shape ({len(labels)}, {config.n_embd})")
+    gpt = weights._meta_model(config)
+    gpt.load_state_dict(weights.state_dict_from_hf(tensors, config), assign=True)
+    gpt.tie_weights()
+    model = GPTClassifier(gpt, labels, data["pad_token_id"])
+    model.score.weight = nn.Parameter(head)
+    return model.eval()
+
+
+def pad_batch(sequences: list[list[int]], pad_token_id: int) -> Tensor:
+    """Token id lists as one ``(batch, longest)`` tensor, padded on the right."""
+    longest = max(len(s) for s in sequences)
+    return torch.tensor([s + [pad_token_id] * (longest - len(s)) for s in sequences])
+
+
+@torch.no_grad()
+def predict(model: GPTClassifier, sequences: list[list[int]], batch_size: int = 32) -> Tensor:
+    """Class probabilities ``(len(sequences), num_labels)`` of tokenized texts."""
+    was_training = model.training
+    model.eval()
+    device = model.score.weight.device
+    out = []
+    for start in range(0, len(sequences), batch_size):
+        batch = pad_batch(sequences[start : start + batch_size], model.pad_token_id)
+        logits, _ = model(batch.to(device))
+        out.append(torch.softmax(logits.float(), dim=-1).cpu())
+    model.train(was_training)
+    return torch.cat(out) if out else torch.empty(0, len(model.labels))
+
+
+def confusion_matrix(labels: list[str], truth: list[str], predicted: list[str]) -> str:
+    """A text table: one row per true label, one column per predicted label."""
+    width = max(len(x) for x in [*labels, "true \\ predicted"]) + 2
+    lines = ["true \\ predicted".ljust(width) + "".join(x.rjust(width) for x in labels)]
+    for row in labels:
+        pairs = list(zip(truth, predicted, strict=True))
+        counts = [sum(t == row and p == col for t, p in pairs) for col in labels]
+        lines.append(row.ljust(width) + "".join(str(c).rjust(width) for c in counts))
+    return "\n".join(lines)
