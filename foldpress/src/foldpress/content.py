@@ -16,7 +16,7 @@ from pathlib import Path
 
 from foldpress.cache import BuildCache, digest
 from foldpress.config import SiteConfig
-from foldpress.errors import ContentError
+from foldpress.errors import ContentError, ContentWarning
 from foldpress.highlight import lexer
 from foldpress.markdown import Markdown, create_markdown
 from foldpress.model import Page, Post
@@ -28,11 +28,13 @@ from foldpress.render import render_errors, render_markdown
 
 @dataclass
 class Content:
-    """The site's posts (drafts only if asked for) and pages, and every error found."""
+    """The site's posts (drafts only if asked for) and pages, and every error and
+    warning found in them."""
 
     posts: list[Post] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
+    warnings: list[ContentWarning] = field(default_factory=list)
     rendered: int = 0  # files read and rendered by this build
     cached: int = 0  # files taken from the cache
 
@@ -94,8 +96,10 @@ def load_content(
     for item in items:
         if isinstance(item, Post) and (drafts or not item.draft):
             content.posts.append(item)
+            content.warnings += item.warnings
         elif isinstance(item, Page):
             content.pages.append(item)
+            content.warnings += item.warnings
     return content
 
 

@@ -312,10 +312,14 @@ def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], N
         result = build(site_dir, out_dir, drafts=drafts)
     except BuildError as error:
         messages = [str(e) for e in error.errors]
+        for warning in error.warnings:
+            echo(str(warning))
     except Exception as error:  # a bug in a template or the engine must not end the session
         echo(traceback.format_exc().rstrip())
         messages = [f"{type(error).__name__}: {error}"]
     else:
+        for warning in result.warnings:
+            echo(str(warning))
         echo(f"Built {result.summary()}.")
         return []
     for message in messages:
