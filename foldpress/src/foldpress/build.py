@@ -19,7 +19,7 @@ from foldpress import outputs
 from foldpress.cache import CACHE_DIR, BuildCache, digest
 from foldpress.config import SiteConfig, load_config
 from foldpress.content import load_content
-from foldpress.errors import BuildError, ContentError
+from foldpress.errors import BuildError, ContentError, ContentWarning, in_order
 from foldpress.index import build_index, check_urls
 from foldpress.outputs.folder import OutputFolder
 from foldpress.parallel import workers
@@ -41,6 +41,7 @@ class BuildResult:
     cached: int = 0  # posts and pages taken from the cache as they were
     written: int = 0  # files written
     reused: int = 0  # files unchanged since the last build, linked from it
+    warnings: list[ContentWarning] = dataclasses.field(default_factory=list)  # by file and line
 
     def summary(self) -> str:
         posts = f"{self.posts} post{'s' * (self.posts != 1)}"
@@ -80,7 +81,8 @@ def build(
     (default: one per CPU when there are many). ``on_progress`` is called with the
     counts so far after each post and each file.
 
-    Raises BuildError with every content error found; the old output is then untouched.
+    Raises BuildError with every content error found (and the warnings so far); the old
+    output is then untouched.
     """
     thresholds = gc.get_threshold()
     # A build allocates millions of short-lived objects (a post's parse alone is
@@ -106,6 +108,7 @@ def _build(
     site_dir = Path(site_dir)
     out_dir = Path(out_dir) if out_dir is not None else site_dir / "_site"
     errors: list[ContentError] = []
+    warnings: list[ContentWarning] = []
     try:
         config = load_config(site_dir / "site.toml")
     except BuildError as error:
@@ -145,6 +148,7 @@ def _build(
     gc.freeze()
     posts, pages = content.posts, content.pages
     errors += content.errors
+    warnings += content.warnings
     broken = {error.path for error in errors}  # their URLs may be placeholders
     errors += check_urls(
         [p for p in posts if p.source not in broken], [p for p in pages if p.source not in broken]
@@ -152,7 +156,7 @@ def _build(
     if errors:
         if is_site:  # what did render need not be rendered again; but no cache litter
             _save(cache, site_dir)
-        raise BuildError(errors)
+        raise BuildError(errors, warnings)
 
     index = build_index(config, posts, pages, site_dir)
     env = prepared[0] if prepared else _output_side(site_dir, config, compile_all=False)
@@ -177,7 +181,7 @@ def _build(
                     theme.compile_templates(env)  # once here, not in every worker
                 folder.finish(jobs)
         except ContentError as error:
-            raise BuildError([error]) from error
+            raise BuildError([error], warnings) from error
     if content.rendered or folder.written or folder.records != cache.outputs:
         cache.out_dir, cache.outputs = out_key, folder.records
         _save(cache, site_dir)  # else it says all there is to say already
@@ -191,6 +195,7 @@ def _build(
         cached=content.cached,
         written=folder.written,
         reused=folder.reused,
+        warnings=in_order(warnings),
     )
 
 

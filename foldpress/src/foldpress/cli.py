@@ -12,7 +12,7 @@ import click
 from foldpress.build import Progress
 from foldpress.build import build as build_site
 from foldpress.config import load_config
-from foldpress.errors import BuildError
+from foldpress.errors import BuildError, in_order
 from foldpress.scaffold import create_post, create_site
 
 SITE_ARGUMENT = click.Path(file_okay=False, path_type=Path)
@@ -66,19 +66,24 @@ def build(site: Path, output: Path | None, drafts: bool, jobs: int | None, quiet
     that changed are written again: the result is always what a clean build makes.
 
     Every content error is printed as path:line: message, and the build exits with
-    status 1; the previous output folder is then left as it was.
+    status 1; the previous output folder is then left as it was. Warnings (problems
+    the build worked around) are printed as path:line: warning: message.
     """
     line = None if quiet or not sys.stderr.isatty() else ProgressLine()
     try:
         result = build_site(site, output, drafts=drafts, jobs=jobs, on_progress=line)
     except BuildError as error:
-        for problem in error.errors:
+        if line:
+            line.clear()
+        for problem in in_order([*error.errors, *error.warnings]):
             click.echo(str(problem), err=True)
         count = len(error.errors)
         raise click.ClickException(f"build failed with {count} error{'s' * (count != 1)}") from None
     finally:
         if line:
             line.clear()
+    for warning in result.warnings:
+        click.echo(str(warning), err=True)
     if not quiet:
         click.echo(f"Built {result.summary()}.")
 
@@ -114,6 +119,7 @@ class ProgressLine:
     def clear(self) -> None:
         if self.drawn:
             click.echo("\r\x1b[K", nl=False, err=True)
+            self.drawn = False
 
 
 @main.command()

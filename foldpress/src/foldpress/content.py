@@ -16,7 +16,7 @@ from pathlib import Path
 
 from foldpress.cache import BuildCache, digest
 from foldpress.config import SiteConfig
-from foldpress.errors import ContentError
+from foldpress.errors import ContentError, ContentWarning
 from foldpress.highlight import lexer
 from foldpress.markdown import Markdown, create_markdown
 from foldpress.model import Page, Post
@@ -28,11 +28,13 @@ from foldpress.render import render_errors, render_markdown
 
 @dataclass
 class Content:
-    """The site's posts (drafts only if asked for) and pages, and every error found."""
+    """The site's posts (drafts only if asked for) and pages, and every error and
+    warning found in them."""
 
     posts: list[Post] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
+    warnings: list[ContentWarning] = field(default_factory=list)
     rendered: int = 0  # files read and rendered by this build
     cached: int = 0  # files taken from the cache
 
@@ -80,22 +82,28 @@ def load_content(
             on_file(True, len(sources))
 
     work = [(*sources[i], raw) for i, _, raw in todo]
-    on_rendered = on_file and (lambda: on_file(False, len(sources)))
+
+    def on_rendered() -> None:
+        if on_file:
+            on_file(False, len(sources))
+
     rendered = _render_all(work, config, jobs, on_rendered, meanwhile)
-    for (i, key, _), (item, blob, errors) in zip(todo, rendered, strict=True):
+    for (i, source_key, _), (item, stored, errors) in zip(todo, rendered, strict=True):
         content.errors += errors
         content.rendered += 1
-        if blob is not None:
-            items[i] = pickle.loads(blob) if item is None else item
-            if key is not None and not errors:
-                kept[key] = blob
+        if stored is not None:
+            items[i] = pickle.loads(stored) if item is None else item
+            if source_key is not None and not errors:
+                kept[source_key] = stored
     cache.sources = kept  # entries for files that changed or went are dropped
 
     for item in items:
         if isinstance(item, Post) and (drafts or not item.draft):
             content.posts.append(item)
+            content.warnings += item.warnings
         elif isinstance(item, Page):
             content.pages.append(item)
+            content.warnings += item.warnings
     return content
 
 
@@ -129,6 +137,7 @@ def render_file(
     """Read and render one file; return it, pickled too (as the cache keeps it), and
     its errors. Runs in worker processes, hence the plain arguments."""
     md = _renderer(config.smart_typography)
+    item: Post | Page | None
     if kind == "post":
         item, errors = read_post(path, config, raw)
         if item:

@@ -24,9 +24,35 @@ class ContentError(Exception):
         return f"{where}: {self.message}"
 
 
-class BuildError(Exception):
-    """The build stopped; ``errors`` holds every content error found in the run."""
+@dataclass(frozen=True)
+class ContentWarning:
+    """A problem in one input file that the build worked around: reported, not fatal.
 
-    def __init__(self, errors: Iterable[ContentError]) -> None:
-        self.errors = sorted(errors, key=lambda e: (str(e.path), e.line or 0))
+    Rendered posts and pages keep theirs, so that a build that takes them from the
+    cache reports them again.
+    """
+
+    path: Path
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
+        return f"{where}: warning: {self.message}"
+
+
+def in_order(problems: Iterable[ContentError | ContentWarning]) -> list:
+    """Problems sorted by file, then line, as a build reports them."""
+    return sorted(problems, key=lambda e: (str(e.path), e.line or 0))
+
+
+class BuildError(Exception):
+    """The build stopped; ``errors`` holds every content error found in the run, and
+    ``warnings`` the warnings found before it stopped."""
+
+    def __init__(
+        self, errors: Iterable[ContentError], warnings: Iterable[ContentWarning] = ()
+    ) -> None:
+        self.errors = in_order(errors)
+        self.warnings = in_order(warnings)
         super().__init__("\n".join(str(e) for e in self.errors))

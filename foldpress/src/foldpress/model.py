@@ -17,6 +17,7 @@ from foldpress.cache import digest
 
 if TYPE_CHECKING:
     from foldpress.config import SiteConfig
+    from foldpress.errors import ContentWarning
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class Post:
     has_more: bool = False
     # The file line of each front matter key and of the body ("body"), for error messages.
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    # What reading and rendering worked around; cached with the post, reported each build.
+    warnings: list[ContentWarning] = field(default_factory=list, repr=False, compare=False)
     # Made once when the post is rendered, and cached with it; see outputs/_markdown.py.
     markdown: PostMarkdown | None = field(default=None, repr=False, compare=False)
 
@@ -124,6 +127,7 @@ class Page:
     body_html: str = ""
     updated: datetime | None = None
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    warnings: list[ContentWarning] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def url(self) -> str:

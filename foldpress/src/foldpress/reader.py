@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from foldpress.config import SiteConfig
-from foldpress.errors import ContentError
+from foldpress.errors import ContentError, ContentWarning
 from foldpress.model import Page, Post, Topic
 from foldpress.slugs import escapes_folder, slug_from_filename, slugify
 
@@ -97,6 +97,7 @@ class _Checker:
         self.path = path
         self.matter = matter
         self.errors: list[ContentError] = []
+        self.warnings: list[ContentWarning] = []
         for key in matter.data:
             if key not in known:
                 hint = difflib.get_close_matches(key, known, n=1)
@@ -104,7 +105,14 @@ class _Checker:
                 self.error(key, f"unknown front matter key '{key}'{also}")
 
     def error(self, key: str | None, message: str) -> None:
-        self.errors.append(ContentError(self.path, self.matter.lines.get(key, 1), message))
+        self.errors.append(ContentError(self.path, self.line(key), message))
+
+    def warn(self, key: str | None, message: str) -> None:
+        self.warnings.append(ContentWarning(self.path, self.line(key), message))
+
+    def line(self, key: str | None) -> int:
+        """The line of ``key`` in the file; 1 for the file as a whole."""
+        return self.matter.lines.get(key, 1) if key is not None else 1
 
     def require(self, key: str, required: bool) -> None:
         if not required:
@@ -210,6 +218,7 @@ def read_post(
         summary=check.string("summary"),
         body_markdown=matter.body,
         source_lines={**matter.lines, "body": matter.body_line},
+        warnings=check.warnings,
     )
     errors += check.errors
     return post, errors
@@ -232,6 +241,7 @@ def read_page(
         body_markdown=matter.body,
         updated=check.when("updated", config.tzinfo),
         source_lines={**matter.lines, "body": matter.body_line},
+        warnings=check.warnings,
     )
     errors += check.errors
     return page, errors

@@ -17,7 +17,7 @@ import socket
 import threading
 import traceback
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -253,6 +253,7 @@ class SiteServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
     def server_close(self) -> None:
@@ -290,7 +291,9 @@ class SourceFilter(watchfiles.DefaultFilter):
         return super().__call__(change, path)
 
 
-def watch_changes(site_dir: Path, out_dir: Path, stop: threading.Event) -> Iterator[set[Path]]:
+def watch_changes(
+    site_dir: Path, out_dir: Path, stop: threading.Event
+) -> Generator[set[Path], None, None]:
     """Yield the site's changed source files, or an empty set after each quiet moment.
 
     The first yield comes once the watcher runs.
@@ -312,10 +315,14 @@ def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], N
         result = build(site_dir, out_dir, drafts=drafts)
     except BuildError as error:
         messages = [str(e) for e in error.errors]
+        for warning in error.warnings:
+            echo(str(warning))
     except Exception as error:  # a bug in a template or the engine must not end the session
         echo(traceback.format_exc().rstrip())
         messages = [f"{type(error).__name__}: {error}"]
     else:
+        for warning in result.warnings:
+            echo(str(warning))
         echo(f"Built {result.summary()}.")
         return []
     for message in messages:

@@ -25,7 +25,6 @@ from scratchgpt import weights
 
 if TYPE_CHECKING:
     from scratchgpt.model import GPT
-    from scratchgpt.tokenizer import Tokenizer
 
 CHECKPOINTS = "checkpoints"
 LATEST = "latest"
@@ -40,17 +39,15 @@ def step_name(step: int) -> str:
 def save(
     run_dir: str | os.PathLike[str],
     step: int,
-    model: GPT,
+    save_model: Callable[[Path], None],
     state: dict[str, Any],
     *,
-    tokenizer: Tokenizer | None = None,
     keep: int = 3,
-    save_model: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write the checkpoint for ``step``, point ``latest`` at it, keep the newest ``keep``.
 
-    ``save_model(folder)`` writes the model folder, if not ``model`` as a GPT-2 one (a
-    fine-tuned classifier, a LoRA run's merged model and adapter).
+    ``save_model(folder)`` writes the model folder (``weights.save_pretrained`` for a GPT;
+    a fine-tuned classifier, or a LoRA run's merged model and adapter, otherwise).
     """
     run = Path(run_dir)
     root = run / CHECKPOINTS
@@ -59,10 +56,7 @@ def save(
     tmp = root / f"{_TMP_PREFIX}{final.name}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    if save_model is not None:
-        save_model(tmp)
-    else:
-        weights.save_pretrained(model, tmp, tokenizer=tokenizer)
+    save_model(tmp)
     torch.save(state, tmp / STATE_FILE)
     if final.exists():  # the same step written again after a resume
         shutil.rmtree(final)

@@ -11,8 +11,10 @@ trained on responses only), which parameters train, and what each evaluation rep
 
 from __future__ import annotations
 
+import functools
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,10 +81,13 @@ class FinetuneConfig(TrainConfig):
 class Examples:
     """Tokenized examples, batched by index and padded to the longest of each batch."""
 
-    def __init__(self, items: list[Any], collate_fn: Any, lengths: list[int]) -> None:
+    def __init__(
+        self,
+        items: list[tuple[list[int], Any]],
+        collate_fn: Callable[[list[Any]], tuple[Tensor, Tensor]],
+    ) -> None:
         self.items = items
         self.collate = collate_fn
-        self.lengths = lengths
 
     def __len__(self) -> int:
         return len(self.items)
@@ -109,6 +114,12 @@ def split_indices(labels: list[Any], fraction: float, seed: int) -> tuple[list[i
     return sorted(train), sorted(val)
 
 
+def _collate_labelled(
+    batch: list[tuple[list[int], int]], pad_token_id: int
+) -> tuple[Tensor, Tensor]:
+    return pad_batch([x for x, _ in batch], pad_token_id), torch.tensor([y for _, y in batch])
+
+
 class FinetuneTrainer(Trainer):
     """``Trainer`` with a file of examples, a classifier or instruction model, and a choice
     of the parameters that train."""
@@ -128,6 +139,7 @@ class FinetuneTrainer(Trainer):
             self.model_cfg = cfg.model_config(self.tokenizer.vocab_size)
         n_ctx = self.model_cfg.context_length
         eot = self.tokenizer.eot_token
+        items: list[tuple[list[int], Any]]
         if cfg.task == "classify":
             data = read_labelled(cfg.data)
             self.labels = sorted(set(data.labels))
@@ -135,29 +147,24 @@ class FinetuneTrainer(Trainer):
             cut = sum(len(x) > n_ctx for x in ids)
             label_ids = [self.labels.index(y) for y in data.labels]
             items = [(x[:n_ctx], y) for x, y in zip(ids, label_ids, strict=True)]
-            keys = data.labels
-
-            def collate_fn(batch: list[tuple[list[int], int]]) -> tuple[Tensor, Tensor]:
-                return pad_batch([x for x, _ in batch], eot), torch.tensor([y for _, y in batch])
+            keys: list[Any] = data.labels
+            collate_fn = functools.partial(_collate_labelled, pad_token_id=eot)
         else:
-            records = read_records(cfg.data)
-            raw = [encode_example(r, self.tokenizer, 1 << 30) for r in records]
+            self.records = read_records(cfg.data)
+            raw = [encode_example(r, self.tokenizer, 1 << 30) for r in self.records]
             cut = sum(len(x) > n_ctx for x, _ in raw)
             items = [(x[:n_ctx], y[:n_ctx]) for x, y in raw]
             keys = [0] * len(items)
-            self.records = records
-
-            def collate_fn(batch: list[tuple[list[int], list[int]]]) -> tuple[Tensor, Tensor]:
-                return collate(batch, eot)
-
+            collate_fn = functools.partial(collate, eot_token=eot)
         if cut:
             self.log(f"warning: {cut} of {len(items)} examples cut to the context of {n_ctx}")
         train_idx, val_idx = split_indices(keys, cfg.val_fraction, cfg.seed)
         if not train_idx or not val_idx:
             raise DataError(f"{cfg.data}: too few examples to split off a validation set")
         lengths = [len(item[0]) for item in items]
-        self.train_data = Examples([items[i] for i in train_idx], collate_fn, lengths)
-        self.val_data = Examples([items[i] for i in val_idx], collate_fn, lengths)
+        self.train_data = Examples([items[i] for i in train_idx], collate_fn)
+        self.val_examples = Examples([items[i] for i in val_idx], collate_fn)
+        self.val_data = self.val_examples
         self.val_index = val_idx
         mean_len = sum(lengths[i] for i in train_idx) / len(train_idx)
         self.tokens_per_step = int(cfg.batch_size * cfg.grad_accum * mean_len)
@@ -205,7 +212,7 @@ class FinetuneTrainer(Trainer):
             saved = load_classifier(start)
             self.model.load_state_dict(saved.state_dict())
         else:
-            checkpoint.load_model_weights(start, self.model)
+            checkpoint.load_model_weights(start, self.gpt)
 
     @property
     def rename(self) -> dict[str, str]:
@@ -217,6 +224,7 @@ class FinetuneTrainer(Trainer):
         if isinstance(model, GPTClassifier):
             save_classifier(model, folder, self.tokenizer)
         else:
+            assert isinstance(model, GPT)
             weights.save_pretrained(model, folder, self.tokenizer)
         if self.cfg.lora_rank:
             head = (
@@ -244,8 +252,8 @@ class FinetuneTrainer(Trainer):
         when = f"epoch {step / self.steps_per_epoch:.3g}" if self.cfg.epochs else f"step {step}"
         if self.cfg.task == "classify":
             assert isinstance(self.model, GPTClassifier)
-            sequences = [x for x, _ in self.val_data.items]
-            truth = torch.tensor([y for _, y in self.val_data.items])
+            sequences = [x for x, _ in self.val_examples.items]
+            truth = torch.tensor([y for _, y in self.val_examples.items])
             with self.autocast:
                 probs = predict(self.model, sequences, self.cfg.batch_size)
             right = int((probs.argmax(-1) == truth).sum())
@@ -257,7 +265,7 @@ class FinetuneTrainer(Trainer):
                 with self.autocast:
                     text = "".join(
                         respond(
-                            self.model,
+                            self.gpt,
                             self.tokenizer,
                             r.instruction,
                             r.input,

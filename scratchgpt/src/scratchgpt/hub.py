@@ -35,7 +35,7 @@ def download(repo_id: str, out: str | os.PathLike[str] | None = None) -> Path:
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
     try:
-        folder = snapshot_download(
+        snapshot = snapshot_download(
             repo_id, allow_patterns=FILES, local_dir=str(out) if out is not None else None
         )
     except LocalEntryNotFoundError:
@@ -47,7 +47,7 @@ def download(repo_id: str, out: str | os.PathLike[str] | None = None) -> Path:
     except (HfHubHTTPError, OSError, ValueError) as e:
         first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise HubError(f"{repo_id}: {first_line}") from None
-    folder = Path(folder)
+    folder = Path(snapshot)
     if not any(folder.glob("*.safetensors")):
         raise HubError(f"{repo_id} has no safetensors weights (only those are read)")
     return folder

@@ -98,7 +98,8 @@ def _json_list(path: Path, raw: str) -> list[tuple[int, object]]:
     i = skip(0)
     if raw[i] != "[":
         raise fail(i, "expected a list of records ([...])")
-    items, i = [], skip(i + 1)
+    items: list[tuple[int, object]] = []
+    i = skip(i + 1)
     if i < len(raw) and raw[i] == "]":
         return items
     while True:

@@ -57,7 +57,7 @@ class LoRAProjection(nn.Module):
         """A plain ``Projection`` whose weight includes the update."""
         out = copy.deepcopy(self.base)
         with torch.no_grad():
-            out.weight += (self.lora_B @ self.lora_A).t() * self.scaling
+            out.weight.add_((self.lora_B @ self.lora_A).t() * self.scaling)
         out.requires_grad_(True)
         return out
 

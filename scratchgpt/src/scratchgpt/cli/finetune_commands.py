@@ -102,7 +102,7 @@ def finetune_options(task: str) -> Callable[[Callable[..., None]], click.Command
         def command(**options: Any) -> None:
             _run_finetune(task, **options)
 
-        return click.command(task, short_help=func.__doc__.splitlines()[0])(command)
+        return click.command(task, short_help=(func.__doc__ or "").splitlines()[0])(command)
 
     return decorate
 
@@ -145,6 +145,7 @@ def _run_finetune(
     }
     if max_steps is not None and epochs is None:
         settings["epochs"] = 0.0  # --max-steps decides the length
+    out: str | None
     try:
         if resume_dir is not None:
             if data_file or out_dir or base_model or preset:
