@@ -128,6 +128,11 @@ class FinetuneTrainer(Trainer):
 
     def load_data(self) -> None:
         cfg = self.cfg
+        # The examples first: a problem in them is reported before anything is loaded.
+        if cfg.task == "classify":
+            data = read_labelled(cfg.data)
+        else:
+            self.records = read_records(cfg.data)
         self.base_dir = hub.resolve_model(cfg.base_model) if cfg.base_model else None
         if self.base_dir is not None:
             self.tokenizer: Tokenizer = load_tokenizer_for_model(self.base_dir)
@@ -141,7 +146,6 @@ class FinetuneTrainer(Trainer):
         eot = self.tokenizer.eot_token
         items: list[tuple[list[int], Any]]
         if cfg.task == "classify":
-            data = read_labelled(cfg.data)
             self.labels = sorted(set(data.labels))
             ids = [self.tokenizer.encode(t) or [eot] for t in data.texts]
             cut = sum(len(x) > n_ctx for x in ids)
@@ -150,7 +154,6 @@ class FinetuneTrainer(Trainer):
             keys: list[Any] = data.labels
             collate_fn = functools.partial(_collate_labelled, pad_token_id=eot)
         else:
-            self.records = read_records(cfg.data)
             raw = [encode_example(r, self.tokenizer, 1 << 30) for r in self.records]
             cut = sum(len(x) > n_ctx for x, _ in raw)
             items = [(x[:n_ctx], y[:n_ctx]) for x, y in raw]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 FILES = ["config.json", "*.safetensors", "scratchgpt-tokenizer.json"]
@@ -28,16 +29,15 @@ def looks_like_repo_id(spec: str) -> bool:
 def download(repo_id: str, out: str | os.PathLike[str] | None = None) -> Path:
     """Fetch ``repo_id``'s config and safetensors weights; returns the model folder.
 
-    ``out`` receives plain copies; without it the files stay in Hugging Face's cache
-    (``HF_HUB_CACHE``), and the snapshot folder there is returned.
+    The files go to Hugging Face's cache (``HF_HUB_CACHE``), where hub ids resolve, and
+    the snapshot folder there is returned; with ``out``, plain copies of them go there
+    too, and ``out`` is returned (from the cache alone when offline).
     """
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
     try:
-        snapshot = snapshot_download(
-            repo_id, allow_patterns=FILES, local_dir=str(out) if out is not None else None
-        )
+        snapshot = snapshot_download(repo_id, allow_patterns=FILES)
     except LocalEntryNotFoundError:
         raise HubError(
             f"{repo_id}: not in the Hugging Face cache, and the hub cannot be reached "
@@ -50,7 +50,13 @@ def download(repo_id: str, out: str | os.PathLike[str] | None = None) -> Path:
     folder = Path(snapshot)
     if not any(folder.glob("*.safetensors")):
         raise HubError(f"{repo_id} has no safetensors weights (only those are read)")
-    return folder
+    if out is None:
+        return folder
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for file in folder.iterdir():
+        shutil.copyfile(file, out / file.name)  # the blob, not the cache's link to it
+    return out
 
 
 def resolve_model(spec: str | os.PathLike[str]) -> Path:

@@ -128,7 +128,6 @@ def _run_finetune(
 
     from scratchgpt.data import DataError
     from scratchgpt.finetuning import FinetuneConfig, finetune
-    from scratchgpt.hub import HubError
     from scratchgpt.train_config import load_config
     from scratchgpt.training import TrainingError, TrainingInterrupted
 
@@ -175,7 +174,7 @@ def _run_finetune(
         if not cfg.data or not cfg.out:
             raise ConfigError("give --data FILE and --out RUN (or --resume RUN)")
         finetune(cfg, resume=resume_dir is not None)
-    except (ConfigError, DataError, TrainingError, HubError) as exc:
+    except (ConfigError, DataError, TrainingError, OSError, ValueError) as exc:
         raise _fail(exc) from None
     except TrainingInterrupted:
         raise SystemExit(130) from None
@@ -362,14 +361,13 @@ def download(repo_id: str, output: Path | None) -> None:
       scratchgpt download gpt2
       scratchgpt download openai-community/gpt2-medium -o models/gpt2-medium
     """
-    from scratchgpt.hub import HubError
     from scratchgpt.hub import download as fetch
     from scratchgpt.weights import read_config
 
     try:
         folder = fetch(repo_id, output)
         config = read_config(folder)
-    except (HubError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         raise _fail(exc) from None
     click.echo(
         f"{repo_id}: {config.n_layer} layers, {config.n_embd} dims, vocabulary "
