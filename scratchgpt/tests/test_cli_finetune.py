@@ -53,7 +53,7 @@ def spam_file(tmp_path: Path) -> Path:
     rng = random.Random(0)
     words = ["see", "you", "at", "the", "station", "later", "for", "lunch", "with", "mum"]
     lines = []
-    for i in range(120):
+    for i in range(60):
         filler = " ".join(rng.sample(words, 5))
         spam = i % 3 == 0
         text = f"WIN a FREE prize now {filler}" if spam else f"ok {filler}"
@@ -66,9 +66,9 @@ def spam_file(tmp_path: Path) -> Path:
 def test_classifier_learns_and_loads_in_transformers(tmp_path, spam_file, tiktoken_cache):
     run = tmp_path / "run"
     result = invoke("finetune", "classify", "--data", spam_file, "--out", run, "--preset", "test",
-                    "--epochs", 3, "lr=3e-3", *FAST)  # fmt: skip
+                    "--epochs", 2, "lr=3e-3", *FAST)  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "epoch 3: val accuracy 1.0000 (12/12)" in result.output
+    assert "epoch 2: val accuracy 1.0000 (6/6)" in result.output
     records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert records[-1]["val_accuracy"] == 1.0 and (run / "loss.png").is_file()
 
@@ -90,7 +90,7 @@ def test_classifier_learns_and_loads_in_transformers(tmp_path, spam_file, tiktok
     assert [line[1] for line in lines] == expected
 
     result = invoke("classify", run / "latest", "--file", spam_file)
-    assert result.output.splitlines()[-1] == "accuracy: 1.0000 (120/120)"
+    assert result.output.splitlines()[-1] == "accuracy: 1.0000 (60/60)"
     assert "true \\ predicted" in result.output
 
 
