@@ -271,10 +271,12 @@ def predict(model: GPTClassifier, sequences: list[list[int]], batch_size: int = 
 
 def confusion_matrix(labels: list[str], truth: list[str], predicted: list[str]) -> str:
     """A text table: one row per true label, one column per predicted label."""
-    width = max(len(x) for x in [*labels, "true \\ predicted"]) + 2
-    lines = ["true \\ predicted".ljust(width) + "".join(x.rjust(width) for x in labels)]
+    corner = "true \\ predicted"
+    first = max(len(x) for x in [*labels, corner]) + 2
+    width = max(len(x) for x in [*labels, str(len(truth))]) + 2
+    lines = [corner.ljust(first) + "".join(x.rjust(width) for x in labels)]
     for row in labels:
         pairs = list(zip(truth, predicted, strict=True))
         counts = [sum(t == row and p == col for t, p in pairs) for col in labels]
-        lines.append(row.ljust(width) + "".join(str(c).rjust(width) for c in counts))
+        lines.append(row.ljust(first) + "".join(str(c).rjust(width) for c in counts))
     return "\n".join(lines)

@@ -174,6 +174,8 @@ class FinetuneTrainer(Trainer):
         self.steps_per_epoch = math.ceil(len(train_idx) / (cfg.batch_size * cfg.grad_accum))
         if cfg.epochs:
             cfg.max_steps = max(1, math.ceil(cfg.epochs * self.steps_per_epoch))
+            if cfg.eval_interval == "auto":  # evaluate (report the accuracy) once per epoch
+                cfg.eval_interval = self.steps_per_epoch
         self.log(
             f"{cfg.data}: {len(train_idx)} training and {len(val_idx)} validation examples, "
             f"{self.steps_per_epoch} steps per epoch"
@@ -243,12 +245,6 @@ class FinetuneTrainer(Trainer):
                 rename=self.rename,
                 modules_to_save=head,
             )
-
-    def eval_due(self, step: int) -> bool:
-        """With ``epochs``, evaluate at the end of each epoch; else every ``eval_interval``."""
-        if self.cfg.epochs:
-            return step % self.steps_per_epoch == 0
-        return super().eval_due(step)
 
     def after_evaluation(self, record: dict[str, Any]) -> None:
         step = record["step"]

@@ -342,10 +342,6 @@ class Trainer:
         """Write ``self.model`` as a model folder (a checkpoint's, and ``latest``'s)."""
         weights.save_pretrained(self.gpt, folder, tokenizer=self.tokenizer)
 
-    def eval_due(self, step: int) -> bool:
-        """Whether ``step`` (besides the last) gets a validation loss."""
-        return step % self.cfg.eval_every == 0
-
     def after_evaluation(self, record: dict[str, Any]) -> None:
         """Report more than the validation loss (here a sample); may add to ``record``."""
         if self.ctx.is_main and self.cfg.sample_length:
@@ -605,7 +601,7 @@ class Trainer:
                 pending.append((self.step + 1, self.train_step()))
                 interval_steps += 1
                 step, last = self.step, self.step == cfg.max_steps
-                do_eval = eval_every > 0 and (self.eval_due(step) or last)
+                do_eval = eval_every > 0 and (step % eval_every == 0 or last)
                 # Records fall on the same steps whatever the run's interruptions; the last
                 # step's record, off that grid, leaves the running sums for a longer run.
                 on_grid = step % cfg.log_interval == 0 or (do_eval and not last)

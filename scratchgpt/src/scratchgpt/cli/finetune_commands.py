@@ -18,7 +18,7 @@ from scratchgpt.train_config import CONFIG_FILE, ConfigError
 # book's examples work as they are (see the README for the figures).
 TASK_DEFAULTS: dict[str, dict[str, Any]] = {
     "classify": {
-        "epochs": 2.0,
+        "epochs": 1.0,
         "batch_size": 16,
         "lr": 1e-3,
         "min_lr": 1e-4,
