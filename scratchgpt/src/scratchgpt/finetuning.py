@@ -160,7 +160,7 @@ class FinetuneTrainer(Trainer):
             keys = [0] * len(items)
             collate_fn = functools.partial(collate, eot_token=eot)
         if cut:
-            self.log(f"warning: {cut} of {len(items)} examples cut to the context of {n_ctx}")
+            self.warn(f"{cut} of {len(items)} examples cut to the context of {n_ctx} tokens")
         train_idx, val_idx = split_indices(keys, cfg.val_fraction, cfg.seed)
         if not train_idx or not val_idx:
             raise DataError(f"{cfg.data}: too few examples to split off a validation set")
