@@ -14,6 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from foldpress.errors import BuildError, ContentError
+from foldpress.markdown_math import MathSyntax
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,14 @@ class SiteConfig:
     timezone: str = "UTC"
     posts_per_page: int = 10
     smart_typography: bool = False
+    # Math: which ways of writing it are read, and what a formula that cannot be
+    # converted does ("error" stops the build; "warn" shows its LaTeX and goes on).
+    math_dollar: bool = True
+    math_double_dollar: bool = True
+    math_paren: bool = True
+    math_bracket: bool = True
+    math_environments: bool = True
+    math_errors: Literal["error", "warn"] = "error"
     # Feeds
     feed_items: int = 20
     feed_content: Literal["full", "intro"] = "full"
@@ -37,6 +46,17 @@ class SiteConfig:
     def absolute_url(self, path: str) -> str:
         """Join a site path such as ``/2025/03/dropout/`` onto ``base_url``."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    @property
+    def math_syntax(self) -> MathSyntax:
+        """The ways of writing math that the site reads."""
+        return MathSyntax(
+            self.math_dollar,
+            self.math_double_dollar,
+            self.math_paren,
+            self.math_bracket,
+            self.math_environments,
+        )
 
     @cached_property
     def tzinfo(self) -> ZoneInfo:
