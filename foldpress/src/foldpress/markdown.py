@@ -18,6 +18,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pyromark
 
@@ -36,7 +37,7 @@ _LEFT_OUT = {"FootnoteDefinition", "Image"}  # of a paragraph's plain text
 
 # An event is pulldown-cmark's, as pyromark gives it: "SoftBreak", {"Text": "..."},
 # {"Start": "Paragraph"}, {"Start": {"Heading": {...}}}, {"End": ...}; and its byte range.
-Event = tuple[object, dict[str, int]]
+Event = tuple[Any, dict[str, int]]
 
 
 @dataclass
@@ -183,7 +184,7 @@ class Markdown:
         self.math_errors = math_errors
 
     def _events(self, text: str) -> list[Event]:
-        return list(self._parser.events_with_range(text, merge_text=True))
+        return list(self._parser.events_with_range(text, merge_text=True))  # type: ignore[arg-type]
 
     def parse(self, text: str) -> Document:
         return Document(text, locate_math(text, self._events(text), self._events, self.math))

@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 Event = tuple[object, dict[str, int]]
 
-ENVIRONMENTS = ("equation", "equation*", "align", "align*", "gather", "gather*")
-ENVIRONMENTS += ("multline", "multline*", "eqnarray", "eqnarray*")
+ENVIRONMENTS = (
+    *("equation", "equation*", "align", "align*", "gather", "gather*"),
+    *("multline", "multline*", "eqnarray", "eqnarray*"),
+)
 _BEGIN = re.compile(
     rb"\s*\\begin\{(" + b"|".join(re.escape(e.encode()) for e in ENVIRONMENTS) + rb")\}"
 )
