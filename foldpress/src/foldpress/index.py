@@ -32,7 +32,8 @@ def check_urls(posts: list[Post], pages: list[Page]) -> list[ContentError]:
     old address that redirects to them), or that the site's own pages use."""
     errors = []
     owners: dict[str, Path] = {}  # the file that answers an address -> who claimed it
-    for item in [*posts, *pages]:
+    items: list[Post | Page] = [*posts, *pages]
+    for item in items:
         lines = item.source_lines
         line = lines.get("url") or lines.get("permalink") or lines.get("slug") or lines.get("title")
         alias_line = lines.get("aliases") or lines.get("redirect_from")
