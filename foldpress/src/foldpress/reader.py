@@ -316,7 +316,8 @@ def read_post(
     if "date" in matter.data or not (in_name := _FILE_DATE.match(path.name)):
         when = check.when("date", config.tzinfo, required=True)
     else:  # Jekyll's: no date key, the file name's
-        when = datetime(*map(int, in_name.groups()), tzinfo=config.tzinfo)
+        year, month, day = map(int, in_name.groups())
+        when = datetime(year, month, day, tzinfo=config.tzinfo)
     when = when or datetime(1970, 1, 1, tzinfo=config.tzinfo)
     slug = check.slug(title)
     post = Post(

@@ -14,6 +14,7 @@ overwrite one of those is an error.
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,7 +23,7 @@ import jinja2
 from foldpress.addresses import output_file
 from foldpress.config import SiteConfig
 from foldpress.errors import BuildError, ContentError
-from foldpress.model import SiteIndex
+from foldpress.model import Page, Post, SiteIndex
 from foldpress.outputs.folder import OutputFolder
 from foldpress.urls import site_url
 
@@ -33,11 +34,8 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     """Write a redirect page at every old address, and ``_redirects``."""
     out = OutputFolder.of(out)
     config = index.config
-    moves = [
-        (alias, item.url, item.title, item.source)
-        for item in [*index.posts, *index.pages]
-        for alias in item.aliases
-    ]
+    items: list[Post | Page] = [*index.posts, *index.pages]
+    moves = [(alias, item.url, item.title, item.source) for item in items for alias in item.aliases]
     moves.sort()
     clashes = [
         ContentError(source, None, f"old address {alias} would overwrite the site's /{file}")
@@ -47,11 +45,7 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     if clashes:
         raise BuildError(clashes)
     for alias, url, title, _ in moves:
-        out.file(
-            output_file(alias),
-            (url, title),
-            lambda url=url, title=title: redirect_page(url, title, config),
-        )
+        out.file(output_file(alias), (url, title), partial(redirect_page, url, title, config))
     if moves and REDIRECTS_FILE not in out:
         pairs = [(alias, url) for alias, url, _, _ in moves]
         out.file(REDIRECTS_FILE, pairs, lambda: redirects_file(pairs, config))
