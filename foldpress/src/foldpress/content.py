@@ -67,6 +67,8 @@ def load_content(
         config.base_url,
         config.math_syntax,
         config.math_errors,
+        config.permalink,
+        config.strict,
     )
     content = Content()
     items: list[Post | Page | None] = [None] * len(sources)
