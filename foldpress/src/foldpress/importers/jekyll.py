@@ -114,8 +114,6 @@ def read_site(src: Path, report: Report) -> OldSite:
         if item is None:
             continue
         item.body = matter.body
-        if separator and separator.strip() and separator != "<!--more-->":
-            item.body = item.body.replace(separator, "\n<!--more-->\n", 1)
         by_path[str(relative)] = item.address
         if in_posts:
             by_name[relative.stem] = item.address
@@ -132,6 +130,8 @@ def read_site(src: Path, report: Report) -> OldSite:
             first_line=body_line,
             report=report,
         )
+        if separator.strip() and separator != "<!--more-->":  # after: lines reported stay right
+            body = body.replace(separator, "\n<!--more-->\n", 1)
         item.body = unescape_math(kramdown_math(body))
         site.content.append(item)
     posts = [item for item in site.content if item.kind == "post"]
