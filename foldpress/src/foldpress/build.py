@@ -133,6 +133,8 @@ def _build(
             on_progress(progress)
 
     cache = BuildCache.load(site_dir / CACHE_DIR)
+    if cache.problem:
+        warnings.append(cache.problem)
     prepared: list[jinja2.Environment] = []
     content = load_content(
         site_dir,
