@@ -179,6 +179,9 @@ def _build(
             with theme.template_errors():
                 for writer in outputs.WRITERS:
                     writer.write(index, folder, env)
+                warnings += folder.warnings
+                if folder.clashes:
+                    raise BuildError(folder.clashes, warnings)
                 if not prepared and workers(jobs, len(folder.pending)) > 1:
                     theme.compile_templates(env)  # once here, not in every worker
                 folder.finish(jobs)
