@@ -28,6 +28,7 @@ from foldpress import serial
 from foldpress.errors import ContentWarning
 
 CACHE_DIR = ".foldpress-cache"
+PREVIEW_DIR = CACHE_DIR + "/preview"  # what `foldpress serve` builds and serves
 _FILE = "build.msgpack"
 _OLD_FILES = ("build.pickle",)  # written by earlier versions; never read
 OutputRecord = tuple[bytes, int, int, int]  # key, and the file's size, mtime_ns and inode

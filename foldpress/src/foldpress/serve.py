@@ -27,7 +27,7 @@ from pathlib import Path
 import watchfiles
 
 from foldpress.build import build
-from foldpress.cache import CACHE_DIR
+from foldpress.cache import CACHE_DIR, PREVIEW_DIR
 from foldpress.errors import BuildError
 
 EVENTS_PATH = "/__foldpress__/events"
@@ -330,9 +330,14 @@ def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], N
     return messages
 
 
+def preview_folder(site_dir: Path) -> Path:
+    """Where ``serve`` builds by default: in the cache, never the published ``_site``."""
+    return site_dir / PREVIEW_DIR
+
+
 def serve_site(
     site_dir: Path,
-    out_dir: Path,
+    out_dir: Path | None = None,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -343,9 +348,13 @@ def serve_site(
 ) -> None:
     """Build the site, serve it, and rebuild it on every change until ``stop`` or Ctrl+C.
 
+    ``out_dir`` defaults to :func:`preview_folder`: a preview, drafts or not, never
+    touches the site that gets published.
+
     Raises OSError, before building anything, when the address cannot be used, and
     SystemExit(1) when the first build fails and there is no earlier site to serve.
     """
+    out_dir = preview_folder(site_dir) if out_dir is None else out_dir
     stop = stop or threading.Event()
     server = SiteServer((host, port), out_dir)
     changes = watch_changes(site_dir, out_dir, stop)
