@@ -9,11 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from conftest import post_file, write_files
 
 from foldpress import cache, content
 from foldpress.build import build
 from foldpress.cache import CACHE_DIR
+from foldpress.cli import main
 
 SITE_TOML = """\
 title = "Incremental"
@@ -38,7 +40,14 @@ FILES = {
     "posts/2025-01-11-p1.md": sample_post(1, "[Python, AI]"),
     "posts/2025-02-12-p2.md": sample_post(2, "[Python]", fold=False),
     "posts/2025-03-13-p3.md": sample_post(3, "[AI, Math]"),
-    "posts/2025-04-14-p4.md": sample_post(4, "[Math]", summary='"Four, summed up."', fold=False),
+    "posts/2025-04-14-p4.md": sample_post(
+        4,
+        "[Math]",
+        summary='"Four, summed up."',
+        fold=False,
+        aliases="[/old/p4/, /p4.html]",
+        mood="calm",
+    ),
     "posts/2025-05-15-p5.md": sample_post(5, "[Python, Tools]"),
     "posts/2025-06-16-draft.md": sample_post(6, "[Python]", draft="true"),
     "pages/about.md": "---\ntitle: About\n---\n\nAbout [this blog](/).\n",
@@ -85,6 +94,7 @@ TEMPLATE = """\
 {% block main %}
 <h1>{{ post.title }}</h1>
 <p class="count">One of {{ index.posts|length }}; newest: {{ index.posts[0].title }}</p>
+<p class="mood">{{ post.extra.get("mood", "") }}</p>
 {{ post.body_html|safe }}
 {% endblock %}
 """
@@ -104,6 +114,17 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "rename a topic by majority": lambda s: write_files(
         s,
         {f"posts/2025-0{n}-02-lower{n}.md": sample_post(n, "[python]") for n in (7, 8, 9)},
+    ),
+    "old address": lambda s: edit(s, "posts/2025-04-14-p4.md", "/old/p4/", "/older/p4/"),
+    "redirect_from added": lambda s: edit(
+        s, "posts/2025-02-12-p2.md", "topics:", "redirect_from: /two.html\ntopics:"
+    ),
+    "extra": lambda s: edit(s, "posts/2025-04-14-p4.md", "mood: calm", "mood: tense"),
+    "permalink": lambda s: edit(
+        s,
+        "site.toml",
+        "posts_per_page = 2",
+        'posts_per_page = 2\npermalink = "/{year}/{day}/{slug}/"',
     ),
     "page title": lambda s: edit(s, "pages/about.md", "title: About", "title: About me"),
     "template": lambda s: write_files(s, {"templates/post.html": TEMPLATE}),
@@ -262,3 +283,55 @@ def test_the_engine_version_covers_foldpress_code_and_templates(tmp_path):
             f.write("\n")
         assert cache.code_digest(package) != before
         before = cache.code_digest(package)
+
+
+def test_a_deleted_cache_or_output_is_rebuilt(site, tmp_path):
+    build(site)
+    shutil.rmtree(site / CACHE_DIR)
+    assert assert_same_as_clean(site, tmp_path).cached == 0
+    shutil.rmtree(site / "_site")
+    assert assert_same_as_clean(site, tmp_path).written > 0
+
+
+def test_an_output_file_edited_by_hand_is_made_again(site, tmp_path):
+    build(site)
+    page = site / "_site/2025/05/p5/index.html"
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text.replace("Post 5", "Post X"), encoding="utf-8")  # same size
+    extra = site / "_site/extra.html"
+    extra.write_text("by hand")
+    assert_same_as_clean(site, tmp_path)
+    assert not extra.exists()
+
+
+def test_drafts_toggled_on_and_off(site, tmp_path):
+    build(site)
+    with_drafts = assert_same_as_clean(site, tmp_path, drafts=True)
+    assert with_drafts.posts == 6
+    assert (site / "_site/2025/06/draft/index.html").exists()
+    without = assert_same_as_clean(site, tmp_path)
+    assert without.posts == 5 and without.rendered == 0
+    assert not (site / "_site/2025/06/draft").exists()
+
+
+def test_a_failed_build_keeps_the_site_and_the_next_good_build_is_complete(site, tmp_path):
+    build(site)
+    before = files_of(site / "_site")
+    edit(site, "posts/2025-05-15-p5.md", "title:", "titel:")
+    with pytest.raises(Exception, match="missing 'title'"):
+        build(site)
+    assert files_of(site / "_site") == before
+    edit(site, "posts/2025-05-15-p5.md", "titel:", "title:")
+    edit(site, "posts/2025-03-13-p3.md", "Intro 3", "Opening 3")
+    assert_same_as_clean(site, tmp_path)
+
+
+def test_the_cli_reports_what_was_rendered_and_reused(site):
+    runner = CliRunner()
+    first = runner.invoke(main, ["build", str(site)])
+    assert first.exit_code == 0, first.output
+    assert "7 rendered, 0 from the cache" in first.output
+    second = runner.invoke(main, ["build", str(site)])
+    assert "0 rendered, 7 from the cache; 0 files written" in second.output
+    quiet = runner.invoke(main, ["build", "--quiet", str(site)])
+    assert quiet.exit_code == 0 and quiet.output == ""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from foldpress.addresses import output_file
 from foldpress.cache import digest
 from foldpress.model import Listing, Post, SiteIndex
 from foldpress.outputs.folder import OutputFolder
@@ -46,14 +47,14 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         newer = posts[i - 1] if i > 0 else None
         key = (post.content_key, _link_key(older), _link_key(newer))
         context = {"post": post, "older": older, "newer": newer}
-        page("post.html", post.url, _index_file(post.url), key, post.source, **context)
+        page("post.html", post.url, output_file(post.url), key, post.source, **context)
     for static_page in index.pages:
         url = static_page.url
         source, content_key = static_page.source, static_page.content_key
-        page("page.html", url, _index_file(url), content_key, source, page=static_page)
+        page("page.html", url, output_file(url), content_key, source, page=static_page)
     for listing in index.listings:
         key = _listing_key(listing)
-        page("listing.html", listing.url, _index_file(listing.url), key, listing=listing)
+        page("listing.html", listing.url, output_file(listing.url), key, listing=listing)
     topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
     page("topics.html", "/topics/", "topics/index.html", topics)
     years = [(year, list(months)) for year, months in groupby(index.archive, lambda m: m.year)]
@@ -70,8 +71,3 @@ def _listing_key(listing: Listing) -> tuple:
     topic = (listing.topic.name, listing.topic.slug) if listing.topic else None
     where = (listing.title, listing.page, listing.pages, listing.prev_url, listing.next_url)
     return (*where, topic, [post.summary_key for post in listing.posts])
-
-
-def _index_file(url: str) -> str:
-    """``/2025/03/dropout/`` -> ``2025/03/dropout/index.html``."""
-    return url.lstrip("/") + "index.html"
