@@ -127,7 +127,7 @@ CASES = [
         },
         "posts/p.md",
         None,
-        "would overwrite the site's /old/index.html",
+        "output /old/index.html is also written by",
     ),
     (
         "toml-permalink",

@@ -474,6 +474,26 @@ def test_previewing_drafts_leaves_the_published_site_byte_identical(tmp_path):
     assert not (published / "2025/05/secret").exists()
 
 
+def test_a_site_published_under_a_path_is_served_under_it(tmp_path):
+    site = write_site(tmp_path)
+    toml = (site / "site.toml").read_text().replace("blog.example.com/", "example.org/blog/")
+    (site / "site.toml").write_text(toml)
+    with serving(site) as served:
+        assert served.server.url.endswith("/blog/")
+        front = served.text("/blog/")
+        assert 'href="/blog/theme/style.css"' in front
+        assert "Dropout zeroes units." in served.text("/blog" + POST_URL)
+        assert served.text("/blog/theme/style.css")
+        for path, location in [
+            ("/", "/blog/"),
+            ("/blog", "/blog/"),
+            ("/blog/about", "/blog/about/"),
+        ]:
+            response = served.get(path)
+            assert (response.status, response.getheader("Location")) == (301, location)
+        assert served.get(POST_URL).status == 404  # the site is not at the top
+
+
 # The command line, in a real process.
 
 
