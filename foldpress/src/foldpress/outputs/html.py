@@ -28,11 +28,18 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         shared += [page.content_key for page in index.pages]
     shared_key = digest(*shared)
 
-    def page(template: str, url: str | None, target: str, key: object, **context: object) -> None:
+    def page(
+        template: str,
+        url: str | None,
+        target: str,
+        key: object,
+        source: Path | None = None,
+        **context: object,
+    ) -> None:
         def render() -> str:
             return env.get_template(template).render(index=index, url=url, **context)
 
-        out.file(target, (template, url, shared_key, key), render)
+        out.file(target, (template, url, shared_key, key), render, source)
 
     posts = index.posts
     for i, post in enumerate(posts):
@@ -40,10 +47,11 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         newer = posts[i - 1] if i > 0 else None
         key = (post.content_key, _link_key(older), _link_key(newer))
         context = {"post": post, "older": older, "newer": newer}
-        page("post.html", post.url, output_file(post.url), key, **context)
+        page("post.html", post.url, output_file(post.url), key, post.source, **context)
     for static_page in index.pages:
         url = static_page.url
-        page("page.html", url, output_file(url), static_page.content_key, page=static_page)
+        source, content_key = static_page.source, static_page.content_key
+        page("page.html", url, output_file(url), content_key, source, page=static_page)
     for listing in index.listings:
         key = _listing_key(listing)
         page("listing.html", listing.url, output_file(listing.url), key, listing=listing)
