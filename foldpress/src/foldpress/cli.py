@@ -161,7 +161,8 @@ def post(title: str, site: Path, topics: tuple[str, ...], draft: bool) -> None:
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to build into and serve (default: SITE/_site).",
+    help="Folder to build into and serve (default: a preview folder in the build cache, "
+    "SITE/.foldpress-cache/preview, so that a preview never changes SITE/_site).",
 )
 @click.option("--port", "-p", default=8000, show_default=True, help="Port to listen on (0: any).")
 @click.option(
@@ -176,12 +177,12 @@ def serve(site: Path, output: Path | None, port: int, host: str, drafts: bool) -
 
     Open pages reload themselves after each rebuild. When a change breaks the build,
     the errors show in this terminal and over the page, and the last good site stays
-    served until the next good build.
+    served until the next good build. The preview is built in the build cache, not in
+    SITE/_site, so previewing (drafts included) never changes what you publish.
     """
     from foldpress.serve import serve_site
 
-    out_dir = output if output is not None else site / "_site"
     try:
-        serve_site(site, out_dir, host=host, port=port, drafts=drafts, echo=click.echo)
+        serve_site(site, output, host=host, port=port, drafts=drafts, echo=click.echo)
     except OSError as error:
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
