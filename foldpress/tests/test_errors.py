@@ -82,11 +82,59 @@ CASES = [
         "'topics' must be a list",
     ),
     (
-        "unknown-key",
-        {"posts/p.md": post_file("T", "2025-01-01", tpoics="[A]")},
+        "unknown-key-strict",
+        {
+            "site.toml": SITE_TOML + "strict = true\n",
+            "posts/p.md": post_file("T", "2025-01-01", tpoics="[A]"),
+        },
         "posts/p.md",
         4,
         "unknown front matter key 'tpoics'; did you mean 'topics'?",
+    ),
+    (
+        "url-clash",
+        {"posts/p.md": post_file("T", "2025-01-01", url="/2025/01/good/")},
+        "posts/p.md",
+        4,
+        "URL /2025/01/good/ is already used by ",
+    ),
+    (
+        "alias-clash",
+        {"pages/old.md": "---\ntitle: Old\nredirect_from: [/2025/01/good]\n---\n"},
+        "pages/old.md",
+        3,
+        "old address /2025/01/good/ is already used by ",
+    ),
+    (
+        "alias-full-url",
+        {"posts/p.md": post_file("T", "2025-01-01", aliases="[https://x.example/a/]")},
+        "posts/p.md",
+        4,
+        "not a full URL",
+    ),
+    (
+        "alias-reserved",
+        {"posts/p.md": post_file("T", "2025-01-01", aliases="[/feed/]")},
+        "posts/p.md",
+        4,
+        "used by the site itself",
+    ),
+    (
+        "alias-over-static",
+        {
+            "static/old/index.html": "<p>kept</p>",
+            "posts/p.md": post_file("T", "2025-01-01", aliases="[/old/]"),
+        },
+        "posts/p.md",
+        None,
+        "output /old/index.html is also written by",
+    ),
+    (
+        "toml-permalink",
+        {"site.toml": SITE_TOML + 'permalink = "/{year}/{title}/"\n'},
+        "site.toml",
+        7,
+        "not {title}",
     ),
     (
         "duplicate-key",
@@ -218,7 +266,7 @@ def test_bad_input_is_reported_and_the_old_site_kept(built, tmp_path, files, whe
     result = run_build(site, out)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    expected = f"{site / where}:{line}: "
+    expected = f"{site / where}:{line}: " if line else f"{site / where}: "
     assert any(row.startswith(expected) and message in row for row in lines), result.stderr
     assert len(lines) == 2, "one mistake, one error (and the closing line)"
     if "already used by" in message:  # a clash names both files
@@ -247,7 +295,8 @@ def test_static_file_clashing_with_a_page(built):
     result = run_build(site, out)
     assert result.exit_code == 1
     assert (
-        f"{site / 'static/index.html'}: would overwrite the generated /index.html" in result.stderr
+        f"{site / 'static/index.html'}: output /index.html is also written by foldpress itself"
+        in result.stderr
     )
     assert snapshot(out) == before
 
@@ -259,7 +308,7 @@ def test_every_error_of_a_run_is_reported_at_once(built):
         {
             "site.toml": SITE_TOML + "colour = 1\n",
             "posts/a.md": post_file("A", "someday"),
-            "posts/b.md": post_file("B", "2025-01-01", "$x^$\n", tags="[x]"),
+            "posts/b.md": post_file("B", "2025-01-01", "$x^$\n", published="maybe"),
         },
     )
     result = run_build(site, out)
@@ -272,3 +321,72 @@ def test_every_error_of_a_run_is_reported_at_once(built):
         f"{site}/site.toml:7",
     ]
     assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("generated", ["llms.txt", "sitemap.xml", "feed/atom.xml", "404.html"])
+def test_a_static_file_at_a_generated_address_is_an_error_not_a_toss_up(built, generated):
+    site, out, before = built
+    write_files(site, {f"static/{generated}": "mine\n"})
+    for _ in range(2):  # the same answer every build
+        result = run_build(site, out)
+        assert result.exit_code == 1
+        mine = site / "static" / generated
+        assert f"{mine}: output /{generated} clashes with foldpress's own" in result.stderr or (
+            f"{mine}: output /{generated} is also written by foldpress itself" in result.stderr
+        )
+        assert snapshot(out) == before
+
+
+def test_a_static_file_where_a_page_needs_a_folder(built):
+    site, out, before = built
+    page = "---\ntitle: About\n---\n\nAbout.\n"
+    write_files(site, {"static/about": "a file named about\n", "pages/about.md": page})
+    result = run_build(site, out)
+    assert result.exit_code == 1
+    # Both sources are named.
+    [error] = [line for line in result.stderr.splitlines() if "output" in line]
+    assert error.startswith(f"{site / 'static/about'}: output /about is in the way of ")
+    assert error.endswith(f"/about/index.html, written by {site / 'pages/about.md'}")
+    assert snapshot(out) == before
+
+
+def test_a_static_file_inside_a_post_folder(built):
+    site, out, before = built
+    write_files(site, {"static/2025/01/good/index.html": "<p>mine</p>\n"})
+    result = run_build(site, out)
+    assert result.exit_code == 1
+    assert (
+        f"{site / 'static/2025/01/good/index.html'}: output /2025/01/good/index.html is also "
+        f"written by {site / 'posts/2025-01-05-good.md'}"
+    ) in result.stderr
+    assert snapshot(out) == before
+
+
+def test_static_links_that_leave_the_site_are_not_published(built, tmp_path):
+    site, out, _ = built
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private\n")
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "key").write_text("private\n")
+    (site / "assets").mkdir()
+    (site / "assets" / "logo.svg").write_text("<svg/>\n")
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static" / "secret.txt").symlink_to(secret)
+    (site / "static" / "private").symlink_to(tmp_path / "private")
+    (site / "static" / "dangling").symlink_to(tmp_path / "nothing")
+    (site / "static" / "logo.svg").symlink_to(site / "assets" / "logo.svg")  # inside: fine
+    (site / "static" / "loop").symlink_to(site / "static")
+    result = run_build(site, out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "logo.svg").read_text() == "<svg/>\n"
+    assert not (out / "secret.txt").exists() and not (out / "private").exists()
+    assert not (out / "dangling").exists()
+    assert "private" not in "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    warnings = sorted(line for line in result.stderr.splitlines() if ": warning: " in line)
+    assert warnings == [
+        f"{site / 'static/dangling'}: warning: not published: a symbolic link to nowhere",
+        f"{site / 'static/private'}: warning: not published: a symbolic link to outside the "
+        "site folder",
+        f"{site / 'static/secret.txt'}: warning: not published: a symbolic link to outside the "
+        "site folder",
+    ]

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import post_file, write_files
 
-from foldpress import content
+from foldpress import cache, content
 from foldpress.build import build
 from foldpress.cache import CACHE_DIR
 from foldpress.cli import main
@@ -40,7 +40,14 @@ FILES = {
     "posts/2025-01-11-p1.md": sample_post(1, "[Python, AI]"),
     "posts/2025-02-12-p2.md": sample_post(2, "[Python]", fold=False),
     "posts/2025-03-13-p3.md": sample_post(3, "[AI, Math]"),
-    "posts/2025-04-14-p4.md": sample_post(4, "[Math]", summary='"Four, summed up."', fold=False),
+    "posts/2025-04-14-p4.md": sample_post(
+        4,
+        "[Math]",
+        summary='"Four, summed up."',
+        fold=False,
+        aliases="[/old/p4/, /p4.html]",
+        mood="calm",
+    ),
     "posts/2025-05-15-p5.md": sample_post(5, "[Python, Tools]"),
     "posts/2025-06-16-draft.md": sample_post(6, "[Python]", draft="true"),
     "pages/about.md": "---\ntitle: About\n---\n\nAbout [this blog](/).\n",
@@ -87,11 +94,20 @@ TEMPLATE = """\
 {% block main %}
 <h1>{{ post.title }}</h1>
 <p class="count">One of {{ index.posts|length }}; newest: {{ index.posts[0].title }}</p>
+<p class="mood">{{ post.extra.get("mood", "") }}</p>
 {{ post.body_html|safe }}
 {% endblock %}
 """
 
-EDITS: dict[str, Callable[[Path], None]] = {
+MATHJAX_POST = post_file(
+    "TeX",
+    "2025-08-02",
+    "Inline \\(a*b*c\\), escaped $\\left\\\\{ x \\right\\\\}$, money $5 and $10.\n\n"
+    "\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n",
+    topics="[Math]",
+)
+
+EDITS: dict[str, Callable[[Path], object]] = {
     "body below the fold": lambda s: edit(s, "posts/2025-05-15-p5.md", "print(5)", "print(55)"),
     "body above the fold": lambda s: edit(s, "posts/2025-03-13-p3.md", "Intro 3", "Opening 3"),
     "body of a post without fold": lambda s: edit(s, "posts/2025-02-12-p2.md", "Note 2", "N2"),
@@ -107,10 +123,31 @@ EDITS: dict[str, Callable[[Path], None]] = {
         s,
         {f"posts/2025-0{n}-02-lower{n}.md": sample_post(n, "[python]") for n in (7, 8, 9)},
     ),
+    "old address": lambda s: edit(s, "posts/2025-04-14-p4.md", "/old/p4/", "/older/p4/"),
+    "redirect_from added": lambda s: edit(
+        s, "posts/2025-02-12-p2.md", "topics:", "redirect_from: /two.html\ntopics:"
+    ),
+    "extra": lambda s: edit(s, "posts/2025-04-14-p4.md", "mood: calm", "mood: tense"),
+    "permalink": lambda s: edit(
+        s,
+        "site.toml",
+        "posts_per_page = 2",
+        'posts_per_page = 2\npermalink = "/{year}/{day}/{slug}/"',
+    ),
     "page title": lambda s: edit(s, "pages/about.md", "title: About", "title: About me"),
     "template": lambda s: write_files(s, {"templates/post.html": TEMPLATE}),
     "site.toml": lambda s: edit(s, "site.toml", 'title = "Incremental"', 'title = "Renamed"'),
     "static file": lambda s: write_files(s, {"static/images/logo.svg": "<svg><g/></svg>\n"}),
+    "MathJax-era math": lambda s: write_files(s, {"posts/2025-08-02-tex.md": MATHJAX_POST}),
+    "math settings": lambda s: (
+        write_files(s, {"posts/2025-08-03-broken.md": post_file("B", "2025-08-03", "$x^$\n")}),
+        edit(
+            s,
+            "site.toml",
+            "feed_items = 3",
+            'feed_items = 3\nmath_paren = false\nmath_errors = "warn"',
+        ),
+    ),
     "nothing": lambda s: None,
 }
 
@@ -199,13 +236,71 @@ def test_listings_are_rewritten_only_when_an_intro_they_show_changes(site):
     assert "Opening 5" in front.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
-def test_a_damaged_cache_is_ignored(site, tmp_path, damage):
+@pytest.mark.parametrize("damage", [b"", b"not msgpack", b"\x80\x05garbage", b"\x93\x01\x02"])
+def test_a_damaged_cache_is_ignored_with_one_warning(site, tmp_path, damage):
     build(site)
-    for path in (site / CACHE_DIR).glob("*.pickle"):
-        path.write_bytes(damage)
+    (site / CACHE_DIR / "build.msgpack").write_bytes(damage)
     result = assert_same_as_clean(site, tmp_path)
     assert result.rendered == 7 and result.cached == 0
+    [warning] = result.warnings
+    assert warning.path == site / CACHE_DIR / "build.msgpack"
+    assert "build cache ignored and rebuilt" in warning.message
+    assert build(site).warnings == []  # the new cache is good
+
+
+class _CreatesAFile:
+    """Unpickling this runs ``open(path, "w")``: what a crafted cache would do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+def test_a_crafted_pickle_in_the_cache_runs_nothing(site, tmp_path):
+    import pickle
+
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_CreatesAFile(marker))
+    cache = site / CACHE_DIR
+    cache.mkdir()
+    for name in ("build.pickle", "build.msgpack"):  # the old cache's name and the new one's
+        (cache / name).write_bytes(payload)
+    result = build(site)
+    assert not marker.exists()
+    assert result.rendered == 7
+    assert [w.path.name for w in result.warnings] == ["build.msgpack"]
+    assert not (cache / "build.pickle").exists()  # an old cache is removed, never read
+
+
+def test_the_cache_is_the_same_however_the_site_folder_is_spelled(site, monkeypatch):
+    build(site)
+    monkeypatch.chdir(site)
+    result = build(Path("."))
+    assert (result.rendered, result.cached, result.written) == (0, 7, 0)
+    monkeypatch.chdir(site.parent)
+    result = build(Path(site.name))
+    assert (result.rendered, result.cached, result.written) == (0, 7, 0)
+
+
+def test_a_change_to_foldpress_itself_renders_everything_again(site, monkeypatch):
+    build(site)
+    monkeypatch.setattr(cache, "engine_version", lambda: b"another engine")
+    result = build(site)
+    assert result.rendered == 7 and result.reused == 0
+    assert result.warnings == []  # an outdated cache is no problem to warn about
+
+
+def test_the_engine_version_covers_foldpress_code_and_templates(tmp_path):
+    package = tmp_path / "foldpress"
+    shutil.copytree(Path(cache.__file__).parent, package)
+    before = cache.code_digest(package)
+    for name in ("markdown_html.py", "themes/default/templates/base.html"):
+        with (package / name).open("a") as f:
+            f.write("\n")
+        assert cache.code_digest(package) != before
+        before = cache.code_digest(package)
 
 
 def test_a_deleted_cache_or_output_is_rebuilt(site, tmp_path):
@@ -241,7 +336,7 @@ def test_a_failed_build_keeps_the_site_and_the_next_good_build_is_complete(site,
     build(site)
     before = files_of(site / "_site")
     edit(site, "posts/2025-05-15-p5.md", "title:", "titel:")
-    with pytest.raises(Exception, match="unknown front matter key"):
+    with pytest.raises(Exception, match="missing 'title'"):
         build(site)
     assert files_of(site / "_site") == before
     edit(site, "posts/2025-05-15-p5.md", "titel:", "title:")

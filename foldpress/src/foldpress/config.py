@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from foldpress.addresses import DEFAULT_PERMALINK, check_permalink
 from foldpress.errors import BuildError, ContentError
+from foldpress.markdown_math import MathSyntax
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,21 @@ class SiteConfig:
     timezone: str = "UTC"
     posts_per_page: int = 10
     smart_typography: bool = False
+    # Math: which ways of writing it are read, and what a formula that cannot be
+    # converted does ("error" stops the build; "warn" shows its LaTeX and goes on).
+    math_dollar: bool = True
+    math_double_dollar: bool = True
+    math_paren: bool = True
+    math_bracket: bool = True
+    math_environments: bool = True
+    math_errors: Literal["error", "warn"] = "error"
+    # Posts' addresses: {year}, {month}, {day} and {slug} are filled in.
+    permalink: str = DEFAULT_PERMALINK
+    # Front matter keys foldpress does not know are errors, not kept as ``extra``.
+    strict: bool = False
+    # Links between pages relative to each page (../../x/index.html), so that the site
+    # works opened from disk; else under base_url's path (/x/, or /blog/x/).
+    relative_urls: bool = False
     # Feeds
     feed_items: int = 20
     feed_content: Literal["full", "intro"] = "full"
@@ -37,6 +54,17 @@ class SiteConfig:
     def absolute_url(self, path: str) -> str:
         """Join a site path such as ``/2025/03/dropout/`` onto ``base_url``."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    @property
+    def math_syntax(self) -> MathSyntax:
+        """The ways of writing math that the site reads."""
+        return MathSyntax(
+            self.math_dollar,
+            self.math_double_dollar,
+            self.math_paren,
+            self.math_bracket,
+            self.math_environments,
+        )
 
     @cached_property
     def tzinfo(self) -> ZoneInfo:
@@ -104,6 +132,8 @@ def _check_value(key: str, value: Any, expected: Any) -> str | None:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             return f"unknown timezone {value!r}; use an IANA name such as 'Europe/London'"
+    if key == "permalink":
+        return check_permalink(value)
     if key == "base_url" and not re.match(r"https?://[^/]+", value):
         return f"'base_url' must be an absolute http(s) URL, not {value!r}"
     return None

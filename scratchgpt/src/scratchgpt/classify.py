@@ -19,13 +19,12 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from safetensors.torch import save_file
 from torch import Tensor, nn
 
 from scratchgpt import weights
 from scratchgpt.data import DataError
 from scratchgpt.model import GPT
-from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer
+from scratchgpt.tokenizer import Tokenizer
 
 ARCHITECTURE = "GPT2ForSequenceClassification"
 HEAD = "score.weight"
@@ -188,32 +187,27 @@ class GPTClassifier(nn.Module):
         return sum(p.numel() for p in {id(p): p for p in self.parameters()}.values())
 
 
-def hf_config(model: GPTClassifier, eot_token: int | None = None) -> dict[str, Any]:
-    """``config.json`` for ``transformers.GPT2ForSequenceClassification``."""
-    config = weights.config_to_hf(model.config, eot_token=eot_token)
-    config["architectures"] = [ARCHITECTURE]
-    config["id2label"] = dict(enumerate(model.labels))
-    config["label2id"] = {label: i for i, label in enumerate(model.labels)}
-    config["pad_token_id"] = model.pad_token_id
-    config["torch_dtype"] = str(model.score.weight.dtype).removeprefix("torch.")
-    return config
+def hf_config(model: GPTClassifier) -> dict[str, Any]:
+    """What ``transformers.GPT2ForSequenceClassification`` adds to a GPT-2 ``config.json``."""
+    return {
+        "architectures": [ARCHITECTURE],
+        "id2label": dict(enumerate(model.labels)),
+        "label2id": {label: i for i, label in enumerate(model.labels)},
+        "pad_token_id": model.pad_token_id,
+    }
 
 
 def save_classifier(
     model: GPTClassifier, folder: str | os.PathLike[str], tokenizer: Tokenizer | None = None
 ) -> Path:
     """Write the classifier in ``GPT2ForSequenceClassification``'s layout."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    if tokenizer is not None and not isinstance(tokenizer, GPT2Tokenizer):
-        tokenizer.save(folder)
-    eot = tokenizer.eot_token if tokenizer is not None else None
-    config = hf_config(model, eot)
-    (folder / weights.CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", "utf-8")
-    tensors = {k: v.cpu() for k, v in weights.state_dict_to_hf(model.gpt).items()}
-    tensors[HEAD] = model.score.weight.detach().cpu().contiguous()
-    save_file(tensors, str(folder / weights.WEIGHTS_FILE), metadata={"format": "pt"})
-    return folder
+    return weights.save_pretrained(
+        model.gpt,
+        folder,
+        tokenizer,
+        extra_config=hf_config(model),
+        extra_tensors={HEAD: model.score.weight},
+    )
 
 
 def is_classifier(folder: str | os.PathLike[str]) -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from foldpress.addresses import output_file
 from foldpress.cache import digest
 from foldpress.model import Listing, Post, SiteIndex
 from foldpress.outputs.folder import OutputFolder
@@ -27,11 +28,18 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         shared += [page.content_key for page in index.pages]
     shared_key = digest(*shared)
 
-    def page(template: str, url: str | None, target: str, key: object, **context: object) -> None:
+    def page(
+        template: str,
+        url: str | None,
+        target: str,
+        key: object,
+        source: Path | None = None,
+        **context: object,
+    ) -> None:
         def render() -> str:
             return env.get_template(template).render(index=index, url=url, **context)
 
-        out.file(target, (template, url, shared_key, key), render)
+        out.file(target, (template, url, shared_key, key), render, source)
 
     posts = index.posts
     for i, post in enumerate(posts):
@@ -39,13 +47,14 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         newer = posts[i - 1] if i > 0 else None
         key = (post.content_key, _link_key(older), _link_key(newer))
         context = {"post": post, "older": older, "newer": newer}
-        page("post.html", post.url, _index_file(post.url), key, **context)
+        page("post.html", post.url, output_file(post.url), key, post.source, **context)
     for static_page in index.pages:
         url = static_page.url
-        page("page.html", url, _index_file(url), static_page.content_key, page=static_page)
+        source, content_key = static_page.source, static_page.content_key
+        page("page.html", url, output_file(url), content_key, source, page=static_page)
     for listing in index.listings:
         key = _listing_key(listing)
-        page("listing.html", listing.url, _index_file(listing.url), key, listing=listing)
+        page("listing.html", listing.url, output_file(listing.url), key, listing=listing)
     topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
     page("topics.html", "/topics/", "topics/index.html", topics)
     years = [(year, list(months)) for year, months in groupby(index.archive, lambda m: m.year)]
@@ -62,8 +71,3 @@ def _listing_key(listing: Listing) -> tuple:
     topic = (listing.topic.name, listing.topic.slug) if listing.topic else None
     where = (listing.title, listing.page, listing.pages, listing.prev_url, listing.next_url)
     return (*where, topic, [post.summary_key for post in listing.posts])
-
-
-def _index_file(url: str) -> str:
-    """``/2025/03/dropout/`` -> ``2025/03/dropout/index.html``."""
-    return url.lstrip("/") + "index.html"

@@ -1,4 +1,5 @@
-"""A Markdown copy beside every HTML page, at its URL plus ``index.html.md``.
+"""A Markdown copy beside every HTML page, at its URL plus ``index.html.md`` (or ``.md``
+for a page at a file's address such as ``/about.html``).
 
 That is the llmstxt.org convention for URLs ending in ``/``, and what each page's
 ``<link rel="alternate" type="text/markdown">`` points to. Posts and pages are their
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from foldpress.addresses import markdown_copy
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
 from foldpress.model import Listing, SiteIndex
@@ -36,9 +38,11 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     out = OutputFolder.of(out)
     config = index.config
     for post in index.posts:
-        out.file(_copy(post.url), post.content_key, functools.partial(post_document, post, config))
+        document = functools.partial(post_document, post, config)
+        out.file(_copy(post.url), post.content_key, document, post.source)
     for page in index.pages:
-        out.file(_copy(page.url), page.content_key, functools.partial(page_document, page, config))
+        document = functools.partial(page_document, page, config)
+        out.file(_copy(page.url), page.content_key, document, page.source)
     for listing in index.listings:
         where = (listing.title, listing.page, listing.pages, listing.prev_url, listing.next_url)
         key = (*where, [post.summary_key for post in listing.posts])
@@ -106,4 +110,4 @@ def archive_document(index: SiteIndex) -> str:
 
 def _copy(url: str) -> str:
     """``/2025/03/dropout/`` -> ``2025/03/dropout/index.html.md``."""
-    return url.lstrip("/") + "index.html.md"
+    return markdown_copy(url).lstrip("/")
