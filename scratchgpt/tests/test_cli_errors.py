@@ -117,6 +117,23 @@ CASES = [
     ("attention {root}/model cat -o {root}/empty", "is a folder; name a PNG file"),
     ("attention {root}/no-tokenizer cat", "lacks scratchgpt-tokenizer.json"),
     ("attention {root}/empty cat", "neither a model folder nor a run folder"),
+    # finetune
+    ("finetune classify", "give --data FILE and --out RUN"),
+    (
+        "finetune classify --data {root}/text.txt --out {root}/r --preset test",
+        "expected a .tsv, .csv or .jsonl file",
+    ),
+    ("finetune classify --data {root}/empty.txt --out {root}/r", "empty.txt: the file is empty"),
+    ("finetune instruct --data {root}/bad.json --out {root}/r", "bad.json:1: invalid JSON"),
+    ("finetune classify --resume {root}/nowhere", "is not a run folder"),
+    ("finetune instruct --data {root}/bad.json --out {root}/r --lora 0", "0 is not in the range"),
+    # classify, chat, download
+    ("classify {root}/model", "give TEXT arguments or --file FILE"),
+    ("classify {root}/model cat", "is not a classifier"),
+    ("classify {root}/nowhere cat", "model folder not found"),
+    ("chat", "Missing argument 'MODEL'"),
+    ("chat {root}/empty", "neither a model folder nor a run folder"),
+    ("download", "Missing argument 'REPO_ID'"),
 ]
 
 

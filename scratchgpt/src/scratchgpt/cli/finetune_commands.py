@@ -258,11 +258,12 @@ def classify(model: str, texts: tuple[str, ...], text_file: Path | None, batch_s
     from scratchgpt.data import DataError
     from scratchgpt.hub import resolve_model
     from scratchgpt.tokenizer import load_tokenizer_for_model
+    from scratchgpt.weights import resolve_model_dir
 
     if bool(texts) == bool(text_file):
         raise click.UsageError("give TEXT arguments or --file FILE")
     try:
-        folder = resolve_model(model)
+        folder = resolve_model_dir(resolve_model(model))
         classifier = load_classifier(folder)
         tokenizer = load_tokenizer_for_model(folder)
         if text_file is not None:
