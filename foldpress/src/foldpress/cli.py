@@ -1,4 +1,4 @@
-"""The ``foldpress`` command: new, build, post and serve."""
+"""The ``foldpress`` command: new, build, post, serve and import."""
 
 from __future__ import annotations
 
@@ -186,3 +186,39 @@ def serve(site: Path, output: Path | None, port: int, host: str, drafts: bool) -
         serve_site(site, output, host=host, port=port, drafts=drafts, echo=click.echo)
     except OSError as error:
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
+
+
+@main.command("import")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "engine",
+    type=click.Choice(["hugo", "jekyll", "pelican"]),
+    help="The engine SRC was made for (default: told by its configuration file).",
+)
+def import_(src: Path, dest: Path, engine: str | None) -> None:
+    """Make the Hugo, Jekyll or Pelican site in SRC into a foldpress site in DEST.
+
+    DEST must be new or empty; SRC is only read, and its configuration (hugo.toml,
+    config.toml|yaml|json, _config.yml, pelicanconf.py) is read as text, never run.
+    Posts, pages, static files and every old address come over: `foldpress build DEST`
+    answers the old links, with redirect pages where an address changed.
+
+    Every construct that could not be converted is printed as path:line: what, and left
+    in place. The exit status is 1 if nothing could be imported, else 0.
+    """
+    from foldpress.importers import CannotImport, import_site
+
+    try:
+        report = import_site(src, dest, engine)
+    except CannotImport as error:
+        raise click.ClickException(str(error)) from None
+    for note in report.skipped:
+        click.echo(f"{note}", err=True)
+    for note in report.unconverted:
+        click.echo(f"{note}", err=True)
+    click.echo(report.summary())
+    if not report.posts and not report.pages:
+        raise click.ClickException(f"nothing in {src} could be imported")
+    click.echo(f"Build it with: foldpress build {dest}")
