@@ -68,14 +68,15 @@ EXPECTED = {
         redirects={
             "/old/first-post/": "My First Post",
             "/2023/01/15/my-first-post.html": "My First Post",
+            "/2023/first/": "My First Post",  # relative to the page's folder, /2023/01/
         },
         files=["/images/sunset.png", "/2023/02/second/cover.png"],
         unconverted=[
-            "content/posts/my-first-post.md:27: Hugo shortcode {{< youtube 0RKpf3rK57I >}}",
+            "content/posts/my-first-post.md:28: Hugo shortcode {{< youtube 0RKpf3rK57I >}}",
             "content/posts/second-post/index.md:12: Hugo shortcode {{< gist spf13 7896402 >}}",
         ],
         skipped=["content/_index.md", "content/posts/_index.md"],
-        summary="3 posts, 1 page, 2 static files, 2 old addresses redirected",
+        summary="3 posts, 1 page, 2 static files, 3 old addresses redirected",
         html=[
             ("/2023/01/my-first-post/", "pre .kd"),
             ("/2023/01/my-first-post/", "figure img[src='/images/sunset.png'] + figcaption"),
