@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -153,8 +154,19 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
 
 def document(front: dict[str, object], body: str) -> str:
     """A Markdown file with YAML front matter."""
-    matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+    matter = yaml.safe_dump(_yaml_data(front), sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{matter}---\n\n{body.lstrip(chr(10))}"
+
+
+def _yaml_data(value: object) -> object:
+    """``value`` with what YAML cannot write (a TOML time of day, say) as text."""
+    if isinstance(value, dict):
+        return {str(k): _yaml_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_yaml_data(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool | date | bytes):
+        return value  # a datetime is a date
+    return str(value)
 
 
 def old_address(address: str) -> str | None:
