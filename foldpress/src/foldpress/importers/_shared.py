@@ -9,7 +9,6 @@ for a post or page differs from the old one, the post gets ``url: OLD``.
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
@@ -175,7 +174,3 @@ def old_address(address: str) -> str | None:
         return normalize(address)
     except ValueError:
         return None
-
-
-def setting_names() -> set[str]:
-    return {f.name for f in dataclasses.fields(SiteConfig)}
