@@ -7,6 +7,7 @@ are rendered in worker processes when there are enough of them for that to pay.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,11 +20,13 @@ from foldpress.config import SiteConfig
 from foldpress.errors import ContentError, ContentWarning
 from foldpress.highlight import lexer
 from foldpress.markdown import Markdown, create_markdown
+from foldpress.markdown_html import MathErrors
+from foldpress.markdown_math import MathSyntax
 from foldpress.model import Page, Post
 from foldpress.outputs._markdown import post_markdown
 from foldpress.parallel import run_tasks, workers
 from foldpress.reader import markdown_files, read_page, read_post
-from foldpress.render import render_errors, render_markdown
+from foldpress.render import render_errors, render_markdown, render_warnings
 
 
 @dataclass
@@ -63,10 +66,13 @@ def load_content(
         config.timezone,
         config.smart_typography,
         config.base_url,
+        config.math_syntax,
+        config.math_errors,
         config.permalink,
         config.strict,
     )
     content = Content()
+    site_prefix = "" if str(site_dir) == "." else str(site_dir) + os.sep  # how paths start
     items: list[Post | Page | None] = [None] * len(sources)
     kept: dict[bytes, bytes] = {}
     todo: list[tuple[int, bytes | None, bytes | None]] = []  # index, key, bytes
@@ -77,7 +83,7 @@ def load_content(
             todo.append((i, None, None))  # the reader reads it again, and reports why not
             continue
         # By the path in the site: the same however the site's folder is spelled.
-        key = digest(kind, path.relative_to(site_dir).as_posix(), raw, settings)
+        key = digest(kind, str(path)[len(site_prefix) :], raw, settings)
         blob = cache.sources.get(key)
         item = None if blob is None else _stored(blob, site_dir)
         if blob is None or item is None:
@@ -126,6 +132,7 @@ def render_post(md: Markdown, post: Post, config: SiteConfig) -> list[ContentErr
     post.intro_markdown = rendered.intro_markdown
     post.has_more = rendered.has_more
     errors = render_errors(post.source, post.source_lines, problems)
+    post.warnings += render_warnings(post.source, post.source_lines, problems)
     if not errors:
         post_markdown(post, config, rendered.unfolded_markdown, rendered.intro_text)
         _ = post.intro_digest, post.body_digest  # hashed here, in the worker, and cached
@@ -136,6 +143,7 @@ def render_page(md: Markdown, page: Page) -> list[ContentError]:
     """Render a page's Markdown in place; return its errors."""
     rendered, problems = render_markdown(md, page.body_markdown, doc_id=page.slug)
     page.body_html = rendered.body_html
+    page.warnings += render_warnings(page.source, page.source_lines, problems)
     return render_errors(page.source, page.source_lines, problems)
 
 
@@ -144,18 +152,29 @@ def render_file(
 ) -> tuple[Post | Page | None, bytes | None, list[ContentError]]:
     """Read and render one file; return it, stored too (as the cache keeps it, with
     paths relative to ``site_dir``), and its errors. Runs in worker processes, hence
-    the plain arguments."""
-    md = _renderer(config.smart_typography)
+    the plain arguments.
+
+    The readers and renderers report what is wrong with a file at its line; anything
+    else that a file makes them raise is reported here, at the file, as an error
+    rather than a traceback.
+    """
+    md = _renderer(config.smart_typography, config.math_syntax, config.math_errors)
     item: Post | Page | None
-    if kind == "post":
-        item, errors = read_post(path, config, raw)
-        if item:
-            errors += render_post(md, item, config)
-    else:
-        item, errors = read_page(path, config, raw)
-        if item:
-            errors += render_page(md, item)
-    return item, (serial.dumps(item, site_dir) if item else None), errors
+    try:
+        if kind == "post":
+            item, errors = read_post(path, config, raw)
+            if item:
+                errors += render_post(md, item, config)
+        else:
+            item, errors = read_page(path, config, raw)
+            if item:
+                errors += render_page(md, item)
+        return item, (serial.dumps(item, site_dir) if item else None), errors
+    except ContentError as error:
+        return None, None, [error]
+    except Exception as error:  # a bug that this file's content brings out
+        message = f"cannot be rendered: {type(error).__name__}: {error} (a bug in foldpress)"
+        return None, None, [ContentError(path, None, message)]
 
 
 def _stored(blob: bytes, site_dir: Path) -> Post | Page | None:
@@ -168,8 +187,8 @@ def _stored(blob: bytes, site_dir: Path) -> Post | Page | None:
 
 
 @lru_cache(maxsize=2)
-def _renderer(smart_typography: bool) -> Markdown:
-    return create_markdown(smart_typography=smart_typography)
+def _renderer(smart_typography: bool, math: MathSyntax, math_errors: MathErrors) -> Markdown:
+    return create_markdown(smart_typography=smart_typography, math=math, math_errors=math_errors)
 
 
 # A fenced code block's opening line, and the language it names.
@@ -179,7 +198,7 @@ _FENCE_LANGUAGE = re.compile(rb"^[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)", re
 def _warm_up(work: list[tuple[str, Path, bytes | None]], config: SiteConfig) -> None:
     """Make the renderer and the Pygments lexers the sources' code blocks seem to name,
     before forking workers: once here instead of once in each of them."""
-    _renderer(config.smart_typography)
+    _renderer(config.smart_typography, config.math_syntax, config.math_errors)
     languages = {m.lower() for *_, raw in work for m in _FENCE_LANGUAGE.findall(raw or b"")}
     for language in languages:
         lexer(language.decode("ascii", "replace"))
