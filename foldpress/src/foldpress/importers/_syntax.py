@@ -108,8 +108,7 @@ def _inline_math(text: str) -> str:
 
 
 def unescape_math(body: str) -> str:
-    """``body`` with each formula that the post escaped for the old engine's Markdown
-    (``$\\left\\\\{ x \\right\\\\}$``, ``$a\\_1 \\* b$`` written for MathJax) rewritten
-    as the plain TeX foldpress reads it as; code and formulas that convert as written
-    are left alone."""
+    """``body`` with each formula that was escaped for the old engine's Markdown (such as
+    ``$\\left\\\\{ x \\right\\\\}$``, written for MathJax) as plain TeX, found and
+    converted as foldpress's build reads math."""
     return rewrite_escaped_math(body)[0]
