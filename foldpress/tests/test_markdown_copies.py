@@ -195,6 +195,9 @@ def test_every_post_copy_matches_its_post(example):
         heading, posted, body = copy.read_text(encoding="utf-8").split("\n\n", 2)
         assert _text(heading) == title
         assert posted.startswith("Posted on ")
+        if html.select_one("article .series-nav"):  # "Part N of M in ..." comes next
+            part, body = body.split("\n\n", 1)
+            assert part.startswith("Part ")
         assert _text(body) == _text(sources[title]), copy
         for token in _reader.parse(body):
             for child in token.children or []:

@@ -9,9 +9,12 @@ from pathlib import Path
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
 from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
+from foldpress.series import collect_series, series_parts
 
 # Top-level folders the site's own outputs use; a page may not take their URLs.
-RESERVED_SLUGS = frozenset({"page", "topics", "archive", "feed", "theme", "404"})
+RESERVED_SLUGS = frozenset(
+    {"page", "topics", "series", "search", "archive", "feed", "theme", "404"}
+)
 
 
 def check_urls(posts: list[Post], pages: list[Page]) -> list[ContentError]:
@@ -58,7 +61,10 @@ def build_index(
         ArchiveMonth(year, month, list(month_posts))
         for (year, month), month_posts in groupby(posts, key=lambda p: (p.date.year, p.date.month))
     ]
-    return SiteIndex(config, posts, pages, topics, listings, archive, site_dir)
+    series, _ = collect_series(posts)  # the build has reported the errors already
+    return SiteIndex(
+        config, posts, pages, topics, listings, archive, site_dir, series, series_parts(series)
+    )
 
 
 def paginate(

@@ -32,6 +32,22 @@ class Topic:
         return f"/topics/{self.slug}/"
 
 
+@dataclass(frozen=True)
+class Series:
+    """A named sequence of posts, e.g. "LLM from scratch" at /series/llm-from-scratch/."""
+
+    name: str
+    slug: str
+
+    @property
+    def url(self) -> str:
+        return f"/series/{self.slug}/"
+
+    @property
+    def markdown_url(self) -> str:
+        return self.url + "index.html.md"
+
+
 @dataclass
 class Post:
     """One post, split at the fold.
@@ -49,6 +65,8 @@ class Post:
     updated: datetime | None = None
     draft: bool = False
     summary: str | None = None
+    series: str | None = None  # the front matter's series name, as written
+    series_part: int | None = None  # its position in the series, if the front matter says
     body_markdown: str = ""  # the post's Markdown, front matter removed
     intro_markdown: str = ""
     body_html: str = ""
@@ -155,6 +173,44 @@ class TopicIndex:
 
 
 @dataclass
+class SeriesIndex:
+    """A series and its posts, in reading order (part 1 first)."""
+
+    series: Series
+    posts: list[Post]
+
+
+@dataclass(frozen=True)
+class SeriesPart:
+    """Where a post stands in its series: "Part ``number`` of ``len(index.posts)``"."""
+
+    index: SeriesIndex
+    number: int  # 1-based
+
+    @property
+    def series(self) -> Series:
+        return self.index.series
+
+    @property
+    def total(self) -> int:
+        return len(self.index.posts)
+
+    @property
+    def previous(self) -> Post | None:
+        return self.index.posts[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> Post | None:
+        return self.index.posts[self.number] if self.number < self.total else None
+
+    @property
+    def key(self) -> bytes:
+        """What the post's page shows of its series: the series, the part, its neighbours."""
+        links = [post.link_key if post else None for post in (self.previous, self.next)]
+        return digest(self.series.name, self.series.slug, self.number, self.total, links)
+
+
+@dataclass
 class Listing:
     """One page of a paginated list of intros: the front page or a topic page.
 
@@ -187,7 +243,7 @@ class SiteIndex:
     """Everything the outputs need, built once per build.
 
     ``posts`` is newest first and excludes drafts unless the build asked for them.
-    ``topics`` is sorted by topic name; ``listings`` holds every page of the front page's
+    ``topics`` and ``series`` are sorted by name; ``listings`` holds every page of the front page's
     and the topics' pagination; ``archive`` is newest month first.
     """
 
@@ -198,3 +254,9 @@ class SiteIndex:
     listings: list[Listing]
     archive: list[ArchiveMonth]
     site_dir: Path | None = None  # the source folder, for writers that copy files from it
+    series: list[SeriesIndex] = field(default_factory=list)  # sorted by name
+    parts: dict[str, SeriesPart] = field(default_factory=dict, repr=False)  # by post URL
+
+    def series_part(self, post: Post) -> SeriesPart | None:
+        """The post's place in its series, if it is in one."""
+        return self.parts.get(post.url)

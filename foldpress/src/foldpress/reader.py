@@ -20,7 +20,17 @@ from foldpress.slugs import escapes_folder, slug_from_filename, slugify
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-POST_KEYS = ("title", "date", "topics", "slug", "draft", "summary", "updated")
+POST_KEYS = (
+    "title",
+    "date",
+    "topics",
+    "slug",
+    "draft",
+    "summary",
+    "updated",
+    "series",
+    "series_part",
+)
 PAGE_KEYS = ("title", "slug", "updated")
 
 
@@ -136,6 +146,15 @@ class _Checker:
             return False
         return value
 
+    def positive(self, key: str) -> int | None:
+        value = self.matter.data.get(key)
+        if value is None:
+            return None
+        if type(value) is not int or value < 1:
+            self.error(key, f"'{key}' must be a whole number from 1, not {value!r}")
+            return None
+        return value
+
     def when(self, key: str, tz: tzinfo, *, required: bool = False) -> datetime | None:
         value = self.matter.data.get(key)
         if value is None:
@@ -160,6 +179,15 @@ class _Checker:
             else:
                 topics.setdefault(slug, Topic(name.strip(), slug))
         return list(topics.values())
+
+    def series(self) -> str | None:
+        name = self.string("series")
+        if name is not None and not slugify(name):
+            self.error("series", f"series {name!r} has no letters or digits for its URL")
+            return None
+        if name is None and "series_part" in self.matter.data:
+            self.error("series_part", "'series_part' without 'series': name the series too")
+        return name
 
     def slug(self, title: str | None) -> str:
         given = self.string("slug")
@@ -212,6 +240,8 @@ def read_post(
         updated=check.when("updated", config.tzinfo),
         draft=check.boolean("draft"),
         summary=check.string("summary"),
+        series=check.series(),
+        series_part=check.positive("series_part"),
         body_markdown=matter.body,
         source_lines={**matter.lines, "body": matter.body_line},
         warnings=check.warnings,

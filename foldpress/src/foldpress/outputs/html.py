@@ -1,4 +1,4 @@
-"""HTML pages: posts, static pages, listings, /topics/, /archive/ and the 404 page.
+"""HTML pages: posts, static pages, listings, /topics/, /series/, /archive/ and the 404 page.
 
 Each page is keyed by what the bundled templates show on it. A site's own templates
 may show anything in ``index``, so with them every page's key covers the whole index.
@@ -37,8 +37,9 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     for i, post in enumerate(posts):
         older = posts[i + 1] if i + 1 < len(posts) else None
         newer = posts[i - 1] if i > 0 else None
-        key = (post.content_key, _link_key(older), _link_key(newer))
-        context = {"post": post, "older": older, "newer": newer}
+        part = index.series_part(post)
+        key = (post.content_key, _link_key(older), _link_key(newer), part and part.key)
+        context = {"post": post, "older": older, "newer": newer, "part": part}
         page("post.html", post.url, _index_file(post.url), key, **context)
     for static_page in index.pages:
         url = static_page.url
@@ -48,6 +49,12 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         page("listing.html", listing.url, _index_file(listing.url), key, listing=listing)
     topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
     page("topics.html", "/topics/", "topics/index.html", topics)
+    for entry in index.series:
+        key = (entry.series.name, [post.summary_key for post in entry.posts])
+        page("series.html", entry.series.url, _index_file(entry.series.url), key, entry=entry)
+    if index.series:
+        key = [(s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series]
+        page("series_index.html", "/series/", "series/index.html", key)
     years = [(year, list(months)) for year, months in groupby(index.archive, lambda m: m.year)]
     archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
     page("archive.html", "/archive/", "archive/index.html", archive, years=years)

@@ -39,6 +39,9 @@ def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
     entries += [(post.url, post.last_modified) for post in index.posts]
     entries += [(page.url, page.updated) for page in index.pages]
     entries.append(("/topics/", _newest(index.posts)))
+    entries += [(entry.series.url, _newest(entry.posts)) for entry in index.series]
+    if index.series:
+        entries.append(("/series/", max(_newest(entry.posts) for entry in index.series)))
     entries.append(("/archive/", _newest(index.posts)))
     return entries
 
