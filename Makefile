@@ -1,5 +1,5 @@
 # The front door: `make demo` builds the example blog (and trains a tiny GPT on it);
-# `make test` lints and runs every test. Both set up .venv on first use.
+# `make test` lints, type-checks and runs every test. Both set up .venv on first use.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -32,6 +32,7 @@ demo-gpt: setup
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: setup
 	$(BIN)/ruff check --fix .

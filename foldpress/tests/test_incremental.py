@@ -120,6 +120,34 @@ EDITS: dict[str, Callable[[Path], None]] = {
 }
 
 
+def _static_file_becomes_a_page(site: Path) -> None:
+    (site / "static/docs").unlink()
+    write_files(site, {"pages/docs.md": "---\ntitle: Docs\n---\n\nThe docs.\n"})
+
+
+def _page_becomes_a_static_file(site: Path) -> None:
+    (site / "pages/about.md").unlink()
+    write_files(site, {"static/about": "plain text at /about\n"})
+
+
+# A file of the previous build where this build puts a folder, and the other way round.
+KIND_CHANGES: dict[str, tuple[dict[str, str], Callable[[Path], None]]] = {
+    "static file -> page folder": ({"static/docs": "docs\n"}, _static_file_becomes_a_page),
+    "page folder -> static file": ({}, _page_becomes_a_static_file),
+}
+
+
+@pytest.mark.parametrize("change", list(KIND_CHANGES))
+def test_an_output_that_changes_between_file_and_folder(site, tmp_path, change):
+    before, change_site = KIND_CHANGES[change]
+    write_files(site, before)
+    build(site)
+    build(site)  # the spare (the site two builds ago) has the old kind too
+    change_site(site)
+    assert_same_as_clean(site, tmp_path)
+    assert_same_as_clean(site, tmp_path)
+
+
 @pytest.mark.parametrize("change", list(EDITS))
 def test_one_edit_rebuilds_to_what_a_clean_build_makes(site, tmp_path, change):
     build(site)

@@ -10,7 +10,7 @@ import typing
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from foldpress.errors import BuildError, ContentError
@@ -87,7 +87,7 @@ def check_settings(data: dict[str, object], path: Path, text: str) -> list[Conte
     return errors
 
 
-def _check_value(key: str, value: object, expected: object) -> str | None:
+def _check_value(key: str, value: Any, expected: Any) -> str | None:
     if typing.get_origin(expected) is Literal:
         choices = typing.get_args(expected)
         if value not in choices:

@@ -82,15 +82,19 @@ def load_content(
             on_file(True, len(sources))
 
     work = [(*sources[i], raw) for i, _, raw in todo]
-    on_rendered = on_file and (lambda: on_file(False, len(sources)))
+
+    def on_rendered() -> None:
+        if on_file:
+            on_file(False, len(sources))
+
     rendered = _render_all(work, config, jobs, on_rendered, meanwhile)
-    for (i, key, _), (item, blob, errors) in zip(todo, rendered, strict=True):
+    for (i, source_key, _), (item, stored, errors) in zip(todo, rendered, strict=True):
         content.errors += errors
         content.rendered += 1
-        if blob is not None:
-            items[i] = pickle.loads(blob) if item is None else item
-            if key is not None and not errors:
-                kept[key] = blob
+        if stored is not None:
+            items[i] = pickle.loads(stored) if item is None else item
+            if source_key is not None and not errors:
+                kept[source_key] = stored
     cache.sources = kept  # entries for files that changed or went are dropped
 
     for item in items:
@@ -133,6 +137,7 @@ def render_file(
     """Read and render one file; return it, pickled too (as the cache keeps it), and
     its errors. Runs in worker processes, hence the plain arguments."""
     md = _renderer(config.smart_typography)
+    item: Post | Page | None
     if kind == "post":
         item, errors = read_post(path, config, raw)
         if item:

@@ -21,7 +21,8 @@ def check_urls(posts: list[Post], pages: list[Page]) -> list[ContentError]:
     """An error for every post or page whose URL another one already has."""
     errors = []
     owners: dict[str, Path] = {}
-    for item in [*posts, *pages]:
+    items: list[Post | Page] = [*posts, *pages]
+    for item in items:
         line = item.source_lines.get("slug") or item.source_lines.get("title")
         if isinstance(item, Page) and item.slug in RESERVED_SLUGS:
             message = f"page URL {item.url} is used by the site itself: choose another slug"

@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import pyromark
 
@@ -35,7 +36,7 @@ _LEFT_OUT = {"FootnoteDefinition", "Image"}  # of a paragraph's plain text
 
 # An event is pulldown-cmark's, as pyromark gives it: "SoftBreak", {"Text": "..."},
 # {"Start": "Paragraph"}, {"Start": {"Heading": {...}}}, {"End": ...}; and its byte range.
-Event = tuple[object, dict[str, int]]
+Event = tuple[Any, dict[str, int]]
 
 
 @dataclass
@@ -168,7 +169,8 @@ class Markdown:
         self._parser = pyromark.Markdown(options=options)
 
     def parse(self, text: str) -> Document:
-        return Document(text, list(self._parser.events_with_range(text, merge_text=True)))
+        events: list[Event] = list(self._parser.events_with_range(text, merge_text=True))  # type: ignore[arg-type]
+        return Document(text, events)
 
     def link_definitions(self, text: str) -> list[str]:
         """The destination of each link reference definition (``[label]: URL``)."""

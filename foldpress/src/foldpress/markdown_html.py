@@ -4,14 +4,14 @@ plus Pygments highlighting, MathML, heading ids and footnotes numbered as cited.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from foldpress.highlight import HIGHLIGHT_CLASS, highlight_spans
 from foldpress.mathml import MathError, to_mathml
 
 if TYPE_CHECKING:
-    from foldpress.markdown import Document
+    from foldpress.markdown import Document, Event
 
 HEADING_ID_LEVELS = (2, 3, 4)  # h1 is the page's title; deeper ones are rarely linked to
 
@@ -142,7 +142,7 @@ class HtmlWriter:
             else:  # "TaskListMarker" and the like, of options not enabled
                 raise ValueError(f"unexpected Markdown event {event!r}")
 
-    def _start(self, tag: object, i: int) -> int:
+    def _start(self, tag: Any, i: int) -> int:
         """Write a start tag; return the index of the next event to write."""
         out = self.out
         if type(tag) is str:
@@ -183,7 +183,7 @@ class HtmlWriter:
             else:
                 raise ValueError(f"unexpected Markdown tag {tag!r}")
             return i
-        [(name, value)] = tag.items()  # type: ignore[union-attr]
+        [(name, value)] = tag.items()
         if name == "Link":
             href = value["dest_url"]
             if value["link_type"] == "Email":
@@ -234,7 +234,7 @@ class HtmlWriter:
         if self.out and not self.out[-1].endswith("\n"):
             self.out.append("\n")
 
-    def _inner(self, i: int) -> tuple[list[tuple[object, dict]], int]:
+    def _inner(self, i: int) -> tuple[list[Event], int]:
         """The events from ``i`` up to the one that closes the element started just
         before, and the index after that one."""
         depth, j = 1, i
@@ -268,7 +268,7 @@ class HtmlWriter:
         self.out.append(f"</h{level}>\n")
         return after
 
-    def _code_block(self, kind: object, i: int) -> int:
+    def _code_block(self, kind: Any, i: int) -> int:
         inner, after = self._inner(i)
         html = self.doc.code_html.get(i)
         if html is None:

@@ -115,10 +115,14 @@ class _Checker:
                 self.error(key, f"unknown front matter key '{key}'{also}")
 
     def error(self, key: str | None, message: str) -> None:
-        self.errors.append(ContentError(self.path, self.matter.lines.get(key, 1), message))
+        self.errors.append(ContentError(self.path, self.line(key), message))
 
     def warn(self, key: str | None, message: str) -> None:
-        self.warnings.append(ContentWarning(self.path, self.matter.lines.get(key, 1), message))
+        self.warnings.append(ContentWarning(self.path, self.line(key), message))
+
+    def line(self, key: str | None) -> int:
+        """The line of ``key`` in the file; 1 for the file as a whole."""
+        return self.matter.lines.get(key, 1) if key is not None else 1
 
     def require(self, key: str, required: bool) -> None:
         if not required:

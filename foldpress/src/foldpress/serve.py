@@ -17,7 +17,7 @@ import socket
 import threading
 import traceback
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -253,6 +253,7 @@ class SiteServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
     def server_close(self) -> None:
@@ -290,7 +291,9 @@ class SourceFilter(watchfiles.DefaultFilter):
         return super().__call__(change, path)
 
 
-def watch_changes(site_dir: Path, out_dir: Path, stop: threading.Event) -> Iterator[set[Path]]:
+def watch_changes(
+    site_dir: Path, out_dir: Path, stop: threading.Event
+) -> Generator[set[Path], None, None]:
     """Yield the site's changed source files, or an empty set after each quiet moment.
 
     The first yield comes once the watcher runs.

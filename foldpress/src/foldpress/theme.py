@@ -77,7 +77,8 @@ def template_errors() -> Iterator[None]:
 def _template_error(error: jinja2.TemplateError) -> ContentError:
     """A template problem at its template's file and line."""
     if isinstance(error, jinja2.TemplateSyntaxError):
-        return ContentError(Path(error.filename or error.name or "?"), error.lineno, error.message)
+        name = error.filename or error.name or "?"
+        return ContentError(Path(name), error.lineno, error.message or "template syntax error")
     # Jinja rewrites tracebacks so that template frames carry the template's file and line.
     where, line = None, None
     tb = error.__traceback__

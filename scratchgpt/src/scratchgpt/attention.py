@@ -76,6 +76,7 @@ class SelfAttentionV2(nn.Module):
 
 
 class CausalAttention(nn.Module):
+    mask: Tensor  # a buffer
     """Self-attention that never looks ahead, with dropout on the attention weights.
 
     A language model predicts token ``i + 1`` from tokens ``0..i``, so query ``i`` must not

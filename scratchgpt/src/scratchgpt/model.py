@@ -117,6 +117,10 @@ class GPT(nn.Module):
     embedding matrix itself (tied, as in GPT-2).
     """
 
+    # GPT-2's module names (wte, wpe, drop, h, ln_f); Any, as ModuleDict types its items
+    # only as Module.
+    transformer: Any
+
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
         self.config = config

@@ -102,7 +102,7 @@ class BPETokenizer:
     _CACHE_LIMIT: ClassVar[int] = 100_000
 
     def __init__(self, merges: list[tuple[int, int]], pattern: str = bpe.GPT2_PATTERN) -> None:
-        self.merges = [tuple(m) for m in merges]
+        self.merges = [(a, b) for a, b in merges]
         self.pattern = pattern
         self._regex = regex.compile(pattern)
         self._ranks = {pair: rank for rank, pair in enumerate(self.merges)}

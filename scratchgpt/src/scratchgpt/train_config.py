@@ -187,7 +187,7 @@ def _check_types(obj: Any, prefix: str, values: dict[str, Any] | None = None) ->
     """Check (and coerce int -> float) ``values`` against ``obj``'s dataclass field types."""
     hints = typing.get_type_hints(type(obj))
     in_place = values is None
-    items = dataclasses.asdict(obj) if in_place else values
+    items = dataclasses.asdict(obj) if values is None else values
     for key, value in list(items.items()):
         expected = hints[key]
         if typing.get_origin(expected) is dict:

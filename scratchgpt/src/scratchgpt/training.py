@@ -16,6 +16,7 @@ import random
 import signal
 import threading
 import time
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Adam
         {"params": [p for p in params if p.dim() >= 2], "weight_decay": cfg.weight_decay},
         {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
     ]
-    options = {"lr": cfg.lr, "betas": (cfg.beta1, cfg.beta2)}
+    options: dict[str, Any] = {"lr": cfg.lr, "betas": (cfg.beta1, cfg.beta2)}
     try:
         return torch.optim.AdamW(groups, fused=True, **options)
     except RuntimeError:  # no fused AdamW for this device
@@ -166,7 +167,7 @@ def plot_losses(records: list[dict[str, Any]], path: str | os.PathLike[str]) -> 
 
 def rng_state() -> dict[str, Any]:
     """This process's torch, CUDA, numpy and Python RNG states, as tensors and plain values."""
-    _, keys, pos, has_gauss, cached = np.random.get_state()
+    _, keys, pos, has_gauss, cached = typing.cast(tuple, np.random.get_state(legacy=True))
     state = {
         "torch": torch.get_rng_state(),
         "numpy": {
@@ -335,8 +336,8 @@ class Trainer:
             x, y = self.batch(micro, self.train_data)
             last = i == self.micro_steps - 1
             # Gradients are averaged over processes once per step, on the last micro-batch.
-            skip = self.ddp is not None and not last
-            sync = self.ddp.no_sync() if skip else contextlib.nullcontext()
+            ddp = None if last else self.ddp
+            sync = ddp.no_sync() if ddp is not None else contextlib.nullcontext()
             with sync:
                 with self.autocast:
                     _, loss = self.train_model(x, y)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -71,7 +72,7 @@ def plot_attention(
     )
     cmap = plt.get_cmap("viridis").with_extremes(bad="white")
     hidden = np.triu(np.ones((T, T), dtype=bool), k=1)
-    image = None
+    image: Any = None  # the last heatmap, for the colour bar
     for row, layer in enumerate(layers):
         for head in range(n_head):
             ax = axes[row, head]

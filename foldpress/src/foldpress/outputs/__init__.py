@@ -7,6 +7,13 @@ puts its files in ``out`` (an OutputFolder, or a Path to make one of) with
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    WRITERS: list[ModuleType]
+
 
 def __getattr__(name: str) -> object:
     # The writers, and Jinja2 with them, are imported on first use rather than with

@@ -77,7 +77,15 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         newest = posts[: config.feed_items]
         key = (title, about, page_url, [post.content_key for post in newest])
         feed = functools.partial(Feed, title, about, page_url, path)
-        _write_feed(out, config, path, key, lambda feed=feed, newest=newest: feed(entries(newest)))
+        _write_feed(out, config, path, key, functools.partial(_feed, feed, entries, newest))
+
+
+def _feed(
+    feed: Callable[[list[Entry]], Feed],
+    entries: Callable[[list[Post]], list[Entry]],
+    posts: list[Post],
+) -> Feed:
+    return feed(entries(posts))
 
 
 def _write_feed(

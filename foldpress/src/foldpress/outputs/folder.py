@@ -105,8 +105,9 @@ class OutputFolder:
         for records in run_tasks(self._write_group, groups, workers(jobs, len(todo))):
             self.records.update(records)
             self.written += len(records)
-            for _ in records if self.on_file else ():
-                self.on_file(False)
+            if self.on_file:
+                for _ in records:
+                    self.on_file(False)
         if not self._started_empty:  # else there is nothing to prune
             self.prune()
 
@@ -180,7 +181,18 @@ class OutputFolder:
         except (FileExistsError, NotADirectoryError):
             if not os.path.isdir(target):  # a file where a folder goes
                 self._clear_way(folder)
+                os.makedirs(target, exist_ok=True)
         self._made.add(folder)
+
+    def _clear_way(self, folder: str) -> None:
+        """Remove the file at ``folder`` or at the first of its parents that is one: a
+        file of an earlier build where this build puts a folder."""
+        parts = folder.split("/")
+        for end in range(1, len(parts) + 1):
+            target = self._root + "/".join(parts[:end])
+            if os.path.lexists(target) and not os.path.isdir(target):
+                os.unlink(target)
+                return
 
     def _reuse(self, path: str, old: OutputRecord) -> OutputRecord | None:
         """The record of ``path`` if the previous build's file is untouched and now also

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -60,8 +61,9 @@ def prepare(
       scratchgpt prepare posts/ -o data/blog --train-tokenizer 2048
     """
     from scratchgpt import data
-    from scratchgpt.tokenizer import BPETokenizer, load_tokenizer
+    from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer
 
+    tokenizer: Tokenizer
     try:
         documents = data.find_documents(inputs)
         if vocab_size is not None:
@@ -131,7 +133,7 @@ def train(
     from scratchgpt.training import TrainingError, TrainingInterrupted
     from scratchgpt.training import train as run_training
 
-    settings = {"preset": preset, "max_steps": max_steps, "seed": seed}
+    settings: dict[str, Any] = {"preset": preset, "max_steps": max_steps, "seed": seed}
     try:
         if resume_dir is not None:
             if data_dir is not None or out_dir is not None:
