@@ -38,7 +38,7 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         older = posts[i + 1] if i + 1 < len(posts) else None
         newer = posts[i - 1] if i > 0 else None
         part = index.series_part(post)
-        key = (post.content_key, _link_key(older), _link_key(newer), part and part.key)
+        key = (post.content_key, _link_key(older), _link_key(newer), part.key if part else None)
         context = {"post": post, "older": older, "newer": newer, "part": part}
         page("post.html", post.url, _index_file(post.url), key, **context)
     for static_page in index.pages:
@@ -50,11 +50,13 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
     page("topics.html", "/topics/", "topics/index.html", topics)
     for entry in index.series:
-        key = (entry.series.name, [post.summary_key for post in entry.posts])
-        page("series.html", entry.series.url, _index_file(entry.series.url), key, entry=entry)
+        parts = (entry.series.name, [post.summary_key for post in entry.posts])
+        page("series.html", entry.series.url, _index_file(entry.series.url), parts, entry=entry)
     if index.series:
-        key = [(s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series]
-        page("series_index.html", "/series/", "series/index.html", key)
+        every = [
+            (s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series
+        ]
+        page("series_index.html", "/series/", "series/index.html", every)
     years = [(year, list(months)) for year, months in groupby(index.archive, lambda m: m.year)]
     archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
     page("archive.html", "/archive/", "archive/index.html", archive, years=years)

@@ -38,8 +38,11 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     config = index.config
     for post in index.posts:
         part = index.series_part(post)
-        key = (post.content_key, part and part.key)
-        out.file(_copy(post.url), key, functools.partial(post_document, post, config, part=part))
+        out.file(
+            _copy(post.url),
+            (post.content_key, part.key if part else None),
+            functools.partial(post_document, post, config, part=part),
+        )
     for page in index.pages:
         out.file(_copy(page.url), page.content_key, functools.partial(page_document, page, config))
     for listing in index.listings:
@@ -51,11 +54,13 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
     out.file(_copy(ARCHIVE_URL), archive, functools.partial(archive_document, index))
     for entry in index.series:
-        key = (entry.series.name, [post.summary_key for post in entry.posts])
-        out.file(_copy(entry.series.url), key, functools.partial(series_document, entry, config))
+        parts = (entry.series.name, [post.summary_key for post in entry.posts])
+        out.file(_copy(entry.series.url), parts, functools.partial(series_document, entry, config))
     if index.series:
-        key = [(s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series]
-        out.file(_copy(SERIES_URL), key, functools.partial(series_index_document, index))
+        every = [
+            (s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series
+        ]
+        out.file(_copy(SERIES_URL), every, functools.partial(series_index_document, index))
 
 
 def listing_document(listing: Listing, config: SiteConfig) -> str:

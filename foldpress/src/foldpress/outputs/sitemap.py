@@ -41,7 +41,7 @@ def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
     entries.append(("/topics/", _newest(index.posts)))
     entries += [(entry.series.url, _newest(entry.posts)) for entry in index.series]
     if index.series:
-        entries.append(("/series/", max(_newest(entry.posts) for entry in index.series)))
+        entries.append(("/series/", _newest([p for entry in index.series for p in entry.posts])))
     entries.append(("/archive/", _newest(index.posts)))
     return entries
 
