@@ -23,7 +23,7 @@ PROMPT="${PROMPT:-The attention}"
 rm -rf "$OUT"
 "$BIN/scratchgpt" prepare "$CORPUS" -o "$OUT/data" --train-tokenizer 512
 "$BIN/scratchgpt" train --data "$OUT/data" --out "$OUT/run" --preset tiny --max-steps "$STEPS" \
-    device=cpu batch_size=16 lr=2e-3 min_lr=2e-4 warmup_steps=40 eval_interval=50 \
+    device=cpu batch_size=16 lr=2e-3 min_lr=2e-4 warmup_steps=30 eval_interval=50 \
     eval_iters=10 log_interval=25 checkpoint_interval=150 sample_prompt="$PROMPT" \
     model.emb_dropout=0.2 model.resid_dropout=0.2
 echo

@@ -15,8 +15,10 @@ from scratchgpt.training import MetricsLog
 
 SETTINGS = (
     "preset=test",
-    "batch_size=4",
-    "grad_accum=2",  # micro-batches per step over all processes: the global batch is fixed
+    # 9 windows a step, over all processes together: 2 processes cannot run 3 micro-batches
+    # each, so each runs 2 of at most 3 windows (3+2 and 2+2), weighted by their share.
+    "batch_size=3",
+    "grad_accum=3",
     "warmup_steps=2",
     "log_interval=1",
     "eval_interval=3",
@@ -71,6 +73,8 @@ def test_two_processes_match_one_and_resume_the_same(
     two = tmp_path / "two"
     proc = torchrun("--data", str(gpt_data), "--out", str(two), "max_steps=6", *SETTINGS)
     assert proc.stdout.count("step 6/6:") == 1  # only rank 0 logs
+    said = "warning: grad_accum=3 does not divide among 2 processes: each runs 2 micro-batches"
+    assert proc.stderr.count(said) == 1, proc.stderr
     got = records(two)
     assert [r["step"] for r in got] == [0, 1, 2, 3, 4, 5, 6]  # and writes the metrics once
     for a, b in zip(got, one, strict=True):

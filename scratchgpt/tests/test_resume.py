@@ -21,12 +21,9 @@ from scratchgpt.training import CtrlC, Trainer
 DROPOUT = ("model.emb_dropout=0.1", "model.attn_dropout=0.1", "model.resid_dropout=0.1")
 
 
-def losses(records: list[dict]) -> list[tuple]:
-    return [(r["step"], r["loss"]) for r in records]
-
-
-def val_losses(records: list[dict]) -> dict[int, float]:
-    return {r["step"]: r["val_loss"] for r in records if r["val_loss"] is not None}
+def metrics(records: list[dict]) -> list[tuple]:
+    """Every logged metric but the timings: step, loss, validation loss, learning rate."""
+    return [(r["step"], r["loss"], r["val_loss"], r["lr"]) for r in records]
 
 
 def weights_bytes(run: Path) -> bytes:
@@ -34,14 +31,17 @@ def weights_bytes(run: Path) -> bytes:
 
 
 def test_stopped_then_resumed_equals_uninterrupted_exactly(run_training, tmp_path: Path) -> None:
-    whole = run_training(*DROPOUT, out=str(tmp_path / "whole"), max_steps=9)
+    # A record every 2 steps: each averages the losses since the one before.
+    settings = dict(log_interval=2, eval_interval=4)
+    whole = run_training(*DROPOUT, out=str(tmp_path / "whole"), max_steps=9, **settings)
     # Stop at step 5 (the schedule still spans 9 steps), then resume with the larger max_steps.
-    part = run_training(*DROPOUT, out=str(tmp_path / "part"), max_steps=5, lr_decay_steps=9)
-    assert len(part) == 6  # steps 0 (the untrained val loss) to 5
+    part = run_training(
+        *DROPOUT, out=str(tmp_path / "part"), max_steps=5, lr_decay_steps=9, **settings
+    )
+    assert [r["step"] for r in part] == [0, 2, 4, 5]  # the untrained val loss, then the log
     resumed = run_training(out=str(tmp_path / "part"), resume=True, max_steps=9)
-    assert losses(resumed) == losses(whole)
-    # The stopped run also evaluated at its last step, 5; the others are the same.
-    assert val_losses(resumed).items() >= val_losses(whole).items()
+    # The stopped run also logged and evaluated its last step, 5; the rest is the same.
+    assert [m for m in metrics(resumed) if m[0] != 5] == metrics(whole)
     assert weights_bytes(tmp_path / "part") == weights_bytes(tmp_path / "whole")
 
 
@@ -80,15 +80,17 @@ def test_killed_while_writing_a_checkpoint_resumes_from_the_previous_one(
     assert not (run / "checkpoints" / "step_0000004").exists()
 
     resumed = run_training(out=str(run), resume=True)
-    assert losses(resumed) == losses(whole)
-    assert val_losses(resumed) == val_losses(whole)
+    assert metrics(resumed) == metrics(whole)
     assert not list((run / "checkpoints").glob(".tmp-*"))
 
 
 def test_ctrl_c_stops_after_the_step_with_a_checkpoint_and_resumes_exactly(
     run_training, gpt_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    whole = run_training(*DROPOUT, out=str(tmp_path / "whole"), max_steps=6)
+    # Stopped at step 3, between the records of steps 0 and 4: the resumed run's record at
+    # step 4 must still average steps 1 to 4, as the uninterrupted run's does.
+    settings = dict(max_steps=6, log_interval=4, eval_interval=4, checkpoint_interval=4)
+    whole = run_training(*DROPOUT, out=str(tmp_path / "whole"), **settings)
 
     train_step = Trainer.train_step
 
@@ -100,7 +102,7 @@ def test_ctrl_c_stops_after_the_step_with_a_checkpoint_and_resumes_exactly(
 
     monkeypatch.setattr(Trainer, "train_step", ctrl_c_during_step_3)
     run = tmp_path / "part"
-    args = cli_settings(run_training, max_steps=6)
+    args = cli_settings(run_training, **settings)
     cmd = ["train", "--data", str(gpt_data), "--out", str(run), *DROPOUT, *args]
     handler = signal.getsignal(signal.SIGINT)
     result = CliRunner().invoke(main, cmd)
@@ -113,8 +115,8 @@ def test_ctrl_c_stops_after_the_step_with_a_checkpoint_and_resumes_exactly(
 
     monkeypatch.undo()
     resumed = run_training(out=str(run), resume=True)
-    assert losses(resumed) == losses(whole)
-    assert val_losses(resumed) == val_losses(whole)
+    assert [r["step"] for r in whole] == [0, 4, 6]
+    assert metrics(resumed) == metrics(whole)
     assert weights_bytes(run) == weights_bytes(tmp_path / "whole")
 
 

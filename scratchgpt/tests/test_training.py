@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from scratchgpt import distributed
+from scratchgpt.batch_plan import BatchPlan
 from scratchgpt.model import GPT, GPTConfig
 from scratchgpt.train_config import ConfigError, TrainConfig, load_config
 from scratchgpt.training import Trainer, TrainingError, lr_at, make_optimizer
@@ -97,11 +98,38 @@ def test_a_nan_loss_stops_the_run_naming_the_step(
     assert not (run / "checkpoints" / "step_0000008").exists()
 
 
-def test_grad_accum_must_divide_among_processes(gpt_data: Path, tmp_path: Path) -> None:
-    cfg = TrainConfig(data=str(gpt_data), out=str(tmp_path / "r"), preset="test", grad_accum=3)
+@pytest.mark.parametrize(
+    ("batch_size", "grad_accum", "world_size", "micro_steps", "pieces"),
+    [
+        (4, 2, 2, 1, [4, 4]),  # as configured: grad_accum / world_size full micro-batches
+        (16, 1, 2, 1, [8, 8]),  # every preset's default on two processes: the batch is split
+        (3, 3, 2, 2, [3, 2, 2, 2]),  # 9 windows: the fewest micro-batches of at most 3
+        (2, 1, 2, 1, [1, 1]),
+    ],
+)
+def test_a_step_is_shared_among_processes_keeping_the_global_batch(
+    batch_size, grad_accum, world_size, micro_steps, pieces
+) -> None:
+    plan = BatchPlan.make(batch_size, grad_accum, world_size)
+    assert (plan.micro_steps, plan.pieces()) == (micro_steps, pieces)
+    assert max(pieces) <= batch_size
+    starts = torch.arange(plan.windows)
+    shares = [plan.share(starts, rank) for rank in range(world_size)]
+    assert all(len(share) == micro_steps for share in shares)
+    assert torch.cat([t for share in shares for t in share]).tolist() == starts.tolist()
+    assert plan.as_configured == (grad_accum % world_size == 0)
+    if not plan.as_configured:
+        assert f"keeping the global batch of {batch_size * grad_accum} windows" in plan.describe()
+
+
+def test_a_global_batch_smaller_than_the_world_is_a_clear_error(
+    gpt_data: Path, tmp_path: Path
+) -> None:
+    cfg = TrainConfig(data=str(gpt_data), out=str(tmp_path / "r"), preset="test", batch_size=1)
     two = distributed.Context(rank=0, local_rank=0, world_size=2, device=torch.device("cpu"))
-    with pytest.raises(ConfigError, match=r"grad_accum \(3\) must be a multiple"):
+    with pytest.raises(ConfigError, match=r"a step's 1 window .* cannot be shared by 2 processes"):
         Trainer(cfg, two, resume=False)
+    assert not (tmp_path / "r").exists()
 
 
 def test_a_fresh_run_never_overwrites_an_existing_one(run_training) -> None:
@@ -115,3 +143,60 @@ def test_missing_data_folder_is_a_clear_error(run_training, tmp_path: Path) -> N
 
     with pytest.raises(DataError, match="not a prepared data folder"):
         run_training(data=str(tmp_path / "nowhere"))
+
+
+def test_a_warmup_longer_than_a_tenth_of_the_run_is_shortened_and_said(
+    gpt_data: Path, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from scratchgpt.cli import main
+
+    cfg = TrainConfig(lr=1.0, warmup_steps=100, max_steps=40)
+    assert cfg.warmup == 4 and cfg.decay_steps == 40  # lr_decay_steps defaults to max_steps
+    assert [lr_at(s, cfg) for s in range(4)] == [0.25, 0.5, 0.75, 1.0]
+    assert TrainConfig(warmup_steps=100, max_steps=5000).warmup == 100  # long runs: as asked
+
+    args = ["train", "--data", str(gpt_data), "--out", str(tmp_path / "r"), "--preset", "test",
+            "--max-steps", "10", "batch_size=1", "eval_interval=0", "warmup_steps=5"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    said = "warning: warm-up shortened from 5 to 1 step, a tenth of the 10-step schedule\n"
+    assert result.stderr.startswith(said)  # the run's first line
+    assert said not in result.stdout
+
+
+def test_evaluation_reads_no_more_windows_than_the_validation_split_holds(
+    gpt_data: Path, run_training, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    from scratchgpt.data import TokenWindows, load_meta
+
+    meta = load_meta(gpt_data)
+    val = TokenWindows(gpt_data / "val.bin", meta["dtype"], context_length=64)
+    held = (meta["val_tokens"] - 1) // 64
+    assert val.disjoint_windows == held < 20 * 4
+    starts = val.eval_starts(20 * 4, seed=1)  # more asked than exist: each once, side by side
+    assert starts.tolist() == [64 * i for i in range(held)]
+    assert len(val.eval_starts(3, seed=1)) == 3  # fewer asked than exist: as many as asked
+
+    read = []
+    batch = TokenWindows.batch
+    monkeypatch.setattr(
+        TokenWindows,
+        "batch",
+        lambda self, s: read.append((self.path.name, len(s))) or batch(self, s),
+    )
+    run_training(max_steps=2, eval_iters=20, eval_interval=2, sample_length=0)
+    assert sum(n for name, n in read if name == "val.bin") == 2 * held  # steps 0 and 2
+    assert f"val.bin holds {held} windows of 65 tokens" in capsys.readouterr().err
+
+
+def test_evaluations_default_to_a_tenth_of_the_run(run_training) -> None:
+    assert [TrainConfig(max_steps=n).eval_every for n in (5, 40, 300, 2500, 19073)] == [
+        1, 4, 30, 250, 250
+    ]  # fmt: skip
+    records = run_training(
+        max_steps=10, eval_interval="auto", log_interval=5, batch_size=1, eval_iters=1,
+        sample_length=0, checkpoint_interval=10,
+    )  # fmt: skip
+    assert [r["step"] for r in records if r["val_loss"] is not None] == list(range(11))

@@ -169,8 +169,16 @@ class TokenWindows:
         windows = torch.from_numpy(rows)
         return windows[:, :-1], windows[:, 1:]
 
+    @property
+    def disjoint_windows(self) -> int:
+        """How many windows fit side by side, each token a target once."""
+        return (len(self.tokens) - 1) // self.context_length
+
     def eval_starts(self, count: int, seed: int) -> torch.Tensor:
-        """The same ``count`` window starts for every evaluation, so val losses compare."""
+        """The same window starts at every evaluation, so val losses compare: ``count`` at
+        random, or, when no more fit side by side, those that do (never more than exist)."""
+        if count >= self.disjoint_windows:
+            return torch.arange(self.disjoint_windows) * self.context_length
         generator = torch.Generator().manual_seed(seed)
         return torch.randint(len(self), (count,), generator=generator)
 

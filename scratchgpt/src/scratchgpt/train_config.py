@@ -31,7 +31,6 @@ _AT_LEAST = {
     "checkpoint_interval": 1,
     "keep_checkpoints": 1,
     "eval_iters": 1,
-    "eval_interval": 0,
     "sample_length": 0,
     "warmup_steps": 0,
     "lr_decay_steps": 0,
@@ -66,7 +65,7 @@ class TrainConfig:
     beta1: float = 0.9
     beta2: float = 0.95
     grad_clip: float = 1.0  # max gradient norm; 0 disables clipping
-    eval_interval: int = 250  # steps between validation losses and samples; 0 disables
+    eval_interval: int | str = "auto"  # steps between validation losses and samples; 0: none
     eval_iters: int = 20  # validation batches per evaluation
     sample_prompt: str = ""  # empty: start from <|endoftext|>
     sample_length: int = 64  # tokens generated per sample; 0 disables samples
@@ -90,6 +89,13 @@ class TrainConfig:
                     f"unknown config key 'model.{key}'; GPTConfig has: {_names(known)}"
                 )
         _check_types(GPTConfig(), "model.", self.model)
+        if isinstance(self.eval_interval, str) and self.eval_interval != "auto":
+            raise ConfigError(
+                f"eval_interval must be a number of steps, 0 (none) or auto, "
+                f"got {self.eval_interval!r}"
+            )
+        if isinstance(self.eval_interval, int) and self.eval_interval < 0:
+            raise ConfigError(f"eval_interval must be at least 0, got {self.eval_interval}")
         for key, least in _AT_LEAST.items():
             if getattr(self, key) < least:
                 raise ConfigError(f"{key} must be at least {least}, got {getattr(self, key)}")
@@ -98,7 +104,21 @@ class TrainConfig:
 
     @property
     def decay_steps(self) -> int:
+        """Where the cosine decay ends: ``lr_decay_steps``, by default ``max_steps``."""
         return self.lr_decay_steps or self.max_steps
+
+    @property
+    def warmup(self) -> int:
+        """The warm-up in steps: ``warmup_steps``, at most a tenth of the schedule, so that a
+        short run does not spend itself warming up."""
+        return min(self.warmup_steps, self.decay_steps // 10)
+
+    @property
+    def eval_every(self) -> int:
+        """Steps between evaluations (0: none); ``auto`` is a tenth of the run, at most 250."""
+        if self.eval_interval == "auto":
+            return min(250, max(1, self.max_steps // 10))
+        return int(self.eval_interval)
 
     def model_config(self, vocab_size: int) -> GPTConfig:
         """The model's config: preset, then overrides, with the data's vocabulary size."""
@@ -220,6 +240,8 @@ def _matches(value: Any, expected: Any) -> tuple[Any] | None:
 
 def _type_name(expected: Any) -> str:
     names = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    if typing.get_origin(expected) in (typing.Union, types.UnionType):
+        return " or ".join(_type_name(option) for option in typing.get_args(expected))
     return names.get(expected, str(expected))
 
 

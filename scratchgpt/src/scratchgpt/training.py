@@ -3,20 +3,23 @@ evaluation with a sample, checkpoints that resume exactly, and a metrics log wit
 
 One optimizer step sees ``batch_size * grad_accum`` windows whatever the number of processes:
 the windows are drawn for the whole step from one seeded generator, and each of the
-``world_size`` processes runs ``grad_accum / world_size`` micro-batches of them.
+``world_size`` processes runs its share of them (``scratchgpt.batch_plan``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
 import random
+import shutil
 import signal
 import threading
 import time
 import typing
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +28,10 @@ import torch
 from torch.nn.parallel import DistributedDataParallel
 
 from scratchgpt import checkpoint, distributed, weights
+from scratchgpt.batch_plan import BatchPlan, BatchPlanError
 from scratchgpt.data import TokenWindows, WindowSampler, load_meta
 from scratchgpt.generation import generate
+from scratchgpt.messages import count, warn
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import Tokenizer, load_tokenizer
 from scratchgpt.train_config import CONFIG_FILE, ConfigError, TrainConfig
@@ -81,13 +86,17 @@ class CtrlC:
 
 
 def lr_at(step: int, cfg: TrainConfig) -> float:
-    """Learning rate for update ``step`` (0-based): linear warm-up, then cosine to ``min_lr``."""
-    if step < cfg.warmup_steps:
-        return cfg.lr * (step + 1) / cfg.warmup_steps
-    decay = cfg.decay_steps - cfg.warmup_steps
+    """Learning rate for update ``step`` (0-based): linear warm-up, then cosine to ``min_lr``.
+
+    The warm-up is ``cfg.warmup``: ``warmup_steps``, at most a tenth of the schedule.
+    """
+    warmup = cfg.warmup
+    if step < warmup:
+        return cfg.lr * (step + 1) / warmup
+    decay = cfg.decay_steps - warmup
     if decay <= 0 or step >= cfg.decay_steps:
         return cfg.min_lr
-    progress = (step - cfg.warmup_steps) / decay
+    progress = (step - warmup) / decay
     return cfg.min_lr + 0.5 * (1.0 + math.cos(math.pi * progress)) * (cfg.lr - cfg.min_lr)
 
 
@@ -199,18 +208,43 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
 
 
+@dataclass
+class RunningLoss:
+    """The training losses since the last metrics record, summed in step order.
+
+    Saved in checkpoints: a resumed run's records then average the same steps, in the same
+    order, as the uninterrupted run's, so every logged loss is the same at every step.
+    """
+
+    total: float = 0.0
+    steps: int = 0
+
+    def add(self, losses: list[float]) -> None:
+        for loss in losses:
+            self.total += loss
+            self.steps += 1
+
+    def mean(self) -> float:
+        return self.total / self.steps
+
+    def reset(self) -> None:
+        self.total, self.steps = 0.0, 0
+
+
 class Trainer:
-    """One training run, fresh or resumed, in this process (one of ``world_size``)."""
+    """One training run, fresh or resumed, in this process (one of ``world_size``).
+
+    Everything that can be checked is checked before the run folder is made: a run whose
+    settings cannot work leaves nothing behind.
+    """
 
     def __init__(self, cfg: TrainConfig, ctx: distributed.Context, *, resume: bool) -> None:
         self.cfg = cfg
         self.ctx = ctx
-        if cfg.grad_accum % ctx.world_size:
-            raise ConfigError(
-                f"grad_accum ({cfg.grad_accum}) must be a multiple of the number of "
-                f"processes ({ctx.world_size}): it counts micro-batches over all of them"
-            )
-        self.micro_steps = cfg.grad_accum // ctx.world_size
+        try:
+            self.plan = BatchPlan.make(cfg.batch_size, cfg.grad_accum, ctx.world_size)
+        except BatchPlanError as exc:
+            raise ConfigError(str(exc)) from None
         self.run_dir = Path(cfg.out)
         start = self._find_start(resume)
 
@@ -223,20 +257,22 @@ class Trainer:
         data_dir = Path(cfg.data)
         self.train_data = TokenWindows(data_dir / "train.bin", meta["dtype"], n_ctx)
         self.val_data: TokenWindows | None = None
-        if cfg.eval_interval:
+        if cfg.eval_every:
             if meta["val_tokens"] > n_ctx:
                 self.val_data = TokenWindows(data_dir / "val.bin", meta["dtype"], n_ctx)
             else:
-                self.log(
-                    f"warning: val.bin holds {meta['val_tokens']} tokens, too few for a "
+                self.warn(
+                    f"val.bin holds {count(meta['val_tokens'], 'token')}, too few for a "
                     f"window of {n_ctx + 1}: no validation loss in this run"
                 )
-        self.tokens_per_step = cfg.batch_size * cfg.grad_accum * n_ctx
+        self.tokens_per_step = self.plan.windows * n_ctx
+        self._say_what_was_adjusted()
 
         seed_everything(cfg.seed)
         self.model = GPT(self.model_cfg)  # the same initial weights in every process
         self.sampler = WindowSampler(len(self.train_data), cfg.seed)
         self.step = 0
+        self.running_loss = RunningLoss()
         self.elapsed_before = 0.0  # seconds spent in earlier sessions of this run
         self.started = time.perf_counter()
         if start is not None:
@@ -250,9 +286,6 @@ class Trainer:
             self._restore(start)
 
         self.metrics = MetricsLog(self.run_dir / METRICS_FILE)
-        if ctx.is_main:
-            cfg.save(self.run_dir / CONFIG_FILE)
-            self.metrics.truncate(self.step)
         if ctx.device.type == "cuda":
             torch.set_float32_matmul_precision("high")  # TF32 matmuls
         self.autocast = autocast(ctx.device, cfg.dtype)
@@ -266,9 +299,6 @@ class Trainer:
 
     def _find_start(self, resume: bool) -> Path | None:
         """The checkpoint to resume from; a fresh run must not land on an existing one."""
-        if self.ctx.is_main:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-        distributed.barrier(self.ctx)
         start = checkpoint.latest(self.run_dir)
         if resume and start is None:
             raise TrainingError(f"{self.run_dir} has no checkpoint to resume from")
@@ -277,8 +307,29 @@ class Trainer:
                 f"{self.run_dir} already holds a run; continue it with "
                 f"`scratchgpt train --resume {self.run_dir}`, or choose another --out"
             )
-        distributed.barrier(self.ctx)  # all have looked before rank 0 writes config.toml
+        if self.run_dir.exists() and not self.run_dir.is_dir():
+            raise TrainingError(f"--out {self.run_dir} is a file, not a folder")
         return start
+
+    def _say_what_was_adjusted(self) -> None:
+        """One line for each setting the run does not take as written (in its first lines)."""
+        cfg = self.cfg
+        if cfg.warmup < cfg.warmup_steps:
+            self.warn(
+                f"warm-up shortened from {cfg.warmup_steps} to {count(cfg.warmup, 'step')}, "
+                f"a tenth of the {cfg.decay_steps}-step schedule"
+            )
+        if not self.plan.as_configured:
+            self.warn(self.plan.describe())
+        if self.val_data is not None:
+            asked = cfg.eval_iters * cfg.batch_size
+            held = self.val_data.disjoint_windows
+            if held < asked:
+                self.warn(
+                    f"val.bin holds {count(held, 'window')} of {self.val_data.context_length + 1} "
+                    f"tokens, fewer than eval_iters x batch_size = {asked}: each evaluation "
+                    f"reads each of them once"
+                )
 
     def _check_same_shape(self, start: Path) -> None:
         """A resumed run keeps its model's shape (dropout and the attention path may change)."""
@@ -295,17 +346,22 @@ class Trainer:
             )
 
     def _restore(self, start: Path) -> None:
-        """Optimizer, step, data sampler and RNG states as the checkpoint left them."""
+        """Optimizer, step, data sampler, log sums and RNG states as the checkpoint left them."""
         state = checkpoint.load_state(start)
         self.optimizer.load_state_dict(state["optimizer"])
         self.sampler.load_state_dict(state["sampler"])
         self.step = state["step"]
         self.elapsed_before = state["elapsed"]
+        if "running_loss" in state:  # absent from checkpoints of older versions
+            self.running_loss = RunningLoss(**state["running_loss"])
         ranks, world = len(state["rng"]), self.ctx.world_size
         if ranks == world:
             set_rng_state(state["rng"][self.ctx.rank])
         else:
-            self.log(f"note: a run of {ranks} processes resumed on {world}: dropout reseeded")
+            self.warn(
+                f"a run of {count(ranks, 'process', 'processes')} resumed on {world}: "
+                "dropout reseeded"
+            )
             seed_everything(self.cfg.seed + self.ctx.rank + 1_000_003 * self.step)
         self.log(f"resuming from {start} at step {self.step}")
 
@@ -317,6 +373,10 @@ class Trainer:
         if self.ctx.is_main:
             print(message, flush=True)
 
+    def warn(self, message: str) -> None:
+        if self.ctx.is_main:
+            warn(message)
+
     def batch(self, starts: torch.Tensor, data: TokenWindows) -> tuple[torch.Tensor, ...]:
         x, y = data.batch(starts)
         if self.ctx.device.type == "cuda":
@@ -325,30 +385,31 @@ class Trainer:
 
     def train_step(self) -> torch.Tensor:
         """One optimizer step; returns the step's mean loss over all processes (on device)."""
-        cfg = self.cfg
+        cfg, plan = self.cfg, self.plan
         lr = lr_at(self.step, cfg)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        starts = self.sampler.draw(cfg.batch_size * cfg.grad_accum)
-        mine = starts.view(self.ctx.world_size, self.micro_steps, cfg.batch_size)[self.ctx.rank]
+        mine = plan.share(self.sampler.draw(plan.windows), self.ctx.rank)
         total = torch.zeros((), device=self.ctx.device)
         for i, micro in enumerate(mine):
             x, y = self.batch(micro, self.train_data)
-            last = i == self.micro_steps - 1
+            # Each piece weighs its share of the global batch; DDP's all-reduce averages over
+            # processes, hence the world size: the gradient is the mean over the step's windows.
+            weight = len(micro) * plan.world_size / plan.windows
             # Gradients are averaged over processes once per step, on the last micro-batch.
-            ddp = None if last else self.ddp
+            ddp = None if i == len(mine) - 1 else self.ddp
             sync = ddp.no_sync() if ddp is not None else contextlib.nullcontext()
             with sync:
                 with self.autocast:
                     _, loss = self.train_model(x, y)
-                (loss / self.micro_steps).backward()
-            total += loss.detach()
+                (loss * weight).backward()
+            total += loss.detach() * weight
         if cfg.grad_clip > 0:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
         self.step += 1
-        return distributed.mean(self.ctx, total / self.micro_steps)
+        return distributed.mean(self.ctx, total)
 
     @torch.no_grad()
     def evaluate(self) -> float:
@@ -371,7 +432,7 @@ class Trainer:
 
     @torch.no_grad()
     def sample(self) -> str:
-        """A continuation of ``sample_prompt``, the same random stream at every evaluation."""
+        """``sample_prompt`` and its continuation, the same random stream at every evaluation."""
         cfg = self.cfg
         prompt = self.tokenizer.encode(cfg.sample_prompt) or [self.tokenizer.eot_token]
         prompt = prompt[-(self.model_cfg.context_length - 1) :]
@@ -382,7 +443,8 @@ class Trainer:
         with self.autocast:
             out = generate(self.model, idx, length, temperature=0.8, top_k=50, generator=generator)
         self.model.train()
-        return self.tokenizer.decode(out[0, len(prompt) :].tolist())
+        ids = [t for t in out[0].tolist() if t != self.tokenizer.eot_token or cfg.sample_prompt]
+        return self.tokenizer.decode(ids)
 
     def save_checkpoint(self) -> Path | None:
         """All processes give their RNG state; rank 0 writes; all wait until it is done."""
@@ -395,6 +457,7 @@ class Trainer:
                 "sampler": self.sampler.state_dict(),
                 "rng": rngs,
                 "elapsed": self.elapsed(),
+                "running_loss": dataclasses.asdict(self.running_loss),
                 "config": self.cfg.to_dict(),
             }
             path = checkpoint.save(
@@ -411,6 +474,8 @@ class Trainer:
 
     def check_finite(self, pending: list[tuple[int, torch.Tensor]]) -> list[float]:
         """The pending losses as floats; stop the run at the first that is NaN or infinite."""
+        if not pending:
+            return []
         values = torch.stack([loss for _, loss in pending]).tolist()
         for (step, _), value in zip(pending, values, strict=True):
             if not math.isfinite(value):
@@ -427,13 +492,47 @@ class Trainer:
         if self.step >= cfg.max_steps:
             self.log(f"already at step {self.step} of max_steps={cfg.max_steps}; nothing to do")
             return
+        first_step = self.step
+        made = self._make_run_dir()
+        try:
+            self._run()
+        except BaseException:
+            if made and self.step == first_step:
+                self._remove_run_dir()  # a failed start leaves nothing behind
+            raise
+
+    def _make_run_dir(self) -> bool:
+        """Rank 0 makes the run folder (if new) and saves the config; whether it made it."""
+        made = False
+        if self.ctx.is_main:
+            made = not self.run_dir.exists()
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.cfg.save(self.run_dir / CONFIG_FILE)
+            self.metrics.truncate(self.step)
+        distributed.barrier(self.ctx)
+        return made
+
+    def _remove_run_dir(self) -> None:
+        for name in (CONFIG_FILE, METRICS_FILE, PLOT_FILE, checkpoint.CHECKPOINTS):
+            path = self.run_dir / name
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            self.run_dir.rmdir()  # only if nothing else is in it
+
+    def _run(self) -> None:
+        cfg = self.cfg
+        eval_every = cfg.eval_every if self.val_data is not None else 0
         n_params = self.model.num_parameters()
         self.log(
             f"training {n_params / 1e6:.2f}M parameters on {self.ctx.device} "
             f"(x{self.ctx.world_size}), {self.tokens_per_step:,} tokens per step, "
             f"steps {self.step + 1}..{cfg.max_steps}"
+            + (f", evaluating every {count(eval_every, 'step')}" if eval_every else "")
         )
-        if self.step == 0 and self.val_data is not None:
+        if self.step == 0 and eval_every:
             # The untrained model's validation loss: where the curve starts (about ln(vocab)).
             val_loss = self.evaluate()
             self.log(f"step 0: val loss {val_loss:.4f}")
@@ -450,36 +549,23 @@ class Trainer:
                 pending.append((self.step + 1, self.train_step()))
                 interval_steps += 1
                 step, last = self.step, self.step == cfg.max_steps
-                do_eval = self.val_data is not None and (step % cfg.eval_interval == 0 or last)
+                do_eval = eval_every > 0 and (step % eval_every == 0 or last)
+                # Records fall on the same steps whatever the run's interruptions; the last
+                # step's record, off that grid, leaves the running sums for a longer run.
+                on_grid = step % cfg.log_interval == 0 or (do_eval and not last)
+                do_record = on_grid or last
                 do_save = step % cfg.checkpoint_interval == 0 or last
-                report = step % cfg.log_interval == 0 or do_eval or do_save or last
-                stop = not last and self._stop_requested(ctrl_c, report)
-                if not (report or stop):
+                stop = not last and self._stop_requested(ctrl_c, do_record or do_save)
+                if not (do_record or do_save or stop):
                     continue
-                losses = self.check_finite(pending)
+                self.running_loss.add(self.check_finite(pending))
                 pending.clear()
-                seconds = time.perf_counter() - interval_start
-                record = {
-                    "step": step,
-                    "loss": sum(losses) / len(losses),
-                    "val_loss": None,
-                    "lr": lr_at(step - 1, cfg),
-                    "tokens_per_s": self.tokens_per_step * interval_steps / seconds,
-                    "elapsed": self.elapsed(),
-                }
-                self.log(
-                    f"step {step}/{cfg.max_steps}: loss {record['loss']:.4f}, "
-                    f"lr {record['lr']:.2e}, {record['tokens_per_s']:,.0f} tokens/s"
-                )
-                if do_eval:
-                    record["val_loss"] = self.evaluate()
-                    self.log(f"step {step}: val loss {record['val_loss']:.4f}")
-                    if self.ctx.is_main and cfg.sample_length:
-                        self.log(f"sample: {self.sample()!r}")
-                if self.ctx.is_main:
-                    self.metrics.append(record)
-                    if do_eval or last or stop:
-                        plot_losses(self.metrics.records(), self.run_dir / PLOT_FILE)
+                if do_record:
+                    seconds = time.perf_counter() - interval_start
+                    self._record(step, do_eval, self.tokens_per_step * interval_steps / seconds)
+                    if on_grid:
+                        self.running_loss.reset()
+                    interval_start, interval_steps = time.perf_counter(), 0
                 if do_save or stop:
                     self.save_checkpoint()
                 if stop:
@@ -488,8 +574,32 @@ class Trainer:
                         f"scratchgpt train --resume {self.run_dir}"
                     )
                     raise TrainingInterrupted(f"stopped by Ctrl-C at step {step}")
-                interval_start, interval_steps = time.perf_counter(), 0
         self.log(f"done: step {self.step}, model in {self.run_dir / checkpoint.LATEST}")
+
+    def _record(self, step: int, evaluate: bool, tokens_per_s: float) -> None:
+        """Log a step's metrics (and evaluate) on the console, in metrics.jsonl and loss.png."""
+        cfg = self.cfg
+        record = {
+            "step": step,
+            "loss": self.running_loss.mean(),
+            "val_loss": None,
+            "lr": lr_at(step - 1, cfg),
+            "tokens_per_s": tokens_per_s,
+            "elapsed": self.elapsed(),
+        }
+        self.log(
+            f"step {step}/{cfg.max_steps}: loss {record['loss']:.4f}, "
+            f"lr {record['lr']:.2e}, {record['tokens_per_s']:,.0f} tokens/s"
+        )
+        if evaluate:
+            record["val_loss"] = self.evaluate()
+            self.log(f"step {step}: val loss {record['val_loss']:.4f}")
+            if self.ctx.is_main and cfg.sample_length:
+                self.log(f"sample: {self.sample()!r}")
+        if self.ctx.is_main:
+            self.metrics.append(record)
+            if evaluate or step == cfg.max_steps:
+                plot_losses(self.metrics.records(), self.run_dir / PLOT_FILE)
 
     def _stop_requested(self, ctrl_c: CtrlC, report: bool) -> bool:
         """Whether to stop after this step. A lone process looks at every step; under
