@@ -48,6 +48,7 @@ def test_a_copy_for_every_page(tmp_path):
         "archive/index.html.md",
         "index.html.md",
         "page/2/index.html.md",
+        "search/index.html.md",
         "topics/ai/index.html.md",
         "topics/ai/page/2/index.html.md",
         "topics/index.html.md",

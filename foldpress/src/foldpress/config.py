@@ -33,6 +33,8 @@ class SiteConfig:
     # newest posts are listed before the rest go into the "## Optional" section.
     llms_details: str = ""
     llms_recent_posts: int = 20
+    # /search/: a search page with an index written at build time
+    search: bool = True
 
     def absolute_url(self, path: str) -> str:
         """Join a site path such as ``/2025/03/dropout/`` onto ``base_url``."""

@@ -72,6 +72,9 @@ class Post:
     body_html: str = ""
     intro_html: str = ""
     has_more: bool = False
+    # The distinct words of the post's text, lower case, in order of first use: what
+    # the search index holds of it. Made when the post is rendered, cached with it.
+    search_words: str = ""
     # The file line of each front matter key and of the body ("body"), for error messages.
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     # What reading and rendering worked around; cached with the post, reported each build.

@@ -20,8 +20,8 @@ def __getattr__(name: str) -> object:
     # the package: a cold build imports them while its workers render the posts.
     if name != "WRITERS":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from foldpress.outputs import feeds, html, llms, markdown_copies, sitemap, static
+    from foldpress.outputs import feeds, html, llms, markdown_copies, search, sitemap, static
 
-    writers = [html, static, feeds, llms, markdown_copies, sitemap]
+    writers = [html, static, feeds, llms, markdown_copies, search, sitemap]
     globals()["WRITERS"] = writers
     return writers

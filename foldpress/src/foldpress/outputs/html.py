@@ -1,4 +1,5 @@
-"""HTML pages: posts, static pages, listings, /topics/, /series/, /archive/ and the 404 page.
+"""HTML pages: posts, static pages, listings, /topics/, /series/, /search/, /archive/ and
+the 404 page.
 
 Each page is keyed by what the bundled templates show on it. A site's own templates
 may show anything in ``index``, so with them every page's key covers the whole index.
@@ -57,6 +58,8 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
             (s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series
         ]
         page("series_index.html", "/series/", "series/index.html", every)
+    if index.config.search:
+        page("search.html", "/search/", "search/index.html", None)
     years = [(year, list(months)) for year, months in groupby(index.archive, lambda m: m.year)]
     archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
     page("archive.html", "/archive/", "archive/index.html", archive, years=years)

@@ -30,6 +30,7 @@ from foldpress.urls import site_url
 TOPICS_URL = "/topics/"
 ARCHIVE_URL = "/archive/"
 SERIES_URL = "/series/"
+SEARCH_URL = "/search/"
 
 
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
@@ -53,6 +54,8 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     out.file(_copy(TOPICS_URL), topics, functools.partial(topics_document, index))
     archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
     out.file(_copy(ARCHIVE_URL), archive, functools.partial(archive_document, index))
+    if config.search:
+        out.file(_copy(SEARCH_URL), None, functools.partial(search_document, config))
     for entry in index.series:
         parts = (entry.series.name, [post.summary_key for post in entry.posts])
         out.file(_copy(entry.series.url), parts, functools.partial(series_document, entry, config))
@@ -124,6 +127,16 @@ def series_index_document(index: SiteIndex) -> str:
             f"- [{escape_inline(entry.series.name)}]({url}): {count} part{'s' * (count != 1)}"
         )
     return "# Series\n\n" + "\n".join(lines) + "\n"
+
+
+def search_document(config: SiteConfig) -> str:
+    """The search page's copy: it is a script's, so this points to the lists instead."""
+    archive = site_url(config, ARCHIVE_URL + "index.html.md")
+    full = site_url(config, "/llms-full.txt")
+    return (
+        "# Search\n\nThe search page runs in a browser. The [archive]"
+        f"({archive}) lists every post, and [llms-full.txt]({full}) holds them all.\n"
+    )
 
 
 def archive_document(index: SiteIndex) -> str:

@@ -43,6 +43,8 @@ def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
     if index.series:
         entries.append(("/series/", _newest([p for entry in index.series for p in entry.posts])))
     entries.append(("/archive/", _newest(index.posts)))
+    if index.config.search:
+        entries.append(("/search/", None))
     return entries
 
 
