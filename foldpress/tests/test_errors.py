@@ -82,11 +82,59 @@ CASES = [
         "'topics' must be a list",
     ),
     (
-        "unknown-key",
-        {"posts/p.md": post_file("T", "2025-01-01", tpoics="[A]")},
+        "unknown-key-strict",
+        {
+            "site.toml": SITE_TOML + "strict = true\n",
+            "posts/p.md": post_file("T", "2025-01-01", tpoics="[A]"),
+        },
         "posts/p.md",
         4,
         "unknown front matter key 'tpoics'; did you mean 'topics'?",
+    ),
+    (
+        "url-clash",
+        {"posts/p.md": post_file("T", "2025-01-01", url="/2025/01/good/")},
+        "posts/p.md",
+        4,
+        "URL /2025/01/good/ is already used by ",
+    ),
+    (
+        "alias-clash",
+        {"pages/old.md": "---\ntitle: Old\nredirect_from: [/2025/01/good]\n---\n"},
+        "pages/old.md",
+        3,
+        "old address /2025/01/good/ is already used by ",
+    ),
+    (
+        "alias-full-url",
+        {"posts/p.md": post_file("T", "2025-01-01", aliases="[https://x.example/a/]")},
+        "posts/p.md",
+        4,
+        "not a full URL",
+    ),
+    (
+        "alias-reserved",
+        {"posts/p.md": post_file("T", "2025-01-01", aliases="[/feed/]")},
+        "posts/p.md",
+        4,
+        "used by the site itself",
+    ),
+    (
+        "alias-over-static",
+        {
+            "static/old/index.html": "<p>kept</p>",
+            "posts/p.md": post_file("T", "2025-01-01", aliases="[/old/]"),
+        },
+        "posts/p.md",
+        None,
+        "would overwrite the site's /old/index.html",
+    ),
+    (
+        "toml-permalink",
+        {"site.toml": SITE_TOML + 'permalink = "/{year}/{title}/"\n'},
+        "site.toml",
+        7,
+        "not {title}",
     ),
     (
         "duplicate-key",
@@ -218,7 +266,7 @@ def test_bad_input_is_reported_and_the_old_site_kept(built, tmp_path, files, whe
     result = run_build(site, out)
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    expected = f"{site / where}:{line}: "
+    expected = f"{site / where}:{line}: " if line else f"{site / where}: "
     assert any(row.startswith(expected) and message in row for row in lines), result.stderr
     assert len(lines) == 2, "one mistake, one error (and the closing line)"
     if "already used by" in message:  # a clash names both files
@@ -259,7 +307,7 @@ def test_every_error_of_a_run_is_reported_at_once(built):
         {
             "site.toml": SITE_TOML + "colour = 1\n",
             "posts/a.md": post_file("A", "someday"),
-            "posts/b.md": post_file("B", "2025-01-01", "$x^$\n", tags="[x]"),
+            "posts/b.md": post_file("B", "2025-01-01", "$x^$\n", published="maybe"),
         },
     )
     result = run_build(site, out)

@@ -40,7 +40,14 @@ FILES = {
     "posts/2025-01-11-p1.md": sample_post(1, "[Python, AI]", series="Basics"),
     "posts/2025-02-12-p2.md": sample_post(2, "[Python]", fold=False),
     "posts/2025-03-13-p3.md": sample_post(3, "[AI, Math]", series="Basics"),
-    "posts/2025-04-14-p4.md": sample_post(4, "[Math]", summary='"Four, summed up."', fold=False),
+    "posts/2025-04-14-p4.md": sample_post(
+        4,
+        "[Math]",
+        summary='"Four, summed up."',
+        fold=False,
+        aliases="[/old/p4/, /p4.html]",
+        mood="calm",
+    ),
     "posts/2025-05-15-p5.md": sample_post(5, "[Python, Tools]", series="Basics"),
     "posts/2025-06-16-draft.md": sample_post(6, "[Python]", draft="true"),
     "pages/about.md": "---\ntitle: About\n---\n\nAbout [this blog](/).\n",
@@ -87,6 +94,7 @@ TEMPLATE = """\
 {% block main %}
 <h1>{{ post.title }}</h1>
 <p class="count">One of {{ index.posts|length }}; newest: {{ index.posts[0].title }}</p>
+<p class="mood">{{ post.extra.get("mood", "") }}</p>
 {{ post.body_html|safe }}
 {% endblock %}
 """
@@ -112,6 +120,17 @@ EDITS: dict[str, Callable[[Path], None]] = {
         s, "posts/2025-05-15-p5.md", "series: Basics", "series: Basics\nseries_part: 1"
     ),
     "leave a series": lambda s: edit(s, "posts/2025-01-11-p1.md", "series: Basics", ""),
+    "old address": lambda s: edit(s, "posts/2025-04-14-p4.md", "/old/p4/", "/older/p4/"),
+    "redirect_from added": lambda s: edit(
+        s, "posts/2025-02-12-p2.md", "topics:", "redirect_from: /two.html\ntopics:"
+    ),
+    "extra": lambda s: edit(s, "posts/2025-04-14-p4.md", "mood: calm", "mood: tense"),
+    "permalink": lambda s: edit(
+        s,
+        "site.toml",
+        "posts_per_page = 2",
+        'posts_per_page = 2\npermalink = "/{year}/{day}/{slug}/"',
+    ),
     "page title": lambda s: edit(s, "pages/about.md", "title: About", "title: About me"),
     "template": lambda s: write_files(s, {"templates/post.html": TEMPLATE}),
     "site.toml": lambda s: edit(s, "site.toml", 'title = "Incremental"', 'title = "Renamed"'),
@@ -258,7 +277,7 @@ def test_a_failed_build_keeps_the_site_and_the_next_good_build_is_complete(site,
     build(site)
     before = files_of(site / "_site")
     edit(site, "posts/2025-05-15-p5.md", "title:", "titel:")
-    with pytest.raises(Exception, match="unknown front matter key"):
+    with pytest.raises(Exception, match="missing 'title'"):
         build(site)
     assert files_of(site / "_site") == before
     edit(site, "posts/2025-05-15-p5.md", "titel:", "title:")

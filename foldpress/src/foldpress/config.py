@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from foldpress.addresses import DEFAULT_PERMALINK, check_permalink
 from foldpress.errors import BuildError, ContentError
 
 
@@ -26,6 +27,10 @@ class SiteConfig:
     timezone: str = "UTC"
     posts_per_page: int = 10
     smart_typography: bool = False
+    # Posts' addresses: {year}, {month}, {day} and {slug} are filled in.
+    permalink: str = DEFAULT_PERMALINK
+    # Front matter keys foldpress does not know are errors, not kept as ``extra``.
+    strict: bool = False
     # Feeds
     feed_items: int = 20
     feed_content: Literal["full", "intro"] = "full"
@@ -106,6 +111,8 @@ def _check_value(key: str, value: Any, expected: Any) -> str | None:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             return f"unknown timezone {value!r}; use an IANA name such as 'Europe/London'"
+    if key == "permalink":
+        return check_permalink(value)
     if key == "base_url" and not re.match(r"https?://[^/]+", value):
         return f"'base_url' must be an absolute http(s) URL, not {value!r}"
     return None

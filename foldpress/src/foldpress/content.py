@@ -60,7 +60,13 @@ def load_content(
     sources = [("post", p) for p in markdown_files(site_dir / "posts")]
     sources += [("page", p) for p in markdown_files(site_dir / "pages")]
     # Everything a file's rendering depends on besides its bytes.
-    settings = (config.timezone, config.smart_typography, config.base_url)
+    settings = (
+        config.timezone,
+        config.smart_typography,
+        config.base_url,
+        config.permalink,
+        config.strict,
+    )
     content = Content()
     items: list[Post | Page | None] = [None] * len(sources)
     kept: dict[bytes, bytes] = {}

@@ -6,32 +6,52 @@ from collections import defaultdict
 from itertools import groupby
 from pathlib import Path
 
+from foldpress.addresses import output_file
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
 from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
 from foldpress.series import collect_series, series_parts
 
-# Top-level folders the site's own outputs use; a page may not take their URLs.
+# Top-level folders and files the site's own outputs use: no post, page or old address
+# may take them.
 RESERVED_SLUGS = frozenset(
     {"page", "topics", "series", "search", "archive", "feed", "theme", "404"}
+)
+RESERVED_FILES = frozenset(
+    {
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "llms.txt",
+        "llms-full.txt",
+        "_redirects",
+    }
 )
 
 
 def check_urls(posts: list[Post], pages: list[Page]) -> list[ContentError]:
-    """An error for every post or page whose URL another one already has."""
+    """An error for every address that two posts or pages claim (as their URL or as an
+    old address that redirects to them), or that the site's own pages use."""
     errors = []
-    owners: dict[str, Path] = {}
+    owners: dict[str, Path] = {}  # the file that answers an address -> who claimed it
     items: list[Post | Page] = [*posts, *pages]
     for item in items:
-        line = item.source_lines.get("slug") or item.source_lines.get("title")
-        if isinstance(item, Page) and item.slug in RESERVED_SLUGS:
-            message = f"page URL {item.url} is used by the site itself: choose another slug"
-            errors.append(ContentError(item.source, line, message))
-        elif item.url in owners:
-            message = f"URL {item.url} is already used by {owners[item.url]}"
-            errors.append(ContentError(item.source, line, message))
-        else:
-            owners[item.url] = item.source
+        lines = item.source_lines
+        line = lines.get("url") or lines.get("permalink") or lines.get("slug") or lines.get("title")
+        alias_line = lines.get("aliases") or lines.get("redirect_from")
+        claims = [("URL", item.url, line), *(("old address", a, alias_line) for a in item.aliases)]
+        for what, address, at in claims:
+            file = output_file(address)
+            if file.split("/")[0] in RESERVED_SLUGS or file in RESERVED_FILES:
+                kind = "page" if isinstance(item, Page) else "post"
+                message = f"{kind} {what} {address} is used by the site itself: choose another"
+                errors.append(ContentError(item.source, at, message))
+            elif file in owners:
+                message = f"{what} {address} is already used by {owners[file]}"
+                errors.append(ContentError(item.source, at, message))
+            else:
+                owners[file] = item.source
     return errors
 
 

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from foldpress.addresses import DEFAULT_PERMALINK, expand, markdown_copy
 from foldpress.cache import digest
 
 if TYPE_CHECKING:
@@ -75,6 +76,10 @@ class Post:
     # The distinct words of the post's text, lower case, in order of first use: what
     # the search index holds of it. Made when the post is rendered, cached with it.
     search_words: str = ""
+    url: str = ""  # its address; from the site's permalink pattern unless front matter sets it
+    aliases: list[str] = field(default_factory=list)  # old addresses that redirect to it
+    # Front matter keys foldpress does not use, for templates (``post.extra.KEY``).
+    extra: dict[str, object] = field(default_factory=dict)
     # The file line of each front matter key and of the body ("body"), for error messages.
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     # What reading and rendering worked around; cached with the post, reported each build.
@@ -82,14 +87,13 @@ class Post:
     # Made once when the post is rendered, and cached with it; see outputs/_markdown.py.
     markdown: PostMarkdown | None = field(default=None, repr=False, compare=False)
 
-    @cached_property  # every link to the post wants it: made once
-    def url(self) -> str:
-        return f"/{self.date.year:04d}/{self.date.month:02d}/{self.slug}/"
+    def __post_init__(self) -> None:
+        if not self.url:
+            self.url = expand(DEFAULT_PERMALINK, self.date, self.slug)
 
     @property
     def markdown_url(self) -> str:
-        """The llmstxt.org convention: a URL ending in / gets ``index.html.md``."""
-        return self.url + "index.html.md"
+        return markdown_copy(self.url)
 
     @property
     def last_modified(self) -> datetime:
@@ -113,7 +117,7 @@ class Post:
     @cached_property
     def content_key(self) -> bytes:
         """Everything about the post."""
-        return digest(self.summary_key, self.body_digest)
+        return digest(self.summary_key, self.body_digest, self.extra)
 
     # The rendered text's part of those keys. Rendering computes them, in a worker
     # process when there are many posts, and the cache keeps them with the post.
@@ -139,7 +143,7 @@ class PostMarkdown:
 
 @dataclass
 class Page:
-    """A static page such as About, served at /SLUG/."""
+    """A static page such as About, served at /SLUG/ unless front matter sets its ``url``."""
 
     source: Path
     title: str
@@ -147,16 +151,19 @@ class Page:
     body_markdown: str = ""
     body_html: str = ""
     updated: datetime | None = None
+    url: str = ""  # its address: /SLUG/ unless front matter sets it
+    aliases: list[str] = field(default_factory=list)
+    extra: dict[str, object] = field(default_factory=dict)
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     warnings: list[ContentWarning] = field(default_factory=list, repr=False, compare=False)
 
-    @property
-    def url(self) -> str:
-        return f"/{self.slug}/"
+    def __post_init__(self) -> None:
+        if not self.url:
+            self.url = f"/{self.slug}/"
 
     @property
     def markdown_url(self) -> str:
-        return self.url + "index.html.md"
+        return markdown_copy(self.url)
 
     @cached_property
     def link_key(self) -> bytes:
@@ -164,7 +171,7 @@ class Page:
 
     @cached_property
     def content_key(self) -> bytes:
-        return digest(self.link_key, self.body_html, self.body_markdown, self.updated)
+        return digest(self.link_key, self.body_html, self.body_markdown, self.updated, self.extra)
 
 
 @dataclass

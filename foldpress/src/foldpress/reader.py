@@ -7,12 +7,14 @@ reports each problem as a ContentError with its line; rendering happens later.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 import yaml
 
+from foldpress.addresses import expand, normalize
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError, ContentWarning
 from foldpress.model import Page, Post, Topic
@@ -28,10 +30,33 @@ POST_KEYS = (
     "draft",
     "summary",
     "updated",
+    "url",
+    "aliases",
     "series",
     "series_part",
 )
-PAGE_KEYS = ("title", "slug", "updated")
+PAGE_KEYS = ("title", "slug", "updated", "url", "aliases")
+# What Hugo, Jekyll and Pelican call the same things: each is read as its foldpress key.
+# (``published: false`` is ``draft: true``.)
+KEY_ALIASES = {
+    "tags": "topics",
+    "categories": "topics",
+    "category": "topics",
+    "description": "summary",
+    "excerpt": "summary",
+    "lastmod": "updated",
+    "modified": "updated",
+    "published": "draft",
+    "permalink": "url",
+    "redirect_from": "aliases",
+}
+# How alike an unknown key must be to a known one to be taken for a typo of it, and
+# the other engines' own keys that are alike enough but are no typos.
+_TYPO_CUTOFF = 0.8
+_NOT_TYPOS = frozenset({"publishDate", "publishdate", "redirect_to"})
+# Jekyll's post file names: 2015-05-21-old-name.markdown.
+_FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
 
 
 @dataclass
@@ -103,16 +128,37 @@ def parse_front_matter(path: Path, text: str) -> tuple[FrontMatter, list[Content
 class _Checker:
     """Reads typed values out of front matter, collecting an error per bad one."""
 
-    def __init__(self, path: Path, matter: FrontMatter, known: tuple[str, ...]) -> None:
+    def __init__(
+        self, path: Path, matter: FrontMatter, known: tuple[str, ...], *, strict: bool
+    ) -> None:
         self.path = path
         self.matter = matter
         self.errors: list[ContentError] = []
         self.warnings: list[ContentWarning] = []
-        for key in matter.data:
-            if key not in known:
-                hint = difflib.get_close_matches(key, known, n=1)
+        self.extra: dict[str, object] = {}
+        understood = [*known, *(key for key, ours in KEY_ALIASES.items() if ours in known)]
+        for key, value in matter.data.items():
+            if key in understood:
+                continue
+            hint = [] if key in _NOT_TYPOS else _close_key(key, understood)
+            if strict:
                 also = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
                 self.error(key, f"unknown front matter key '{key}'{also}")
+                continue
+            self.extra[key] = value
+            if hint:
+                self.warn(
+                    key,
+                    f"unknown front matter key '{key}' (kept in extra); did you mean '{hint[0]}'?",
+                )
+
+    def first(self, key: str) -> str:
+        """The key given for ``key``: itself, else the first of its aliases given; the
+        others' values are kept in ``extra`` (nothing is lost)."""
+        given = [k for k in (key, *_aliases_of(key)) if k in self.matter.data]
+        for other in given[1:]:
+            self.extra[other] = self.matter.data[other]
+        return given[0] if given else key
 
     def error(self, key: str | None, message: str) -> None:
         self.errors.append(ContentError(self.path, self.line(key), message))
@@ -171,20 +217,70 @@ class _Checker:
             return None
 
     def topics(self) -> list[Topic]:
-        value = self.matter.data.get("topics", [])
-        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
-            self.error("topics", f"'topics' must be a list such as [AI, Python], not {value!r}")
-            return []
+        """``topics``, ``tags`` and ``categories`` merged, each name once."""
         topics: dict[str, Topic] = {}
-        for name in value:
-            slug = slugify(name)
-            if not slug:
-                self.error("topics", f"topic {name!r} has no letters or digits for its URL")
-            else:
-                topics.setdefault(slug, Topic(name.strip(), slug))
+        for key in ("topics", *_aliases_of("topics")):
+            for name in self.names(key):
+                slug = slugify(name)
+                if not slug:
+                    self.error(key, f"topic {name!r} has no letters or digits for its URL")
+                else:
+                    topics.setdefault(slug, Topic(name.strip(), slug))
         return list(topics.values())
 
+    def names(self, key: str) -> list[str]:
+        """A list of names; Jekyll's ``tags: a b`` (a string) is split at spaces,
+        Pelican's ``category`` is one name."""
+        value = self.matter.data.get(key) or []  # ``tags:`` with nothing is none
+        if isinstance(value, str) and key != "topics":
+            value = [value] if key == "category" else value.split()
+        if isinstance(value, list):
+            value = [str(v) if isinstance(v, int | float) else v for v in value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.error(key, f"'{key}' must be a list such as [AI, Python], not {value!r}")
+            return []
+        return value
+
+    def address(self, key: str) -> str | None:
+        """An address given in front matter, as a site path."""
+        value = self.string(key)
+        if value is None:
+            return None
+        try:
+            return normalize(value)
+        except ValueError as error:
+            self.error(key, f"bad '{key}' {value!r}: {error}")
+            return None
+
+    def addresses(self) -> list[str]:
+        """The old addresses in ``aliases`` and ``redirect_from``, each once."""
+        found: list[str] = []
+        for key in ("aliases", *_aliases_of("aliases")):
+            value = self.matter.data.get(key) or []
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                self.error(key, f"'{key}' must be a list of addresses, not {value!r}")
+                continue
+            for alias in values:
+                try:
+                    address = normalize(alias)
+                except ValueError as error:
+                    self.error(key, f"bad address {alias!r} in '{key}': {error}")
+                    continue
+                if address not in found:
+                    found.append(address)
+        return found
+
+    def draft(self) -> bool:
+        draft = self.boolean("draft")
+        if "published" in self.matter.data:
+            draft = draft or not self.boolean("published")
+        return draft
+
     def series(self) -> str | None:
+        value = self.matter.data.get("series")
+        if isinstance(value, list) and len(value) == 1:  # Hugo's taxonomy style: [NAME]
+            self.matter.data["series"] = value[0]
         name = self.string("series")
         if name is not None and not slugify(name):
             self.error("series", f"series {name!r} has no letters or digits for its URL")
@@ -208,10 +304,26 @@ class _Checker:
         return slug
 
 
+def _close_key(key: str, known: list[str]) -> list[str]:
+    return difflib.get_close_matches(key, known, n=1, cutoff=_TYPO_CUTOFF)
+
+
+def _aliases_of(key: str) -> list[str]:
+    return [alias for alias, ours in KEY_ALIASES.items() if ours == key]
+
+
+# Jekyll writes a zone after a space: 2015-05-21 11:00:00 +0200.
+_SPACED_ZONE = re.compile(r"\s+(Z|[+-]\d\d:?\d\d)$")
+
+
 def to_datetime(value: object, tz: tzinfo) -> datetime:
-    """A front matter date as an aware datetime in ``tz``; naive values are read in ``tz``."""
+    """A front matter date as an aware datetime in ``tz``; naive values are read in ``tz``.
+
+    Dates as Hugo, Jekyll and Pelican write them are understood: date only, date and
+    time (RFC 3339 or with a space), with or without a zone.
+    """
     if isinstance(value, str):
-        value = datetime.fromisoformat(value.strip())
+        value = datetime.fromisoformat(_SPACED_ZONE.sub(r"\1", value.strip()))
     if isinstance(value, datetime):
         return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
     if isinstance(value, date):
@@ -232,21 +344,30 @@ def read_post(
         matter, errors = parse_front_matter(path, read_text(path, raw))
     except ContentError as error:
         return None, [error]
-    check = _Checker(path, matter, POST_KEYS)
+    check = _Checker(path, matter, POST_KEYS, strict=config.strict)
     title = check.string("title", required=True)
-    when = check.when("date", config.tzinfo, required=True)
+    if "date" in matter.data or not (in_name := _FILE_DATE.match(path.name)):
+        when = check.when("date", config.tzinfo, required=True)
+    else:  # Jekyll's: no date key, the file name's
+        year, month, day = map(int, in_name.groups())
+        when = datetime(year, month, day, tzinfo=config.tzinfo)
+    when = when or datetime(1970, 1, 1, tzinfo=config.tzinfo)
+    slug = check.slug(title)
     post = Post(
         source=path,
         title=title or "",
-        date=when or datetime(1970, 1, 1, tzinfo=config.tzinfo),
-        slug=check.slug(title),
+        date=when,
+        slug=slug,
         topics=check.topics(),
-        updated=check.when("updated", config.tzinfo),
-        draft=check.boolean("draft"),
-        summary=check.string("summary"),
+        updated=check.when(check.first("updated"), config.tzinfo),
+        draft=check.draft(),
+        summary=check.string(check.first("summary")),
         series=check.series(),
         series_part=check.positive("series_part"),
         body_markdown=matter.body,
+        url=check.address(check.first("url")) or expand(config.permalink, when, slug),
+        aliases=check.addresses(),
+        extra=check.extra,
         source_lines={**matter.lines, "body": matter.body_line},
         warnings=check.warnings,
     )
@@ -262,14 +383,17 @@ def read_page(
         matter, errors = parse_front_matter(path, read_text(path, raw))
     except ContentError as error:
         return None, [error]
-    check = _Checker(path, matter, PAGE_KEYS)
+    check = _Checker(path, matter, PAGE_KEYS, strict=config.strict)
     title = check.string("title", required=True)
     page = Page(
         source=path,
         title=title or "",
         slug=check.slug(title),
         body_markdown=matter.body,
-        updated=check.when("updated", config.tzinfo),
+        updated=check.when(check.first("updated"), config.tzinfo),
+        url=check.address(check.first("url")) or "",
+        aliases=check.addresses(),
+        extra=check.extra,
         source_lines={**matter.lines, "body": matter.body_line},
         warnings=check.warnings,
     )
@@ -278,11 +402,14 @@ def read_page(
 
 
 def markdown_files(folder: Path) -> list[Path]:
-    """The ``.md`` files under ``folder`` in a stable order, skipping hidden ones."""
+    """The Markdown files (``.md``, ``.markdown``, ``.mdown``) under ``folder`` in a
+    stable order, skipping hidden ones."""
     if not folder.is_dir():
         return []
     return sorted(
         p
-        for p in folder.rglob("*.md")
-        if not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        for p in folder.rglob("*")
+        if p.suffix.lower() in MARKDOWN_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and not p.is_dir()
     )

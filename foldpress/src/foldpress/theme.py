@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from foldpress.addresses import markdown_copy
 from foldpress.cache import digest
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
@@ -37,6 +38,7 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
         auto_reload=False,
     )
     env.filters["long_date"] = long_date
+    env.filters["markdown_copy"] = markdown_copy
     env.globals["site"] = config
     return env
 

@@ -20,8 +20,17 @@ def __getattr__(name: str) -> object:
     # the package: a cold build imports them while its workers render the posts.
     if name != "WRITERS":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from foldpress.outputs import feeds, html, llms, markdown_copies, search, sitemap, static
+    from foldpress.outputs import (
+        feeds,
+        html,
+        llms,
+        markdown_copies,
+        redirects,
+        search,
+        sitemap,
+        static,
+    )
 
-    writers = [html, static, feeds, llms, markdown_copies, search, sitemap]
+    writers = [html, static, redirects, feeds, llms, markdown_copies, search, sitemap]
     globals()["WRITERS"] = writers
     return writers

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import jinja2
 
+from foldpress.addresses import output_file
 from foldpress.cache import digest
 from foldpress.model import Listing, Post, SiteIndex
 from foldpress.outputs.folder import OutputFolder
@@ -41,13 +42,13 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         part = index.series_part(post)
         key = (post.content_key, _link_key(older), _link_key(newer), part.key if part else None)
         context = {"post": post, "older": older, "newer": newer, "part": part}
-        page("post.html", post.url, _index_file(post.url), key, **context)
+        page("post.html", post.url, output_file(post.url), key, **context)
     for static_page in index.pages:
         url = static_page.url
-        page("page.html", url, _index_file(url), static_page.content_key, page=static_page)
+        page("page.html", url, output_file(url), static_page.content_key, page=static_page)
     for listing in index.listings:
         key = _listing_key(listing)
-        page("listing.html", listing.url, _index_file(listing.url), key, listing=listing)
+        page("listing.html", listing.url, output_file(listing.url), key, listing=listing)
     topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
     page("topics.html", "/topics/", "topics/index.html", topics)
     for entry in index.series:
@@ -74,8 +75,3 @@ def _listing_key(listing: Listing) -> tuple:
     topic = (listing.topic.name, listing.topic.slug) if listing.topic else None
     where = (listing.title, listing.page, listing.pages, listing.prev_url, listing.next_url)
     return (*where, topic, [post.summary_key for post in listing.posts])
-
-
-def _index_file(url: str) -> str:
-    """``/2025/03/dropout/`` -> ``2025/03/dropout/index.html``."""
-    return url.lstrip("/") + "index.html"

@@ -1,4 +1,5 @@
-"""A Markdown copy beside every HTML page, at its URL plus ``index.html.md``.
+"""A Markdown copy beside every HTML page, at its URL plus ``index.html.md`` (or ``.md``
+for a page at a file's address such as ``/about.html``).
 
 That is the llmstxt.org convention for URLs ending in ``/``, and what each page's
 ``<link rel="alternate" type="text/markdown">`` points to. Posts and pages are their
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from foldpress.addresses import markdown_copy
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
 from foldpress.model import Listing, SeriesIndex, SiteIndex
@@ -161,4 +163,4 @@ def archive_document(index: SiteIndex) -> str:
 
 def _copy(url: str) -> str:
     """``/2025/03/dropout/`` -> ``2025/03/dropout/index.html.md``."""
-    return url.lstrip("/") + "index.html.md"
+    return markdown_copy(url).lstrip("/")
