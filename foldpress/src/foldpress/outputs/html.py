@@ -53,7 +53,7 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     page("topics.html", "/topics/", "topics/index.html", topics)
     for entry in index.series:
         parts = (entry.series.name, [post.summary_key for post in entry.posts])
-        page("series.html", entry.series.url, _index_file(entry.series.url), parts, entry=entry)
+        page("series.html", entry.series.url, output_file(entry.series.url), parts, entry=entry)
     if index.series:
         every = [
             (s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series
