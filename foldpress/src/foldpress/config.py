@@ -23,6 +23,7 @@ class SiteConfig:
     description: str = ""
     author: str = ""
     base_url: str = "http://localhost:8000/"
+    image: str = ""  # link previews' image where a page has none: a site path or a URL
     language: str = "en"
     timezone: str = "UTC"
     posts_per_page: int = 10

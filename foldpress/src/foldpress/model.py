@@ -66,6 +66,7 @@ class Post:
     updated: datetime | None = None
     draft: bool = False
     summary: str | None = None
+    image: str | None = None  # link previews' image, as written; else the body's first
     series: str | None = None  # the front matter's series name, as written
     series_part: int | None = None  # its position in the series, if the front matter says
     body_markdown: str = ""  # the post's Markdown, front matter removed
@@ -125,7 +126,7 @@ class Post:
     @cached_property
     def intro_digest(self) -> bytes:
         intro = (self.intro_html, self.intro_markdown, self.summary, self.has_more)
-        return digest(*intro, self.updated)
+        return digest(*intro, self.updated, self.image)
 
     @cached_property
     def body_digest(self) -> bytes:

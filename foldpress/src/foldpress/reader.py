@@ -34,6 +34,7 @@ POST_KEYS = (
     "aliases",
     "series",
     "series_part",
+    "image",
 )
 PAGE_KEYS = ("title", "slug", "updated", "url", "aliases")
 # What Hugo, Jekyll and Pelican call the same things: each is read as its foldpress key.
@@ -362,6 +363,7 @@ def read_post(
         updated=check.when(check.first("updated"), config.tzinfo),
         draft=check.draft(),
         summary=check.string(check.first("summary")),
+        image=check.string("image"),
         series=check.series(),
         series_part=check.positive("series_part"),
         body_markdown=matter.body,
