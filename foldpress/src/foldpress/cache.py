@@ -23,7 +23,7 @@ from pathlib import Path
 
 CACHE_DIR = ".foldpress-cache"
 _FILE = "build.pickle"
-_FORMAT = 8  # bump whenever what is stored, or how any output is made from it, changes
+_FORMAT = 9  # bump whenever what is stored, or how any output is made from it, changes
 OutputRecord = tuple[bytes, int, int, int]  # key, and the file's size, mtime_ns and inode
 
 

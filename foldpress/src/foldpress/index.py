@@ -9,6 +9,7 @@ from pathlib import Path
 from foldpress.addresses import output_file
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
+from foldpress.images import ImageSizes, bundle_files
 from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
 from foldpress.series import collect_series, series_parts
 
@@ -84,8 +85,31 @@ def build_index(
     ]
     series, _ = collect_series(posts)  # the build has reported the errors already
     return SiteIndex(
-        config, posts, pages, topics, listings, archive, site_dir, series, series_parts(series)
+        config,
+        posts,
+        pages,
+        topics,
+        listings,
+        archive,
+        site_dir,
+        series,
+        series_parts(series),
+        ImageSizes(site_files(site_dir, posts)),
     )
+
+
+def site_files(site_dir: Path | None, posts: list[Post]) -> dict[str, Path]:
+    """The files the site publishes as they are, by site path without the leading "/":
+    ``static/`` and the posts' page bundles."""
+    from foldpress.theme import files_in  # with Jinja2, which the output side imports later
+
+    files: dict[str, Path] = {}
+    static = site_dir / "static" if site_dir else None
+    if static and static.is_dir():
+        files.update((p.relative_to(static).as_posix(), p) for p in files_in(static))
+    for post in posts:
+        files.update(bundle_files(post))
+    return files
 
 
 def paginate(

@@ -19,6 +19,7 @@ from foldpress.cache import digest
 if TYPE_CHECKING:
     from foldpress.config import SiteConfig
     from foldpress.errors import ContentWarning
+    from foldpress.images import ImageSizes
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,7 @@ class SiteIndex:
     site_dir: Path | None = None  # the source folder, for writers that copy files from it
     series: list[SeriesIndex] = field(default_factory=list)  # sorted by name
     parts: dict[str, SeriesPart] = field(default_factory=dict, repr=False)  # by post URL
+    images: ImageSizes | None = field(default=None, repr=False)  # local images' sizes
 
     def series_part(self, post: Post) -> SeriesPart | None:
         """The post's place in its series, if it is in one."""

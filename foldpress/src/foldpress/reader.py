@@ -299,7 +299,9 @@ class _Checker:
                 return ""
             slug = slugify(given)
         else:
-            slug = slug_from_filename(self.path.stem) or slugify(title or "")
+            # A page bundle, posts/SLUG/index.md, is named by its folder.
+            stem = self.path.parent.name if self.path.stem == "index" else self.path.stem
+            slug = slug_from_filename(stem) or slugify(title or "")
         if not slug and (given is not None or title):
             self.error("slug" if given else "title", "no letters or digits to make a URL from")
         return slug

@@ -16,6 +16,7 @@ import jinja2
 
 from foldpress.addresses import output_file
 from foldpress.cache import digest
+from foldpress.images import ImageSizes
 from foldpress.model import Listing, Post, SiteIndex
 from foldpress.outputs.folder import OutputFolder
 from foldpress.previews import Preview, page_preview, post_preview, site_preview
@@ -33,6 +34,8 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     shared_key = digest(*shared)
 
     config = index.config
+    images = index.images or ImageSizes({})
+    index.images = images
 
     def page(
         template: str,
@@ -56,14 +59,20 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         older = posts[i + 1] if i + 1 < len(posts) else None
         newer = posts[i - 1] if i > 0 else None
         part = index.series_part(post)
-        key = (post.content_key, _link_key(older), _link_key(newer), part.key if part else None)
+        key = (
+            post.content_key,
+            _link_key(older),
+            _link_key(newer),
+            part.key if part else None,
+            images.key(post.body_html, post.url),
+        )
         context = {"post": post, "older": older, "newer": newer, "part": part}
         about_post = functools.partial(post_preview, post, config)
         page("post.html", post.url, output_file(post.url), key, about_post, **context)
     for static_page in index.pages:
         url = static_page.url
         about_page = functools.partial(page_preview, static_page, config)
-        content = static_page.content_key
+        content = (static_page.content_key, images.key(static_page.body_html, url))
         page("page.html", url, output_file(url), content, about_page, page=static_page)
     for listing in index.listings:
         title = f"Posts about {listing.title}" if listing.topic else listing.title
@@ -71,11 +80,15 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
             title += f", page {listing.page}"
         url = listing.url
         about = about_site(title, url)
-        page("listing.html", url, output_file(url), _listing_key(listing), about, listing=listing)
+        shown = (_listing_key(listing), [images.key(p.intro_html, p.url) for p in listing.posts])
+        page("listing.html", url, output_file(url), shown, about, listing=listing)
     topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
     page("topics.html", "/topics/", "topics/index.html", topics, about_site("Topics", "/topics/"))
     for entry in index.series:
-        parts = (entry.series.name, [post.summary_key for post in entry.posts])
+        parts = (
+            entry.series.name,
+            [(post.summary_key, images.key(post.intro_html, post.url)) for post in entry.posts],
+        )
         url = entry.series.url
         about = about_site(entry.series.name, url)
         page("series.html", url, output_file(url), parts, about, entry=entry)
