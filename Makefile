@@ -24,7 +24,7 @@ demo: demo-blog demo-gpt
 
 demo-blog: setup
 	$(BIN)/foldpress build examples/site
-	@echo "Open examples/site/_site/index.html, or run: $(BIN)/foldpress serve examples/site"
+	@echo "Built examples/site/_site. See it with: $(BIN)/foldpress serve examples/site"
 
 demo-gpt: setup
 	scripts/demo_gpt.sh $(BIN)

@@ -127,7 +127,7 @@ CASES = [
         },
         "posts/p.md",
         None,
-        "would overwrite the site's /old/index.html",
+        "output /old/index.html is also written by",
     ),
     (
         "toml-permalink",
@@ -295,7 +295,8 @@ def test_static_file_clashing_with_a_page(built):
     result = run_build(site, out)
     assert result.exit_code == 1
     assert (
-        f"{site / 'static/index.html'}: would overwrite the generated /index.html" in result.stderr
+        f"{site / 'static/index.html'}: output /index.html is also written by foldpress itself"
+        in result.stderr
     )
     assert snapshot(out) == before
 
@@ -320,3 +321,72 @@ def test_every_error_of_a_run_is_reported_at_once(built):
         f"{site}/site.toml:7",
     ]
     assert snapshot(out) == before
+
+
+@pytest.mark.parametrize("generated", ["llms.txt", "sitemap.xml", "feed/atom.xml", "404.html"])
+def test_a_static_file_at_a_generated_address_is_an_error_not_a_toss_up(built, generated):
+    site, out, before = built
+    write_files(site, {f"static/{generated}": "mine\n"})
+    for _ in range(2):  # the same answer every build
+        result = run_build(site, out)
+        assert result.exit_code == 1
+        mine = site / "static" / generated
+        assert f"{mine}: output /{generated} clashes with foldpress's own" in result.stderr or (
+            f"{mine}: output /{generated} is also written by foldpress itself" in result.stderr
+        )
+        assert snapshot(out) == before
+
+
+def test_a_static_file_where_a_page_needs_a_folder(built):
+    site, out, before = built
+    page = "---\ntitle: About\n---\n\nAbout.\n"
+    write_files(site, {"static/about": "a file named about\n", "pages/about.md": page})
+    result = run_build(site, out)
+    assert result.exit_code == 1
+    # Both sources are named.
+    [error] = [line for line in result.stderr.splitlines() if "output" in line]
+    assert error.startswith(f"{site / 'static/about'}: output /about is in the way of ")
+    assert error.endswith(f"/about/index.html, written by {site / 'pages/about.md'}")
+    assert snapshot(out) == before
+
+
+def test_a_static_file_inside_a_post_folder(built):
+    site, out, before = built
+    write_files(site, {"static/2025/01/good/index.html": "<p>mine</p>\n"})
+    result = run_build(site, out)
+    assert result.exit_code == 1
+    assert (
+        f"{site / 'static/2025/01/good/index.html'}: output /2025/01/good/index.html is also "
+        f"written by {site / 'posts/2025-01-05-good.md'}"
+    ) in result.stderr
+    assert snapshot(out) == before
+
+
+def test_static_links_that_leave_the_site_are_not_published(built, tmp_path):
+    site, out, _ = built
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private\n")
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "key").write_text("private\n")
+    (site / "assets").mkdir()
+    (site / "assets" / "logo.svg").write_text("<svg/>\n")
+    (site / "static").mkdir(exist_ok=True)
+    (site / "static" / "secret.txt").symlink_to(secret)
+    (site / "static" / "private").symlink_to(tmp_path / "private")
+    (site / "static" / "dangling").symlink_to(tmp_path / "nothing")
+    (site / "static" / "logo.svg").symlink_to(site / "assets" / "logo.svg")  # inside: fine
+    (site / "static" / "loop").symlink_to(site / "static")
+    result = run_build(site, out)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "logo.svg").read_text() == "<svg/>\n"
+    assert not (out / "secret.txt").exists() and not (out / "private").exists()
+    assert not (out / "dangling").exists()
+    assert "private" not in "".join(p.read_text() for p in out.rglob("*") if p.is_file())
+    warnings = sorted(line for line in result.stderr.splitlines() if ": warning: " in line)
+    assert warnings == [
+        f"{site / 'static/dangling'}: warning: not published: a symbolic link to nowhere",
+        f"{site / 'static/private'}: warning: not published: a symbolic link to outside the "
+        "site folder",
+        f"{site / 'static/secret.txt'}: warning: not published: a symbolic link to outside the "
+        "site folder",
+    ]

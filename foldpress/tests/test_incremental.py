@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import post_file, write_files
 
-from foldpress import content
+from foldpress import cache, content
 from foldpress.build import build
 from foldpress.cache import CACHE_DIR
 from foldpress.cli import main
@@ -235,13 +235,71 @@ def test_listings_are_rewritten_only_when_an_intro_they_show_changes(site):
     assert "Opening 5" in front.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
-def test_a_damaged_cache_is_ignored(site, tmp_path, damage):
+@pytest.mark.parametrize("damage", [b"", b"not msgpack", b"\x80\x05garbage", b"\x93\x01\x02"])
+def test_a_damaged_cache_is_ignored_with_one_warning(site, tmp_path, damage):
     build(site)
-    for path in (site / CACHE_DIR).glob("*.pickle"):
-        path.write_bytes(damage)
+    (site / CACHE_DIR / "build.msgpack").write_bytes(damage)
     result = assert_same_as_clean(site, tmp_path)
     assert result.rendered == 7 and result.cached == 0
+    [warning] = result.warnings
+    assert warning.path == site / CACHE_DIR / "build.msgpack"
+    assert "build cache ignored and rebuilt" in warning.message
+    assert build(site).warnings == []  # the new cache is good
+
+
+class _CreatesAFile:
+    """Unpickling this runs ``open(path, "w")``: what a crafted cache would do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (str(self.path), "w"))
+
+
+def test_a_crafted_pickle_in_the_cache_runs_nothing(site, tmp_path):
+    import pickle
+
+    marker = tmp_path / "pwned"
+    payload = pickle.dumps(_CreatesAFile(marker))
+    cache = site / CACHE_DIR
+    cache.mkdir()
+    for name in ("build.pickle", "build.msgpack"):  # the old cache's name and the new one's
+        (cache / name).write_bytes(payload)
+    result = build(site)
+    assert not marker.exists()
+    assert result.rendered == 7
+    assert [w.path.name for w in result.warnings] == ["build.msgpack"]
+    assert not (cache / "build.pickle").exists()  # an old cache is removed, never read
+
+
+def test_the_cache_is_the_same_however_the_site_folder_is_spelled(site, monkeypatch):
+    build(site)
+    monkeypatch.chdir(site)
+    result = build(Path("."))
+    assert (result.rendered, result.cached, result.written) == (0, 7, 0)
+    monkeypatch.chdir(site.parent)
+    result = build(Path(site.name))
+    assert (result.rendered, result.cached, result.written) == (0, 7, 0)
+
+
+def test_a_change_to_foldpress_itself_renders_everything_again(site, monkeypatch):
+    build(site)
+    monkeypatch.setattr(cache, "engine_version", lambda: b"another engine")
+    result = build(site)
+    assert result.rendered == 7 and result.reused == 0
+    assert result.warnings == []  # an outdated cache is no problem to warn about
+
+
+def test_the_engine_version_covers_foldpress_code_and_templates(tmp_path):
+    package = tmp_path / "foldpress"
+    shutil.copytree(Path(cache.__file__).parent, package)
+    before = cache.code_digest(package)
+    for name in ("markdown_html.py", "themes/default/templates/base.html"):
+        with (package / name).open("a") as f:
+            f.write("\n")
+        assert cache.code_digest(package) != before
+        before = cache.code_digest(package)
 
 
 def test_a_deleted_cache_or_output_is_rebuilt(site, tmp_path):

@@ -54,7 +54,7 @@ class Served:
 
     @property
     def out(self) -> Path:
-        return self.site / "_site"
+        return serve.preview_folder(self.site)
 
     def get(self, path: str, method: str = "GET", headers: dict[str, str] | None = None):
         """Send ``path`` exactly as given (no client-side normalisation); return the response
@@ -92,7 +92,7 @@ def save(path: Path, text: str) -> None:
 
 
 @contextmanager
-def serving(site: Path) -> Iterator[Served]:
+def serving(site: Path, drafts: bool = False) -> Iterator[Served]:
     """Run ``serve_site`` for ``site`` on a free port in a thread; stop it on exit."""
     stop = threading.Event()
     started: queue.Queue[SiteServer | BaseException] = queue.Queue()
@@ -102,8 +102,8 @@ def serving(site: Path) -> Iterator[Served]:
         try:
             serve_site(
                 site,
-                site / "_site",
                 port=0,
+                drafts=drafts,
                 echo=served.messages.append,
                 ready=started.put,
                 stop=stop,
@@ -407,7 +407,7 @@ def test_serving_a_folder_that_is_not_there_says_so(tmp_path):
 
 def test_a_first_build_that_fails_serves_the_earlier_site_with_the_errors(tmp_path):
     site = write_site(tmp_path)
-    serve.build(site, site / "_site")
+    serve.build(site, serve.preview_folder(site))
     (site / POST).write_text(post_file("Dropout", "2025-02-30"))
     with serving(site) as served:
         assert "Dropout zeroes units." in served.text(POST_URL)
@@ -446,6 +446,52 @@ def test_a_new_static_file_is_served_after_the_rebuild(tmp_path):
         stream.wait_for("reload")
         assert served.text("/note.txt") == "a source"
         stream.close()
+
+
+def test_previewing_drafts_leaves_the_published_site_byte_identical(tmp_path):
+    site = write_site(tmp_path)
+    serve.build(site)
+    published = site / "_site"
+
+    def snapshot() -> dict[str, tuple[bytes, int]]:
+        files = (p for p in published.rglob("*") if p.is_file())
+        return {
+            p.relative_to(published).as_posix(): (p.read_bytes(), p.stat().st_ino) for p in files
+        }
+
+    before = snapshot()
+    write_files(
+        site, {"posts/2025-05-01-secret.md": post_file("Secret", "2025-05-01", draft="true")}
+    )
+    with serving(site, drafts=True) as served:
+        assert "Secret" in served.text("/2025/05/secret/")
+        assert "Secret" in served.text("/feed/atom.xml")
+        stream = EventStream(served)
+        save(site / POST, post_file("Dropout", "2025-03-30", "Edited while previewing.\n"))
+        stream.wait_for("reload")
+        stream.close()
+    assert snapshot() == before
+    assert not (published / "2025/05/secret").exists()
+
+
+def test_a_site_published_under_a_path_is_served_under_it(tmp_path):
+    site = write_site(tmp_path)
+    toml = (site / "site.toml").read_text().replace("blog.example.com/", "example.org/blog/")
+    (site / "site.toml").write_text(toml)
+    with serving(site) as served:
+        assert served.server.url.endswith("/blog/")
+        front = served.text("/blog/")
+        assert 'href="/blog/theme/style.css"' in front
+        assert "Dropout zeroes units." in served.text("/blog" + POST_URL)
+        assert served.text("/blog/theme/style.css")
+        for path, location in [
+            ("/", "/blog/"),
+            ("/blog", "/blog/"),
+            ("/blog/about", "/blog/about/"),
+        ]:
+            response = served.get(path)
+            assert (response.status, response.getheader("Location")) == (301, location)
+        assert served.get(POST_URL).status == 404  # the site is not at the top
 
 
 # The command line, in a real process.

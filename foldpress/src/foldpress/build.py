@@ -5,24 +5,21 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import os
-import shutil
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from foldpress import outputs
-from foldpress.cache import CACHE_DIR, BuildCache, digest
+from foldpress.cache import CACHE_DIR, PREVIEW_DIR, BuildCache, digest
 from foldpress.config import SiteConfig, load_config
 from foldpress.content import load_content
 from foldpress.errors import BuildError, ContentError, ContentWarning, in_order
 from foldpress.index import build_index, check_urls
 from foldpress.outputs.folder import OutputFolder
 from foldpress.parallel import workers
+from foldpress.publish import replacing
 from foldpress.series import collect_series
 
 if TYPE_CHECKING:
@@ -134,6 +131,8 @@ def _build(
             on_progress(progress)
 
     cache = BuildCache.load(site_dir / CACHE_DIR)
+    if cache.problem:
+        warnings.append(cache.problem)
     prepared: list[jinja2.Environment] = []
     content = load_content(
         site_dir,
@@ -166,7 +165,7 @@ def _build(
 
     salt = digest(cache.version, dataclasses.astuple(config), theme.templates_key(site_dir))
     out_key = str(out_dir.resolve())
-    with _replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
+    with replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
         folder = OutputFolder(
             work_dir,
             previous=out_dir if out_dir.is_dir() else None,
@@ -179,6 +178,9 @@ def _build(
             with theme.template_errors():
                 for writer in outputs.WRITERS:
                     writer.write(index, folder, env)
+                warnings += folder.warnings
+                if folder.clashes:
+                    raise BuildError(folder.clashes, warnings)
                 if not prepared and workers(jobs, len(folder.pending)) > 1:
                     theme.compile_templates(env)  # once here, not in every worker
                 folder.finish(jobs)
@@ -234,7 +236,7 @@ def _check_output_folder(site_dir: Path, out_dir: Path) -> list[ContentError]:
     site, out = site_dir.resolve(), out_dir.resolve()
     if out == site or site.is_relative_to(out):
         reason = "it holds the site's sources"
-    elif any(out.is_relative_to(site / name) for name in _SOURCES):
+    elif out != site / PREVIEW_DIR and any(out.is_relative_to(site / name) for name in _SOURCES):
         reason = "it is inside the site's sources"
     elif out.exists() and not out.is_dir():
         reason = "it is a file"
@@ -243,73 +245,3 @@ def _check_output_folder(site_dir: Path, out_dir: Path) -> list[ContentError]:
     else:
         return []
     return [ContentError(out_dir, None, f"will not replace this output folder: {reason}")]
-
-
-@contextmanager
-def _replacing(out_dir: Path, spare: Path) -> Iterator[Path]:
-    """Yield a folder to build the new site in; put it in ``out_dir``'s place on success.
-
-    The folder is the spare, the site that an earlier build replaced, to be updated in
-    place, when there is one on ``out_dir``'s file system; the site replaced now becomes
-    the next spare. Otherwise it is a new empty sibling of ``out_dir``, and the replaced
-    site is deleted. On any failure, KeyboardInterrupt included, the old output is left
-    exactly as it was (and a half-updated spare is put right by the next build).
-    """
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = _claim(spare, out_dir)
-    if work is None:
-        work = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.new-", dir=out_dir.parent))
-        old = Path(tempfile.mkdtemp(prefix=f"{out_dir.name}.old-", dir=out_dir.parent))
-        old.rmdir()  # a free name beside the output
-    else:
-        old = _own_name(spare, "old")
-    moved = False
-    try:
-        yield work
-        work.chmod(0o755)  # mkdtemp makes it private; a site is for publishing
-        if out_dir.exists():
-            out_dir.rename(old)
-            moved = True
-        work.rename(out_dir)
-    except BaseException:
-        if moved and not out_dir.exists():
-            old.rename(out_dir)
-            moved = False
-        _keep_or_remove(work, spare)
-        raise
-    finally:
-        if moved:
-            _keep_or_remove(old, spare)
-
-
-def _claim(spare: Path, out_dir: Path) -> Path | None:
-    """The spare site, renamed to a name of this build's own so that no concurrent
-    build can touch it; an empty folder there if there is no spare; None if the cache
-    folder cannot be written or is on another file system than ``out_dir``."""
-    try:
-        spare.parent.mkdir(parents=True, exist_ok=True)
-        if spare.parent.stat().st_dev != out_dir.parent.stat().st_dev:
-            return None
-        mine = _own_name(spare, "work")
-        try:
-            spare.rename(mine)
-        except FileNotFoundError:  # none yet, or another build has it
-            mine.mkdir()
-        return mine
-    except OSError:
-        return None
-
-
-def _own_name(spare: Path, role: str) -> Path:
-    return spare.with_name(f"{spare.name}.{role}-{os.getpid()}-{os.urandom(4).hex()}")
-
-
-def _keep_or_remove(site: Path, spare: Path) -> None:
-    """Make ``site`` the spare if it can be (it is in the cache and there is none yet)."""
-    if site.parent == spare.parent:
-        try:
-            site.rename(spare)
-            return
-        except OSError:  # another build left one first
-            pass
-    shutil.rmtree(site, ignore_errors=True)

@@ -5,14 +5,17 @@ bytes and settings are unchanged is taken from here instead of being rendered ag
 output file whose key (a digest of all it shows) is unchanged is linked from the
 previous site instead of being rendered and written again.
 
-The cache is a pickle (of digests, file records and pickled posts), which is safe
-because only the user's own builds write it. Any problem loading it (missing, damaged,
-written by another version) just means an empty cache, and it is replaced atomically,
-so deleting it at any time is safe.
+The cache is data only, in MessagePack (:mod:`foldpress.serial`): a site folder from
+someone else, cache and all, cannot run code when built. It is valid only for the exact
+engine that wrote it: its version is a digest of foldpress's own code and templates and
+of the versions of the libraries that shape the output, so editing the renderer makes
+every page again. A cache that cannot be read is ignored with a warning, a missing or
+outdated one silently; it is replaced atomically, so deleting it at any time is safe.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -21,51 +24,79 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from foldpress import serial
+from foldpress.errors import ContentWarning
+
 CACHE_DIR = ".foldpress-cache"
-_FILE = "build.pickle"
-_FORMAT = 9  # bump whenever what is stored, or how any output is made from it, changes
+PREVIEW_DIR = CACHE_DIR + "/preview"  # what `foldpress serve` builds and serves
+_FILE = "build.msgpack"
+_OLD_FILES = ("build.pickle",)  # written by earlier versions; never read
 OutputRecord = tuple[bytes, int, int, int]  # key, and the file's size, mtime_ns and inode
 
 
 def digest(*parts: object) -> bytes:
     """A 128-bit digest of plain data (strings, bytes, numbers, tuples, lists, dates)."""
+    # pickle.dumps only writes here: it is a fast, exact encoding of plain values.
     return hashlib.blake2b(pickle.dumps(parts, protocol=5), digest_size=16).digest()
 
 
-def engine_version() -> tuple[object, ...]:
-    """Every version that output depends on besides the inputs."""
+@functools.cache
+def engine_version() -> bytes:
+    """A digest of everything output depends on besides the inputs: foldpress's own
+    code, templates and assets, and the versions of Python and the libraries it uses."""
     import jinja2
     import latex2mathml
     import pygments
     import pyromark
 
-    libraries = (jinja2, latex2mathml, pygments, pyromark)
-    from foldpress import __version__ as ours
+    libraries = [lib.__version__ for lib in (jinja2, latex2mathml, pygments, pyromark)]
+    return digest(code_digest(Path(__file__).parent), sys.version_info[:2], libraries)
 
-    return (_FORMAT, ours, sys.version_info[:2], *(lib.__version__ for lib in libraries))
+
+def code_digest(package: Path) -> bytes:
+    """A digest of every file in ``package`` (code, templates, assets) and its name."""
+    hashed = hashlib.blake2b(digest_size=16)
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            hashed.update(path.relative_to(package).as_posix().encode() + b"\0")
+            hashed.update(path.read_bytes() + b"\0")
+    return hashed.digest()
 
 
 @dataclass
 class BuildCache:
     """Rendered sources by input key, and the previous build's output files by path."""
 
-    version: tuple[object, ...] = ()
-    # digest of (kind, path, bytes, settings) -> the rendered Post or Page, pickled
+    version: bytes = b""
+    # digest of (kind, path in the site, bytes, settings) -> the Post or Page, stored
+    # with serial.dumps (paths relative to the site)
     sources: dict[bytes, bytes] = field(default_factory=dict)
-    out_dir: str = ""  # the folder ``outputs`` describes
+    out_dir: str = ""  # the resolved folder ``outputs`` describes
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    # Why the cache on disk was not used, when it was there but could not be read.
+    problem: ContentWarning | None = None
 
     @classmethod
     def load(cls, folder: Path) -> BuildCache:
         """The cache in ``folder``, or an empty one if it cannot be used."""
         version = engine_version()
+        path = folder / _FILE
         try:
-            with open(folder / _FILE, "rb") as f:
-                cache = pickle.load(f)
-        except Exception:  # missing, truncated, or from code that no longer exists
+            data = path.read_bytes()
+        except FileNotFoundError:
             return cls(version)
-        if not isinstance(cache, cls) or cache.version != version:
-            return cls(version)
+        except OSError as error:
+            return cls(version, problem=_ignored(path, error.strerror or str(error)))
+        try:
+            stored = serial.loads(data)
+            if not isinstance(stored, dict) or stored.get("version") != version:
+                if isinstance(stored, dict) and isinstance(stored.get("version"), bytes):
+                    return cls(version)  # from another version of foldpress: outdated
+                raise serial.FormatError("not a foldpress build cache")
+            cache = cls(version, stored["sources"], stored["out_dir"], stored["outputs"])
+            _check(cache)
+        except (serial.FormatError, KeyError, TypeError) as error:
+            return cls(version, problem=_ignored(path, str(error)))
         return cache
 
     def save(self, folder: Path) -> None:
@@ -74,11 +105,39 @@ class BuildCache:
         ignore = folder / ".gitignore"
         if not ignore.exists():
             ignore.write_text("# foldpress's build cache: safe to delete, never to commit\n*\n")
+        for name in _OLD_FILES:
+            (folder / name).unlink(missing_ok=True)
+        stored = {
+            "version": self.version,
+            "sources": self.sources,
+            "out_dir": self.out_dir,
+            "outputs": self.outputs,
+        }
         fd, temp = tempfile.mkstemp(prefix=_FILE + ".", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
-                pickle.dump(self, f, protocol=5)
+                f.write(serial.dumps(stored))
             os.replace(temp, folder / _FILE)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+
+
+def _check(cache: BuildCache) -> None:
+    """Raise TypeError unless the cache holds what its fields say."""
+    sources, outputs = cache.sources, cache.outputs
+    if not isinstance(sources, dict) or not isinstance(outputs, dict):
+        raise TypeError("a table of the cache is not a table")
+    if not isinstance(cache.out_dir, str):
+        raise TypeError("bad output folder")
+    if not all(type(k) is bytes and type(v) is bytes for k, v in sources.items()):
+        raise TypeError("bad source entry")
+    for path, record in outputs.items():
+        if type(path) is not str or type(record) is not tuple or len(record) != 4:
+            raise TypeError("bad output record")
+        if type(record[0]) is not bytes or not all(type(n) is int for n in record[1:]):
+            raise TypeError("bad output record")
+
+
+def _ignored(path: Path, why: str) -> ContentWarning:
+    return ContentWarning(path, None, f"build cache ignored and rebuilt: cannot read it ({why})")

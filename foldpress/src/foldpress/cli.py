@@ -1,4 +1,4 @@
-"""The ``foldpress`` command: new, build, check, post and serve."""
+"""The ``foldpress`` command: new, build, check, post, serve and import."""
 
 from __future__ import annotations
 
@@ -284,7 +284,8 @@ def post(title: str, site: Path, topics: tuple[str, ...], draft: bool) -> None:
     "-o",
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to build into and serve (default: SITE/_site).",
+    help="Folder to build into and serve (default: a preview folder in the build cache, "
+    "SITE/.foldpress-cache/preview, so that a preview never changes SITE/_site).",
 )
 @click.option("--port", "-p", default=8000, show_default=True, help="Port to listen on (0: any).")
 @click.option(
@@ -299,12 +300,48 @@ def serve(site: Path, output: Path | None, port: int, host: str, drafts: bool) -
 
     Open pages reload themselves after each rebuild. When a change breaks the build,
     the errors show in this terminal and over the page, and the last good site stays
-    served until the next good build.
+    served until the next good build. The preview is built in the build cache, not in
+    SITE/_site, so previewing (drafts included) never changes what you publish.
     """
     from foldpress.serve import serve_site
 
-    out_dir = output if output is not None else site / "_site"
     try:
-        serve_site(site, out_dir, host=host, port=port, drafts=drafts, echo=click.echo)
+        serve_site(site, output, host=host, port=port, drafts=drafts, echo=click.echo)
     except OSError as error:
         raise click.ClickException(f"cannot serve on {host}:{port}: {error.strerror}") from None
+
+
+@main.command("import")
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--from",
+    "engine",
+    type=click.Choice(["hugo", "jekyll", "pelican"]),
+    help="The engine SRC was made for (default: told by its configuration file).",
+)
+def import_(src: Path, dest: Path, engine: str | None) -> None:
+    """Make the Hugo, Jekyll or Pelican site in SRC into a foldpress site in DEST.
+
+    DEST must be new or empty; SRC is only read, and its configuration (hugo.toml,
+    config.toml|yaml|json, _config.yml, pelicanconf.py) is read as text, never run.
+    Posts, pages, static files and every old address come over: `foldpress build DEST`
+    answers the old links, with redirect pages where an address changed.
+
+    Every construct that could not be converted is printed as path:line: what, and left
+    in place. The exit status is 1 if nothing could be imported, else 0.
+    """
+    from foldpress.importers import CannotImport, import_site
+
+    try:
+        report = import_site(src, dest, engine)
+    except CannotImport as error:
+        raise click.ClickException(str(error)) from None
+    for note in report.skipped:
+        click.echo(f"{note}", err=True)
+    for note in report.unconverted:
+        click.echo(f"{note}", err=True)
+    click.echo(report.summary())
+    if not report.posts and not report.pages:
+        raise click.ClickException(f"nothing in {src} could be imported")
+    click.echo(f"Build it with: foldpress build {dest}")

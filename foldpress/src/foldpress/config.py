@@ -32,6 +32,9 @@ class SiteConfig:
     permalink: str = DEFAULT_PERMALINK
     # Front matter keys foldpress does not know are errors, not kept as ``extra``.
     strict: bool = False
+    # Links between pages relative to each page (../../x/index.html), so that the site
+    # works opened from disk; else under base_url's path (/x/, or /blog/x/).
+    relative_urls: bool = False
     # Feeds
     feed_items: int = 20
     feed_content: Literal["full", "intro"] = "full"

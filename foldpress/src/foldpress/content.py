@@ -7,13 +7,13 @@ are rendered in worker processes when there are enough of them for that to pay.
 
 from __future__ import annotations
 
-import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from foldpress import serial
 from foldpress.cache import BuildCache, digest
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError, ContentWarning
@@ -77,12 +77,14 @@ def load_content(
         except OSError:
             todo.append((i, None, None))  # the reader reads it again, and reports why not
             continue
-        key = digest(kind, str(path), raw, settings)
+        # By the path in the site: the same however the site's folder is spelled.
+        key = digest(kind, path.relative_to(site_dir).as_posix(), raw, settings)
         blob = cache.sources.get(key)
-        if blob is None:
+        item = None if blob is None else _stored(blob, site_dir)
+        if blob is None or item is None:
             todo.append((i, key, raw))
             continue
-        items[i] = pickle.loads(blob)
+        items[i] = item
         kept[key] = blob
         content.cached += 1
         if on_file:
@@ -94,12 +96,12 @@ def load_content(
         if on_file:
             on_file(False, len(sources))
 
-    rendered = _render_all(work, config, jobs, on_rendered, meanwhile)
+    rendered = _render_all(work, config, site_dir, jobs, on_rendered, meanwhile)
     for (i, source_key, _), (item, stored, errors) in zip(todo, rendered, strict=True):
         content.errors += errors
         content.rendered += 1
         if stored is not None:
-            items[i] = pickle.loads(stored) if item is None else item
+            items[i] = _stored(stored, site_dir) if item is None else item
             if source_key is not None and not errors:
                 kept[source_key] = stored
     cache.sources = kept  # entries for files that changed or went are dropped
@@ -140,10 +142,11 @@ def render_page(md: Markdown, page: Page) -> list[ContentError]:
 
 
 def render_file(
-    kind: str, path: Path, raw: bytes | None, config: SiteConfig
+    kind: str, path: Path, raw: bytes | None, config: SiteConfig, site_dir: Path
 ) -> tuple[Post | Page | None, bytes | None, list[ContentError]]:
-    """Read and render one file; return it, pickled too (as the cache keeps it), and
-    its errors. Runs in worker processes, hence the plain arguments."""
+    """Read and render one file; return it, stored too (as the cache keeps it, with
+    paths relative to ``site_dir``), and its errors. Runs in worker processes, hence
+    the plain arguments."""
     md = _renderer(config.smart_typography)
     item: Post | Page | None
     if kind == "post":
@@ -154,7 +157,16 @@ def render_file(
         item, errors = read_page(path, config, raw)
         if item:
             errors += render_page(md, item)
-    return item, (pickle.dumps(item, protocol=5) if item else None), errors
+    return item, (serial.dumps(item, site_dir) if item else None), errors
+
+
+def _stored(blob: bytes, site_dir: Path) -> Post | Page | None:
+    """A post or page as the cache keeps it; None if it is not one (a damaged cache)."""
+    try:
+        item = serial.loads(blob, site_dir)
+    except serial.FormatError:
+        return None
+    return item if isinstance(item, Post | Page) else None
 
 
 @lru_cache(maxsize=2)
@@ -178,22 +190,23 @@ def _warm_up(work: list[tuple[str, Path, bytes | None]], config: SiteConfig) -> 
 def _render_all(
     work: list[tuple[str, Path, bytes | None]],
     config: SiteConfig,
+    site_dir: Path,
     jobs: int | None,
     on_rendered: Callable[[], None] | None,
     meanwhile: Callable[[], None] | None,
 ) -> list[tuple[Post | Page | None, bytes | None, list[ContentError]]]:
     """``render_file`` over ``work``, in order, in ``jobs`` processes (default: see
     :func:`foldpress.parallel.workers`); ``on_rendered()`` is called per file. The
-    items rendered in other processes come back as their pickles only."""
+    items rendered in other processes come back in the cache's form only."""
     processes = workers(jobs, len(work))
     if processes > 1:
         _warm_up(work, config)
 
     def render(i: int, here: bool) -> tuple[tuple, bool]:
-        item, blob, errors = render_file(*work[i], config)
+        item, blob, errors = render_file(*work[i], config, site_dir)
         if here and on_rendered:
             on_rendered()
-        # A worker sends the pickle only: the cache keeps it, and it is the item.
+        # A worker sends the stored form only: the cache keeps it, and it is the item.
         return (item if here else None, blob, errors), here
 
     largest_first = sorted(range(len(work)), key=lambda i: -len(work[i][2] or b""))

@@ -27,8 +27,10 @@ from pathlib import Path
 import watchfiles
 
 from foldpress.build import build
-from foldpress.cache import CACHE_DIR
+from foldpress.cache import CACHE_DIR, PREVIEW_DIR
+from foldpress.config import load_config
 from foldpress.errors import BuildError
+from foldpress.urls import base_path
 
 EVENTS_PATH = "/__foldpress__/events"
 LIVE_RELOAD_JS = resources.files("foldpress").joinpath("livereload.js").read_bytes()
@@ -163,18 +165,29 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
             self.stream_events(urllib.parse.parse_qs(url.query).get("last-event-id", [None])[0])
             return
         root = self.server.root
+        prefix = self.server.prefix
+        if not url.path.startswith(prefix):
+            if prefix.startswith(url.path):  # "/" or "/blog": the site is at /blog/
+                self.redirect(prefix)
+            else:
+                self.send_file(HTTPStatus.NOT_FOUND, site_file(root, "/404.html"))
+            return
+        url = url._replace(path="/" + url.path[len(prefix) :])
         path = site_file(root, url.path)
         if path is not None:
             self.send_file(HTTPStatus.OK, path)
         elif not url.path.endswith("/") and site_file(root, url.path + "/"):
             # A clean URL without its slash: relative links on the page need the slash.
-            location = urllib.parse.urlunsplit(("", "", url.path + "/", url.query, ""))
-            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-            self.send_header("Location", location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            location = prefix + url.path[1:] + "/"
+            self.redirect(urllib.parse.urlunsplit(("", "", location, url.query, "")))
         else:
             self.send_file(HTTPStatus.NOT_FOUND, site_file(root, "/404.html"))
+
+    def redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def send_file(self, status: HTTPStatus, path: Path | None) -> None:
         try:
@@ -238,14 +251,21 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
 
 
 class SiteServer(ThreadingHTTPServer):
-    """An HTTP server for the built site in ``root``, with a hub for live reload."""
+    """An HTTP server for the built site in ``root``, with a hub for live reload.
+
+    The site is served under ``prefix``, the path of its ``base_url`` (``/blog/``), as it
+    will be when published, so that its links work here too.
+    """
 
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], root: Path, *, verbose: bool = False) -> None:
+    def __init__(
+        self, address: tuple[str, int], root: Path, *, prefix: str = "/", verbose: bool = False
+    ) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.root = root
+        self.prefix = prefix
         self.hub = ReloadHub()
         self.verbose = verbose
         super().__init__(address, SiteRequestHandler)
@@ -254,7 +274,8 @@ class SiteServer(ThreadingHTTPServer):
     def url(self) -> str:
         host, port = self.server_address[:2]
         host = host.decode() if isinstance(host, bytes) else host
-        return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+        where = f"[{host}]" if ":" in host else host
+        return f"http://{where}:{port}{self.prefix}"
 
     def server_close(self) -> None:
         self.hub.close()  # ends the open event streams
@@ -330,9 +351,14 @@ def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], N
     return messages
 
 
+def preview_folder(site_dir: Path) -> Path:
+    """Where ``serve`` builds by default: in the cache, never the published ``_site``."""
+    return site_dir / PREVIEW_DIR
+
+
 def serve_site(
     site_dir: Path,
-    out_dir: Path,
+    out_dir: Path | None = None,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -343,17 +369,22 @@ def serve_site(
 ) -> None:
     """Build the site, serve it, and rebuild it on every change until ``stop`` or Ctrl+C.
 
+    ``out_dir`` defaults to :func:`preview_folder`: a preview, drafts or not, never
+    touches the site that gets published.
+
     Raises OSError, before building anything, when the address cannot be used, and
     SystemExit(1) when the first build fails and there is no earlier site to serve.
     """
+    out_dir = preview_folder(site_dir) if out_dir is None else out_dir
     stop = stop or threading.Event()
-    server = SiteServer((host, port), out_dir)
+    server = SiteServer((host, port), out_dir, prefix=_served_path(site_dir))
     changes = watch_changes(site_dir, out_dir, stop)
     serving = None
     try:
         if site_dir.is_dir():  # if not, the build says what is wrong
             next(changes, None)  # watching from here, so an edit made during the build counts
         errors = rebuild(site_dir, out_dir, drafts, echo)
+        server.prefix = _served_path(site_dir)
         if errors and not (out_dir / "index.html").is_file():
             echo("Build failed, and there is no earlier site to serve.")
             raise SystemExit(1)
@@ -370,6 +401,8 @@ def serve_site(
         for changed in changes:
             if changed:
                 errors = rebuild(site_dir, out_dir, drafts, echo)
+                if not errors:
+                    server.prefix = _served_path(site_dir)
                 if errors:
                     echo("Build failed; still serving the last good site.")
                 server.hub.publish(errors)
@@ -381,3 +414,11 @@ def serve_site(
             server.shutdown()
             serving.join()
         server.server_close()
+
+
+def _served_path(site_dir: Path) -> str:
+    """The path the site is published under, from its ``base_url``; ``/`` if unknown."""
+    try:
+        return base_path(load_config(site_dir / "site.toml"))
+    except BuildError:  # the build reports it
+        return "/"

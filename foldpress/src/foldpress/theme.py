@@ -7,12 +7,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import jinja2
+import jinja2.runtime
+import markupsafe
 
 from foldpress.addresses import markdown_copy
 from foldpress.cache import digest
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
 from foldpress.errors import BuildError, ContentError
+from foldpress.urls import rebase_html, site_link
 
 THEME_DIR = Path(__file__).parent / "themes" / "default"
 
@@ -40,6 +43,20 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
     env.filters["long_date"] = long_date
     env.filters["markdown_copy"] = markdown_copy
     env.globals["site"] = config
+
+    # Every link of a page to the site goes through these, which know the page (``url``).
+    @jinja2.pass_context
+    def link(context: jinja2.runtime.Context, path: str) -> str:
+        """``{{ link(post.url) }}``: a site path as this page links to it."""
+        return site_link(config, path, context.get("url"))
+
+    @jinja2.pass_context
+    def site_html(context: jinja2.runtime.Context, html: str) -> markupsafe.Markup:
+        """``{{ post.body_html|site_html }}``: the post's own root-relative links too."""
+        return markupsafe.Markup(rebase_html(html, context.get("url"), config))
+
+    env.globals["link"] = link
+    env.filters["site_html"] = site_html
     return env
 
 

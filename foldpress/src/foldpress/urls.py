@@ -1,4 +1,11 @@
-"""Make the relative URLs in a page's HTML or Markdown absolute.
+"""Every URL the site's outputs hold: links between pages, and URLs made absolute.
+
+A site path such as ``/2025/03/dropout/`` names a page of the site. On the site's own
+pages, :func:`site_link` writes it as the page should link to it: under ``base_url``'s
+path (``/blog/2025/03/dropout/`` for a site published at ``https://host/blog/``), or,
+with ``relative_urls``, relative to the page (``../../2025/03/dropout/index.html``), so
+that the site works opened from disk. :func:`rebase_html` does the same to the
+root-relative links authors write in posts.
 
 Feeds, Markdown copies and llms.txt are read away from the site (in a feed reader, by a
 language model), where a relative ``href`` means nothing, so every link and image in them
@@ -10,8 +17,10 @@ from __future__ import annotations
 
 import functools
 import html
+import posixpath
 import re
 from collections import Counter
+from collections.abc import Callable
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -27,6 +36,44 @@ _PLAIN_PATH = re.compile(r"[\w/.~#%-]*", re.ASCII)  # what quote() below leaves 
 def site_url(config: SiteConfig, path: str) -> str:
     """The absolute URL of a site path, percent-encoded so it is safe in Markdown and XML."""
     return config.absolute_url(path if _PLAIN_PATH.fullmatch(path) else quote(path, safe="/#%"))
+
+
+def base_path(config: SiteConfig) -> str:
+    """The path the site is published under: ``/``, or e.g. ``/blog/``."""
+    return urlsplit(config.base_url).path.rstrip("/") + "/"
+
+
+def site_link(config: SiteConfig, path: str, page_url: str | None) -> str:
+    """How the page at site path ``page_url`` (None: the 404 page, served at any
+    address) links to site path ``path``; any other URL is left as it is."""
+    if not path.startswith("/") or path.startswith("//"):
+        return path
+    if config.relative_urls:
+        target, mark, rest = _split_suffix(path)
+        if target.endswith("/"):
+            target += "index.html"  # from disk, a folder shows no index.html of its own
+        page_url = page_url or "/"  # the 404 page is at the top
+        folder = page_url if page_url.endswith("/") else page_url.rpartition("/")[0] + "/"
+        return posixpath.relpath(target, folder) + mark + rest
+    return base_path(config) + path[1:]
+
+
+def _split_suffix(path: str) -> tuple[str, str, str]:
+    """``path`` as (the path proper, "?" or "#" or "", what follows it)."""
+    cut = min((i for i in (path.find("?"), path.find("#")) if i >= 0), default=len(path))
+    return path[:cut], path[cut : cut + 1], path[cut + 1 :]
+
+
+def rebase_html(source: str, page_url: str | None, config: SiteConfig) -> str:
+    """``source`` (a post's HTML) with every root-relative URL written by
+    :func:`site_link` for the page at ``page_url``."""
+    if base_path(config) == "/" and not config.relative_urls:
+        return source  # as written
+    return rewrite_urls(source, functools.partial(_rebase, config=config, page_url=page_url))
+
+
+def _rebase(url: str, config: SiteConfig, page_url: str | None) -> str:
+    return site_link(config, url, page_url)
 
 
 def absolute(url: str, page_url: str, config: SiteConfig) -> str:
@@ -50,7 +97,12 @@ def absolutize_html(source: str, page_url: str, config: SiteConfig) -> str:
     Only the start tags that carry a relative URL are rewritten; everything else,
     MathML and highlighted code included, is copied through byte for byte.
     """
-    resolve = functools.partial(absolute, page_url=page_url, config=config)
+    return rewrite_urls(source, functools.partial(absolute, page_url=page_url, config=config))
+
+
+def rewrite_urls(source: str, resolve: Callable[[str], str]) -> str:
+    """``source`` with each URL of its ``href``/``src``/``srcset``/``poster`` attributes
+    replaced by ``resolve(url)``; everything else copied through byte for byte."""
     if _SIMPLE_HTML.fullmatch(source):
         edits = [
             (match.start(), match.group(), new)

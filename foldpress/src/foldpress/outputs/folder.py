@@ -7,6 +7,11 @@ hard-linked from the previous site and never rendered; otherwise it is rendered 
 written. :meth:`OutputFolder.prune` then removes whatever else the folder held, so it
 ends up byte for byte what a clean build makes.
 
+Every writer puts its files here, so this is where two of them wanting one address is
+found: a second file at a taken path, or a file where another's folder is (``/docs``
+and ``/docs/index.html``), is not written but noted in :attr:`OutputFolder.clashes`,
+an error naming both sources, which fails the build before anything is written.
+
 The folder need not start empty: a build fills the site from two builds ago (kept as
 a spare, see ``build.py``), whose directories already exist and whose unchanged files
 are often already links to the current ones, so an unchanged site costs a ``stat`` per
@@ -22,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from foldpress.cache import OutputRecord, digest
+from foldpress.errors import ContentError, ContentWarning
 from foldpress.parallel import run_tasks, workers
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -60,7 +66,10 @@ class OutputFolder:
         self.pending: dict[str, tuple[bytes | None, object, Callable[[], str | bytes]]] = {}
         self.written = 0
         self.reused = 0
-        self._folders: set[str] = {""}  # folders that hold a file of this build
+        self.clashes: list[ContentError] = []
+        self.warnings: list[ContentWarning] = []  # writers' own, e.g. a static file skipped
+        self._sources: dict[str, Path | None] = {}  # path: its source file; None: generated
+        self._folders: dict[str, str] = {"": ""}  # folders with files of this build: one
         self._made: set[str] = {""}  # folders this process knows exist on disk
         self._started_empty = _is_empty(self.root)
 
@@ -76,11 +85,27 @@ class OutputFolder:
 
     def __contains__(self, path: str) -> bool:
         """Whether this build has already put a file, or a folder of files, at ``path``."""
-        return path in self.records or path in self.pending or path in self._folders
+        return path in self._sources or path in self._folders
 
-    def file(self, path: str, key: object, render: Callable[[], str | bytes]) -> None:
+    def file(
+        self,
+        path: str,
+        key: object,
+        render: Callable[[], str | bytes],
+        source: Path | None = None,
+    ) -> None:
         """Put the file at ``path`` (``/``-separated, relative): linked from the previous
-        build when its ``key`` is unchanged, else ``render()``-ed (text as UTF-8)."""
+        build when its ``key`` is unchanged, else ``render()``-ed (text as UTF-8).
+
+        ``source`` is the site's file it comes from (a post, a static file), None for
+        what foldpress makes itself; if another file has the address, or is in the way,
+        the clash is noted instead (see :attr:`clashes`).
+        """
+        taken = self._taken(path)
+        if taken is not None:
+            self.clashes.append(_clash(path, source, taken, self._sources[taken]))
+            return
+        self._sources[path] = source
         self._note_folder(path)
         old = self.old_records.get(path)
         # With no previous file to compare with, the key is hashed where the file is
@@ -162,10 +187,24 @@ class OutputFolder:
             self._make_folder(path.rpartition("/")[0])
         return os.open(target, _NEW_FILE, 0o666)
 
+    def _taken(self, path: str) -> str | None:
+        """The file of this build that ``path`` clashes with: one at ``path``, one
+        inside a folder at ``path``, or one at a folder that ``path`` would be in."""
+        if path in self._sources:
+            return path
+        if path in self._folders:
+            return self._folders[path]
+        folder = path.rpartition("/")[0]
+        while folder not in self._folders:  # known folders' parents were checked
+            if folder in self._sources:
+                return folder
+            folder = folder.rpartition("/")[0]
+        return None
+
     def _note_folder(self, path: str) -> None:
         folder = path.rpartition("/")[0]
         while folder not in self._folders:  # "" (the root) always is
-            self._folders.add(folder)
+            self._folders[folder] = path
             folder = folder.rpartition("/")[0]
 
     def _make_folder(self, folder: str) -> None:
@@ -218,6 +257,28 @@ class OutputFolder:
             shutil.copyfile(source, target)
             return _record(old[0], os.stat(target))
         return old
+
+
+def _clash(path: str, source: Path | None, taken: str, taken_source: Path | None) -> ContentError:
+    """The error for ``path`` from ``source`` clashing with the file at ``taken``: at the
+    site's file if either is one, naming the other."""
+    if taken == path:
+        how = f"/{path} is also written by"
+    elif taken.startswith(path + "/"):
+        how = f"/{path} is in the way of /{taken}, written by"
+    else:
+        how = f"/{path} cannot be written: /{taken} is a file, written by"
+    if source is not None:
+        return ContentError(source, None, f"output {how} {_describe(taken_source)}")
+    if taken_source is not None:  # the site's file took an address foldpress needs
+        return ContentError(
+            taken_source, None, f"output /{taken} clashes with foldpress's own /{path}"
+        )
+    return ContentError(Path(path), None, f"output {how} foldpress itself too")
+
+
+def _describe(source: Path | None) -> str:
+    return str(source) if source is not None else "foldpress itself"
 
 
 def xml_bytes(root: ET.Element) -> bytes:

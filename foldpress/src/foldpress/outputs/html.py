@@ -43,13 +43,14 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         target: str,
         key: object,
         preview: Callable[[], Preview | None],
+        source: Path | None = None,
         **context: object,
     ) -> None:
         def render() -> str:
             context["preview"] = preview()
             return env.get_template(template).render(index=index, url=url, **context)
 
-        out.file(target, (template, url, shared_key, key), render)
+        out.file(target, (template, url, shared_key, key), render, source)
 
     def about_site(title: str, url: str) -> Callable[[], Preview]:
         return functools.partial(site_preview, title, url, config)
@@ -68,12 +69,20 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         )
         context = {"post": post, "older": older, "newer": newer, "part": part}
         about_post = functools.partial(post_preview, post, config)
-        page("post.html", post.url, output_file(post.url), key, about_post, **context)
+        page("post.html", post.url, output_file(post.url), key, about_post, post.source, **context)
     for static_page in index.pages:
         url = static_page.url
         about_page = functools.partial(page_preview, static_page, config)
         content = (static_page.content_key, images.key(static_page.body_html, url))
-        page("page.html", url, output_file(url), content, about_page, page=static_page)
+        page(
+            "page.html",
+            url,
+            output_file(url),
+            content,
+            about_page,
+            static_page.source,
+            page=static_page,
+        )
     for listing in index.listings:
         title = f"Posts about {listing.title}" if listing.topic else listing.title
         if listing.page > 1:

@@ -45,9 +45,11 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
             _copy(post.url),
             (post.content_key, part.key if part else None),
             functools.partial(post_document, post, config, part=part),
+            post.source,
         )
     for page in index.pages:
-        out.file(_copy(page.url), page.content_key, functools.partial(page_document, page, config))
+        document = functools.partial(page_document, page, config)
+        out.file(_copy(page.url), page.content_key, document, page.source)
     for listing in index.listings:
         where = (listing.title, listing.page, listing.pages, listing.prev_url, listing.next_url)
         key = (*where, [post.summary_key for post in listing.posts])

@@ -22,7 +22,6 @@ import jinja2
 
 from foldpress.addresses import output_file
 from foldpress.config import SiteConfig
-from foldpress.errors import BuildError, ContentError
 from foldpress.model import Page, Post, SiteIndex
 from foldpress.outputs.folder import OutputFolder
 from foldpress.urls import site_url
@@ -37,15 +36,9 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     items: list[Post | Page] = [*index.posts, *index.pages]
     moves = [(alias, item.url, item.title, item.source) for item in items for alias in item.aliases]
     moves.sort()
-    clashes = [
-        ContentError(source, None, f"old address {alias} would overwrite the site's /{file}")
-        for alias, _, _, source in moves
-        if (file := output_file(alias)) in out
-    ]
-    if clashes:
-        raise BuildError(clashes)
-    for alias, url, title, _ in moves:
-        out.file(output_file(alias), (url, title), partial(redirect_page, url, title, config))
+    for alias, url, title, source in moves:  # OutputFolder reports a clash with any other file
+        page = partial(redirect_page, url, title, config)
+        out.file(output_file(alias), (url, title), page, source)
     if moves and REDIRECTS_FILE not in out:
         pairs = [(alias, url) for alias, url, _, _ in moves]
         out.file(REDIRECTS_FILE, pairs, lambda: redirects_file(pairs, config))

@@ -1,15 +1,21 @@
 """Static files: the site's ``static/`` folder copied as is to the site root (as Hugo
 does: ``static/images/a.svg`` is ``/images/a.svg``), the files of page bundles into
-their posts' folders, and the theme's assets at /theme/."""
+their posts' folders, and the theme's assets at /theme/.
+
+A symbolic link in ``static/`` is followed only if it leads to somewhere inside the site
+folder: one that leads out of it is skipped with a warning, so nothing outside the site
+is ever published.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import jinja2
 
 from foldpress.cache import digest
-from foldpress.errors import BuildError, ContentError
+from foldpress.errors import ContentWarning
 from foldpress.highlight import pygments_css
 from foldpress.images import bundle_files
 from foldpress.model import SiteIndex
@@ -23,25 +29,55 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     out = OutputFolder.of(out)
     for post in index.posts:
         for name, path in bundle_files(post).items():
-            _copy(out, name, path)
+            _copy(out, name, path, path)
     for path in files_in(THEME_DIR / "static"):
-        _copy(out, "theme/" + path.relative_to(THEME_DIR / "static").as_posix(), path)
+        _copy(out, "theme/" + path.relative_to(THEME_DIR / "static").as_posix(), path, None)
     out.file("theme/pygments.css", "pygments", pygments_css)  # the style is in the salt
-    static = index.site_dir / "static" if index.site_dir else None
-    if not static or not static.is_dir():
+    if index.site_dir is None:
         return
-    files = {path.relative_to(static).as_posix(): path for path in files_in(static)}
-    clashes = [
-        ContentError(path, None, f"would overwrite the generated /{name}")
-        for name, path in files.items()
-        if name in out
-    ]
-    if clashes:
-        raise BuildError(clashes)
+    files, warnings = static_files(index.site_dir)
+    out.warnings += warnings
     for name, path in files.items():
-        _copy(out, name, path)
+        _copy(out, name, path, path)
 
 
-def _copy(out: OutputFolder, name: str, source: Path) -> None:
-    data = source.read_bytes()
-    out.file(name, digest(data), lambda: data)
+def static_files(site_dir: Path) -> tuple[dict[str, Path], list[ContentWarning]]:
+    """Every file in ``SITE/static`` by its site path, in order, and a warning for each
+    symbolic link skipped because it leads out of the site folder (or nowhere)."""
+    static = site_dir / "static"
+    site = site_dir.resolve()
+    files: dict[str, Path] = {}
+    warnings: list[ContentWarning] = []
+
+    def walk(folder: Path, prefix: str, seen: frozenset[Path]) -> None:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda entry: entry.name)
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(site) or not target.exists():
+                    where = "outside the site folder" if target.exists() else "nowhere"
+                    message = f"not published: a symbolic link to {where}"
+                    warnings.append(ContentWarning(path, None, message))
+                    continue
+            if entry.is_dir():
+                real = path.resolve()
+                if real not in seen:  # else a link back up: a loop
+                    walk(path, f"{prefix}{entry.name}/", seen | {real})
+            elif entry.is_file():
+                files[prefix + entry.name] = path
+
+    if not static.is_dir():
+        return files, warnings
+    if static.resolve().is_relative_to(site):
+        walk(static, "", frozenset({static.resolve()}))
+    else:
+        message = "not published: a symbolic link to outside the site folder"
+        warnings.append(ContentWarning(static, None, message))
+    return files, warnings
+
+
+def _copy(out: OutputFolder, name: str, path: Path, source: Path | None) -> None:
+    data = path.read_bytes()
+    out.file(name, digest(data), lambda: data, source)
