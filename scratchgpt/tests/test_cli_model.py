@@ -41,7 +41,9 @@ def test_generate_with_a_seed_repeats(model_dir):
 
 
 def _corrupt_weights(folder):
-    model = save_pretrained(GPT(GPTConfig.from_preset("test")), folder / "model")
+    tokenizer = BPETokenizer.train(TEXT, vocab_size=300)
+    config = GPTConfig.from_preset("test", vocab_size=tokenizer.vocab_size)
+    model = save_pretrained(GPT(config), folder / "model", tokenizer=tokenizer)
     (model / "model.safetensors").write_bytes(b"not safetensors")
     return model
 
@@ -96,5 +98,5 @@ def test_train_tokenizer_from_a_folder(tmp_path):
     out = tmp_path / "tok.json"
     result = run("train-tokenizer", tmp_path / "posts", "-o", out, "--vocab-size", "280")
     assert result.exit_code == 0, result.output
-    assert "from 2 file(s)" in result.output
+    assert "from 2 files" in result.output
     assert run("tokenize", "--tokenizer", out, "cats").exit_code == 0

@@ -24,6 +24,8 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from scratchgpt.messages import warn
+
 if TYPE_CHECKING:
     from scratchgpt.tokenizer import Tokenizer
 
@@ -40,21 +42,27 @@ class DataError(Exception):
 def find_documents(inputs: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Expand files and folders (``*.md`` and ``*.txt`` found recursively) into a file list."""
     found: list[Path] = []
+    barren: list[Path] = []  # folders without a document: said, since nothing is taken from them
     for item in map(Path, inputs):
         if item.is_dir():
-            found.extend(
+            inside = [
                 path
                 for path in sorted(item.rglob("*"))
                 if path.suffix in TEXT_SUFFIXES
                 and path.is_file()
                 and not any(part.startswith(".") for part in path.relative_to(item).parts)
-            )
+            ]
+            found.extend(inside)
+            if not inside:
+                barren.append(item)
         elif item.is_file():
             found.append(item)
         else:
             raise DataError(f"no such file or folder: {item}")
     if not found:
         raise DataError("no .md or .txt documents found in the given inputs")
+    for folder in barren:
+        warn(f"{folder} holds no .md or .txt documents: nothing taken from it")
     return found
 
 
@@ -140,7 +148,15 @@ def load_meta(data_dir: str | os.PathLike[str]) -> dict[str, Any]:
             f"{data_dir} is not a prepared data folder (no {META_FILE}); "
             f"make one with: scratchgpt prepare TEXT... -o {data_dir}"
         )
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise DataError(f"{path} is not valid JSON ({exc}); run scratchgpt prepare again") from None
+    needed = ("vocab_size", "dtype", "train_tokens", "val_tokens")
+    missing = [key for key in needed if not isinstance(meta, dict) or key not in meta]
+    if missing:
+        raise DataError(f"{path} lacks {', '.join(missing)}; run scratchgpt prepare again")
+    return meta
 
 
 class TokenWindows:

@@ -23,6 +23,10 @@ from scratchgpt import bpe
 EOT = "<|endoftext|>"
 TOKENIZER_FILE = "scratchgpt-tokenizer.json"
 GPT2_FILES = ("vocab.bpe", "encoder.json")
+GPT2_VOCAB_SIZE = 50257
+MODEL_CONFIG_FILE = "config.json"  # a model folder's; see scratchgpt.weights
+# The key of a model's config.json that names the file its tokenizer was saved from.
+SOURCE_KEY = "scratchgpt_tokenizer_source"
 
 
 @runtime_checkable
@@ -32,6 +36,7 @@ class Tokenizer(Protocol):
     name: str
     vocab_size: int
     eot_token: int
+    source: str | None  # the file it was read from, if any
 
     def encode(self, text: str) -> list[int]: ...
 
@@ -44,6 +49,7 @@ class GPT2Tokenizer:
     """GPT-2's byte-level BPE (50257 tokens, ``<|endoftext|>`` = 50256), run by tiktoken."""
 
     name = "gpt2"
+    source: str | None = None
 
     def __init__(self, encoding: tiktoken.Encoding) -> None:
         self.encoding = encoding
@@ -99,6 +105,7 @@ class BPETokenizer:
     """
 
     name = "bpe"
+    source: str | None = None
     _CACHE_LIMIT: ClassVar[int] = 100_000
 
     def __init__(self, merges: list[tuple[int, int]], pattern: str = bpe.GPT2_PATTERN) -> None:
@@ -197,15 +204,18 @@ def _read_file(path: Path) -> Tokenizer:
         has_files = all((folder / f).is_file() for f in GPT2_FILES)
         return GPT2Tokenizer.from_folder(folder) if has_files else GPT2Tokenizer.from_tiktoken()
     if kind == "bpe":
-        return BPETokenizer.from_dict(data)
+        tokenizer = BPETokenizer.from_dict(data)
+        tokenizer.source = str(path.resolve())
+        return tokenizer
     raise ValueError(f"{path}: unknown tokenizer type {kind!r}")
 
 
 def load_tokenizer(spec: str | os.PathLike[str]) -> Tokenizer:
     """A tokenizer from ``"gpt2"``, a tokenizer file, or a folder.
 
-    A folder may hold ``scratchgpt-tokenizer.json`` (a model or data folder) or GPT-2's
-    ``vocab.bpe`` and ``encoder.json``. ``"gpt2"`` uses tiktoken's cache (set
+    A folder may hold ``scratchgpt-tokenizer.json`` (a data folder) or GPT-2's
+    ``vocab.bpe`` and ``encoder.json``, or be a model folder (``load_tokenizer_for_model``) or a
+    run folder (its ``latest`` model). ``"gpt2"`` uses tiktoken's cache (set
     ``TIKTOKEN_CACHE_DIR`` to work offline).
     """
     if str(spec) == "gpt2":
@@ -214,6 +224,10 @@ def load_tokenizer(spec: str | os.PathLike[str]) -> Tokenizer:
     if path.is_file():
         return _read_file(path)
     if path.is_dir():
+        if (path / MODEL_CONFIG_FILE).is_file():
+            return load_tokenizer_for_model(path)
+        if (path / "latest" / MODEL_CONFIG_FILE).is_file():
+            return load_tokenizer_for_model(path / "latest")
         if (path / TOKENIZER_FILE).is_file():
             return _read_file(path / TOKENIZER_FILE)
         if all((path / f).is_file() for f in GPT2_FILES):
@@ -225,8 +239,48 @@ def load_tokenizer(spec: str | os.PathLike[str]) -> Tokenizer:
 
 
 def load_tokenizer_for_model(model_dir: str | os.PathLike[str]) -> Tokenizer:
-    """The tokenizer saved with a model, or GPT-2's when the folder has none."""
+    """The tokenizer of a model folder, checked against the model's ``config.json``.
+
+    A folder without a tokenizer file uses GPT-2's when its vocabulary is GPT-2's; for any
+    other vocabulary a missing file is an error that says which file and where it came from.
+    """
     folder = Path(model_dir)
-    if (folder / TOKENIZER_FILE).is_file() or all((folder / f).is_file() for f in GPT2_FILES):
-        return load_tokenizer(folder)
-    return GPT2Tokenizer.from_tiktoken()
+    config = _model_config(folder)
+    vocab_size, eos = config.get("vocab_size"), config.get("eos_token_id")
+    has_file = (folder / TOKENIZER_FILE).is_file()
+    if has_file or all((folder / f).is_file() for f in GPT2_FILES):
+        tokenizer = load_tokenizer(folder / TOKENIZER_FILE if has_file else folder)
+    elif not isinstance(vocab_size, int) or (
+        vocab_size >= GPT2_VOCAB_SIZE and eos in (None, GPT2_VOCAB_SIZE - 1)
+    ):
+        tokenizer = GPT2Tokenizer.from_tiktoken()
+    else:
+        source = config.get(SOURCE_KEY)
+        where = (
+            f"it was saved with the tokenizer from {source}: copy that file into {folder}"
+            if source
+            else "it was saved without one: copy the scratchgpt-tokenizer.json of the data "
+            "folder it was trained on (written by scratchgpt prepare) into it"
+        )
+        raise FileNotFoundError(
+            f"{folder} lacks {TOKENIZER_FILE}, which its {vocab_size}-token vocabulary (not "
+            f"GPT-2's) needs; {where}"
+        )
+    if isinstance(vocab_size, int) and (
+        tokenizer.vocab_size > vocab_size or eos not in (None, tokenizer.eot_token)
+    ):
+        raise ValueError(
+            f"{folder}: the tokenizer ({tokenizer.name}, {tokenizer.vocab_size} tokens, "
+            f"<|endoftext|> = {tokenizer.eot_token}) does not fit the model's config.json "
+            f"(vocab_size {vocab_size}, eos_token_id {eos})"
+        )
+    return tokenizer
+
+
+def _model_config(folder: Path) -> dict[str, Any]:
+    """A model folder's ``config.json`` as a dict (empty when absent or unreadable)."""
+    try:
+        data = json.loads((folder / MODEL_CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}

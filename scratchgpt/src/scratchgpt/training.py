@@ -321,6 +321,7 @@ class Trainer:
             )
         if not self.plan.as_configured:
             self.warn(self.plan.describe())
+        self._say_what_sampling_ignores()
         if self.val_data is not None:
             asked = cfg.eval_iters * cfg.batch_size
             held = self.val_data.disjoint_windows
@@ -330,6 +331,33 @@ class Trainer:
                     f"tokens, fewer than eval_iters x batch_size = {asked}: each evaluation "
                     f"reads each of them once"
                 )
+
+    def _say_what_sampling_ignores(self) -> None:
+        """A warning for each evaluation or sample setting that others make meaningless, and
+        for a sample that does not fit the context."""
+        cfg, default = self.cfg, TrainConfig()
+        if cfg.eval_every == 0:
+            keys = ("eval_iters", "sample_prompt", "sample_length")
+            ignored = [k for k in keys if getattr(cfg, k) != getattr(default, k)]
+            if ignored:
+                self.warn(f"{', '.join(ignored)} ignored: eval_interval=0 turns evaluations off")
+            return
+        if not cfg.sample_length:
+            if cfg.sample_prompt:
+                self.warn("sample_prompt ignored: sample_length=0 turns samples off")
+            return
+        n_ctx = self.model_cfg.context_length
+        prompt = len(self.tokenizer.encode(cfg.sample_prompt)) or 1
+        if prompt > n_ctx - 1:
+            self.warn(
+                f"sample_prompt is {count(prompt, 'token')}, longer than the context of {n_ctx} "
+                f"leaves room for: samples start from its last {n_ctx - 1}"
+            )
+        elif prompt + cfg.sample_length > n_ctx:
+            self.warn(
+                f"sample_length={cfg.sample_length} cut to {n_ctx - prompt}: the prompt and "
+                f"the sample fit in the context of {n_ctx} tokens"
+            )
 
     def _check_same_shape(self, start: Path) -> None:
         """A resumed run keeps its model's shape (dropout and the attention path may change)."""

@@ -20,7 +20,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor
 
 from scratchgpt.model import GPT, GPTConfig
-from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer
+from scratchgpt.tokenizer import SOURCE_KEY, GPT2Tokenizer, Tokenizer
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -126,28 +126,59 @@ def save_pretrained(
 ) -> Path:
     """Write ``config.json`` and ``model.safetensors`` into ``folder`` (created if needed).
 
-    A tokenizer other than GPT-2's is saved beside them, so the folder is self-contained.
+    A tokenizer other than GPT-2's is saved beside them, so the folder is self-contained, and
+    ``config.json`` names the file it came from (``scratchgpt_tokenizer_source``), so that a
+    copy of the folder that lost it can say where to find it again.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     eot = tokenizer.eot_token if tokenizer is not None else None
     config = config_to_hf(model.config, eot_token=eot)
     config["torch_dtype"] = str(model.transformer.wte.weight.dtype).removeprefix("torch.")
+    own = None if isinstance(tokenizer, GPT2Tokenizer) else tokenizer
+    if own is not None and own.source:
+        config[SOURCE_KEY] = own.source
     (folder / CONFIG_FILE).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     tensors = {k: v.cpu() for k, v in state_dict_to_hf(model).items()}
-    save_file(tensors, str(folder / WEIGHTS_FILE), metadata={"format": "pt"})
-    if tokenizer is not None and not isinstance(tokenizer, GPT2Tokenizer):
-        tokenizer.save(folder)
+    weights_path = folder / WEIGHTS_FILE
+    save_file(tensors, str(weights_path), metadata={"format": "pt"})
+    weights_path.chmod(0o666 & ~_umask())  # safetensors writes 0600; other files follow umask
+    if own is not None:
+        own.save(folder)
     return folder
+
+
+def _umask() -> int:
+    """This process's umask (reading it means setting it; it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def resolve_model_dir(path: str | os.PathLike[str]) -> Path:
+    """The model folder ``path`` names: itself, or for a run folder its ``latest``.
+
+    Anything else is a ``FileNotFoundError`` that says what the folder is and what would do.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"model folder not found: {path}")
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path} is a file; a model is a folder with {CONFIG_FILE}")
+    if (path / CONFIG_FILE).is_file():
+        return path
+    if (path / "latest" / CONFIG_FILE).is_file():
+        return path / "latest"
+    if (path / "config.toml").is_file():
+        raise FileNotFoundError(f"{path} is a run folder without a checkpoint yet (no latest)")
+    raise FileNotFoundError(
+        f"{path} has no {CONFIG_FILE}: neither a model folder nor a run folder with a latest"
+    )
 
 
 def read_config(folder: str | os.PathLike[str]) -> GPTConfig:
     """The ``GPTConfig`` of a model folder, with a clear error when it is missing or bad."""
-    path = Path(folder) / CONFIG_FILE
-    if not Path(folder).is_dir():
-        raise FileNotFoundError(f"model folder not found: {folder}")
-    if not path.is_file():
-        raise FileNotFoundError(f"{folder} has no {CONFIG_FILE}; is it a model folder?")
+    path = resolve_model_dir(folder) / CONFIG_FILE
     try:
         return config_from_hf(json.loads(path.read_text(encoding="utf-8")))
     except json.JSONDecodeError as e:
@@ -160,7 +191,7 @@ def read_tensors(
     folder: str | os.PathLike[str], device: torch.device | str | None = None
 ) -> dict[str, Tensor]:
     """The tensors of a folder's ``model.safetensors``, with a clear error when unreadable."""
-    path = Path(folder) / WEIGHTS_FILE
+    path = resolve_model_dir(folder) / WEIGHTS_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{folder} has no {WEIGHTS_FILE}")
     try:
@@ -174,7 +205,8 @@ def load_pretrained(
     device: torch.device | str | None = None,
     dtype: torch.dtype | None = None,
 ) -> GPT:
-    """Load a model saved by ``save_pretrained`` or published in GPT-2's HF layout.
+    """Load a model saved by ``save_pretrained`` or published in GPT-2's HF layout (or the
+    ``latest`` model of a run folder).
 
     The model is built on the ``meta`` device and takes the file's tensors as they are, so
     no time goes into a random initialisation that would be overwritten. It is returned in

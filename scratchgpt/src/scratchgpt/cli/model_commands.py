@@ -10,18 +10,22 @@ import torch
 
 from scratchgpt.distributed import pick_device
 from scratchgpt.generation import stream
+from scratchgpt.messages import count, warn
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer, load_tokenizer_for_model
-from scratchgpt.weights import load_pretrained
+from scratchgpt.weights import load_pretrained, read_config, resolve_model_dir
 
 MODEL_ARG = click.argument("model", type=click.Path(path_type=Path))
 
 
 def _load(model_dir: Path, device: str = "cpu") -> tuple[GPT, Tokenizer]:
-    """Model and tokenizer of a folder, with file problems as one-line errors."""
+    """Model and tokenizer of a model folder (a run folder: its latest), with file problems
+    as one-line errors."""
     try:
-        model = load_pretrained(model_dir, device=pick_device(device))
+        model_dir = resolve_model_dir(model_dir)
+        read_config(model_dir)  # a bad config.json is said first
         tokenizer = load_tokenizer_for_model(model_dir)
+        model = load_pretrained(model_dir, device=pick_device(device))
     except (OSError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     return model, tokenizer
@@ -76,9 +80,9 @@ def generate(
     """Continue --prompt with the model in folder MODEL, streaming the text as it comes.
 
     MODEL is a folder in HuggingFace's GPT-2 layout (config.json + model.safetensors), as
-    written by `scratchgpt train` (RUN_DIR/latest) or published for GPT-2. The tokenizer
-    saved beside the model is used, else GPT-2's. Generation stops at end-of-text or after
-    --max-new-tokens.
+    written by `scratchgpt train` (RUN_DIR/latest; a run folder means its latest) or
+    published for GPT-2. The tokenizer saved beside the model is used; a folder without one
+    must have GPT-2's vocabulary. Generation stops at end-of-text or after --max-new-tokens.
 
     \b
     Examples:
@@ -88,6 +92,7 @@ def generate(
     gpt, tokenizer = _load(model, device)
     dev = gpt.transformer.wte.weight.device
     prompt_ids = tokenizer.encode(prompt) or [tokenizer.eot_token]
+    _say_what_generation_ignores(gpt, prompt_ids, max_new_tokens, temperature, top_k, top_p, seed)
     generator = torch.Generator(dev).manual_seed(seed) if seed is not None else None
     click.echo(prompt, nl=False)
     ids: list[int] = []
@@ -111,6 +116,36 @@ def generate(
             click.echo(text[shown:], nl=False)
             shown = len(text)
     click.echo(tokenizer.decode(ids)[shown:])
+
+
+def _say_what_generation_ignores(
+    gpt: GPT,
+    prompt_ids: list[int],
+    max_new_tokens: int,
+    temperature: float,
+    top_k: int | None,
+    top_p: float | None,
+    seed: int | None,
+) -> None:
+    """A warning for each crop, and for each option that the others make meaningless."""
+    context = gpt.config.context_length
+    if len(prompt_ids) > context:
+        warn(
+            f"the prompt is {count(len(prompt_ids), 'token')}, longer than the model's context "
+            f"of {context}: the model sees only its last {context}"
+        )
+    elif len(prompt_ids) + max_new_tokens > context:
+        warn(
+            f"the prompt and {count(max_new_tokens, 'new token')} exceed the model's context of "
+            f"{context}: past it, each new token sees only the last {context}"
+        )
+    if temperature == 0:
+        ignored = [f"--{name}" for name, value in (("top-k", top_k), ("top-p", top_p),
+                   ("seed", seed)) if value is not None]  # fmt: skip
+        if ignored:
+            warn(f"{' and '.join(ignored)} ignored: --temperature 0 is greedy decoding")
+    elif top_k is not None and top_k >= gpt.config.vocab_size:
+        warn(f"--top-k {top_k} keeps every token of the {gpt.config.vocab_size}-token vocabulary")
 
 
 @click.command(short_help="Draw a model's attention weights on a text as heatmaps.")
@@ -138,10 +173,21 @@ def attention(model: Path, text: str, output: Path, layers: tuple[int, ...]) -> 
     # Imported here: matplotlib is slow to import and only this command needs it.
     from scratchgpt.visualize import attention_weights, plot_attention
 
+    if output.is_dir():
+        raise click.ClickException(f"--output {output} is a folder; name a PNG file to write")
+    if not output.suffix:
+        output = output.with_suffix(".png")
     gpt, tokenizer = _load(model, "cpu")
-    ids = tokenizer.encode(text)[: gpt.config.context_length]
+    ids = tokenizer.encode(text)
     if not ids:
         raise click.ClickException("TEXT is empty")
+    context = gpt.config.context_length
+    if len(ids) > context:
+        warn(
+            f"TEXT is {count(len(ids), 'token')}, longer than the model's context of {context}: "
+            f"drawing its first {context}"
+        )
+        ids = ids[:context]
     bad = [n for n in layers if not 0 <= n < gpt.config.n_layer]
     if bad:
         raise click.ClickException(
@@ -150,7 +196,8 @@ def attention(model: Path, text: str, output: Path, layers: tuple[int, ...]) -> 
     weights = attention_weights(gpt, torch.tensor(ids))
     pieces = [tokenizer.decode([i]) for i in ids]
     path = plot_attention(weights, pieces, output, layers=layers or None)
-    click.echo(f"wrote {path} ({len(ids)} tokens, {len(layers) or gpt.config.n_layer} layers)")
+    drawn = len(set(layers)) or gpt.config.n_layer
+    click.echo(f"wrote {path} ({count(len(ids), 'token')}, {count(drawn, 'layer')})")
 
 
 @click.command(short_help="Show how a tokenizer splits a text.")
@@ -160,13 +207,13 @@ def attention(model: Path, text: str, output: Path, layers: tuple[int, ...]) -> 
     "spec",
     default="gpt2",
     show_default=True,
-    help="'gpt2', a tokenizer file, or a model/data folder.",
+    help="'gpt2', a tokenizer file, or a model, run or data folder.",
 )
 def tokenize(text: str, spec: str) -> None:
     """Show the token ids of TEXT and the piece of text each stands for."""
     tokenizer = _tokenizer(spec)
     ids = tokenizer.encode(text)
-    click.echo(f"{len(ids)} tokens ({tokenizer.name}, vocabulary {tokenizer.vocab_size})")
+    click.echo(f"{count(len(ids), 'token')} ({tokenizer.name}, vocabulary {tokenizer.vocab_size})")
     click.echo(f"ids:    {ids}")
     click.echo(f"pieces: {[tokenizer.decode([i]) for i in ids]}")
 
@@ -197,20 +244,38 @@ def train_tokenizer(corpus: tuple[Path, ...], output: Path, vocab_size: int) -> 
     """
     from scratchgpt import data
 
+    if output.is_dir():
+        raise click.ClickException(f"--output {output} is a folder; name a JSON file to write")
     try:
         files = data.find_documents(corpus)
         text = data.read_corpus(files)
     except data.DataError as e:
         raise click.ClickException(str(e)) from None
     start = time.perf_counter()
-    tokenizer = BPETokenizer.train(text, vocab_size)
+    tokenizer = train_bpe(text, vocab_size)
     seconds = time.perf_counter() - start
-    tokenizer.save_file(output)
+    try:
+        tokenizer.save_file(output)
+    except OSError as e:
+        raise click.ClickException(f"cannot write {output}: {e.strerror}") from None
     ratio = len(text.encode()) / max(1, len(tokenizer.encode(text)))
     click.echo(
-        f"wrote {output}: vocabulary {tokenizer.vocab_size} from {len(files)} file(s), "
+        f"wrote {output}: vocabulary {tokenizer.vocab_size} from {count(len(files), 'file')}, "
         f"{len(text):,} characters in {seconds:.1f}s; {ratio:.2f} bytes per token"
     )
+
+
+def train_bpe(text: str, vocab_size: int) -> BPETokenizer:
+    """``BPETokenizer.train``, with a warning when the text runs out of pairs to merge."""
+    if not text.strip():
+        raise click.ClickException("the documents hold no text to learn a tokenizer from")
+    tokenizer = BPETokenizer.train(text, vocab_size)
+    if tokenizer.vocab_size < vocab_size:
+        warn(
+            f"the text ran out of pairs to merge: vocabulary {tokenizer.vocab_size}, not "
+            f"{vocab_size} (more text gives more)"
+        )
+    return tokenizer
 
 
 COMMANDS: list[click.Command] = [generate, attention, tokenize, train_tokenizer]

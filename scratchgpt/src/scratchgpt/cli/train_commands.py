@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from scratchgpt.messages import count
 from scratchgpt.model import PRESETS
 from scratchgpt.train_config import CONFIG_FILE, ConfigError
 
@@ -24,9 +25,9 @@ from scratchgpt.train_config import CONFIG_FILE, ConfigError
 @click.option(
     "--tokenizer",
     "tokenizer_spec",
-    default="gpt2",
-    show_default=True,
-    help="'gpt2', a folder with GPT-2's vocab.bpe and encoder.json, or a tokenizer file/folder.",
+    default=None,
+    help="'gpt2' (the default), a folder with GPT-2's vocab.bpe and encoder.json, or a "
+    "tokenizer file/folder.",
 )
 @click.option(
     "--train-tokenizer",
@@ -45,7 +46,7 @@ from scratchgpt.train_config import CONFIG_FILE, ConfigError
 def prepare(
     inputs: tuple[Path, ...],
     out_dir: Path,
-    tokenizer_spec: str,
+    tokenizer_spec: str | None,
     vocab_size: int | None,
     val_fraction: float,
 ) -> None:
@@ -61,22 +62,30 @@ def prepare(
       scratchgpt prepare posts/ -o data/blog --train-tokenizer 2048
     """
     from scratchgpt import data
-    from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer
+    from scratchgpt.cli.model_commands import train_bpe
+    from scratchgpt.tokenizer import Tokenizer, load_tokenizer
 
+    if tokenizer_spec is not None and vocab_size is not None:
+        raise click.UsageError(
+            "--tokenizer and --train-tokenizer contradict each other: use an existing "
+            "tokenizer, or train one"
+        )
     tokenizer: Tokenizer
     try:
         documents = data.find_documents(inputs)
         if vocab_size is not None:
-            click.echo(f"training a {vocab_size}-token BPE tokenizer on {len(documents)} documents")
-            tokenizer = BPETokenizer.train(data.read_corpus(documents), vocab_size)
+            docs = count(len(documents), "document")
+            click.echo(f"training a {vocab_size}-token BPE tokenizer on {docs}")
+            tokenizer = train_bpe(data.read_corpus(documents), vocab_size)
         else:
-            tokenizer = load_tokenizer(tokenizer_spec)
+            tokenizer = load_tokenizer(tokenizer_spec or "gpt2")
         meta = data.prepare(documents, out_dir, tokenizer, val_fraction=val_fraction)
     except (data.DataError, OSError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"{out_dir}: {meta['train_tokens']:,} train and {meta['val_tokens']:,} val tokens "
-        f"from {meta['documents']} documents ({meta['tokenizer']}, vocab {meta['vocab_size']})"
+        f"from {count(meta['documents'], 'document')} ({meta['tokenizer']}, "
+        f"vocab {meta['vocab_size']})"
     )
 
 
@@ -141,7 +150,10 @@ def train(
             saved = resume_dir / CONFIG_FILE
             if not saved.is_file():
                 raise ConfigError(f"{resume_dir} is not a run folder (no {CONFIG_FILE})")
-            base = tomllib.loads(saved.read_text(encoding="utf-8"))
+            try:
+                base = tomllib.loads(saved.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(f"{saved}: invalid TOML: {exc}") from None
             cfg = load_config(
                 base=base,
                 toml_file=config_file,
@@ -149,6 +161,13 @@ def train(
                 out=str(resume_dir),
                 **settings,
             )
+            for key in ("seed", "data"):  # the run's random streams and windows go on as saved
+                if key in base and getattr(cfg, key) != base[key]:
+                    raise ConfigError(
+                        f"{key} cannot change on --resume ({base[key]!r} in the run, "
+                        f"{getattr(cfg, key)!r} now): the run continues from its checkpoint; "
+                        "start a new run with --out for another"
+                    )
         else:
             if data_dir is not None:
                 settings["data"] = str(data_dir.resolve())
@@ -160,6 +179,8 @@ def train(
         run_training(cfg, resume=resume_dir is not None)
     except (ConfigError, DataError, TrainingError) as exc:
         raise click.ClickException(str(exc)) from None
+    except OSError as exc:  # a folder that cannot be made or read, a full disk
+        raise click.ClickException(f"{exc.filename or ''}: {exc.strerror or exc}") from None
     except TrainingInterrupted:
         raise SystemExit(130) from None  # the shell's code for Ctrl-C; the run said where
 
