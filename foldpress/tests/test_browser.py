@@ -1,4 +1,5 @@
-"""The served example blog in headless Chromium: intros, MathML, live reload, the error overlay.
+"""The served example blog in headless Chromium: intros, MathML, live reload, the error
+overlay; and a sample of the math corpus laid out as MathML.
 
 Debian's Chromium, driven by Playwright (which cannot download its own browser here).
 Screenshots go to ``test-artifacts/`` at the repository root, or to the folder in
@@ -17,9 +18,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_SITE, REPO, require_resource
+from conftest import EXAMPLE_SITE, REPO, SITE_TOML, post_file, require_resource
 from playwright.sync_api import Browser, expect, sync_playwright
 from test_serve import Served, save, serving
+
+from foldpress.build import build
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -227,3 +230,56 @@ def test_without_javascript_the_search_page_points_to_the_archive(browser, stati
     expect(notice).to_be_visible()
     assert notice.get_by_role("link", name="archive").get_attribute("href") == "/archive/"
     context.close()
+
+
+MATH_CORPUS = REPO / "bench" / "math_corpus"
+
+
+def corpus_sample(step: int) -> list[tuple[str, bool]]:
+    """Every ``step``-th formula of the math corpus (bench/math_corpus): (LaTeX, display)."""
+    formulas = []
+    for path in sorted(MATH_CORPUS.glob("*.tex")):
+        records = re.split(r"^%% (inline|display)\n", path.read_text(encoding="utf-8"), flags=re.M)
+        formulas += [(tex.strip("\n"), kind == "display") for kind, tex in pairs(records[1:])]
+    return formulas[::step]
+
+
+def pairs(items: list[str]) -> list[tuple[str, str]]:
+    return list(zip(items[::2], items[1::2], strict=True))
+
+
+def test_real_formulas_in_every_form_are_laid_out_as_mathml(browser, make_site, artifacts):
+    require_resource(MATH_CORPUS, "the math corpus (bench/math_corpus)")
+    sample = corpus_sample(6)
+    # Each formula as MathJax-era posts wrote it: inline ones between \( \) in a sentence,
+    # display ones between $$ on lines of their own; then an environment of its own.
+    body = "\n\n".join(
+        f"$$\n{tex}\n$$" if display else f"Inline \\({tex.replace(chr(10), ' ')}\\) here."
+        for tex, display in sample
+    )
+    body += "\n\n\\begin{align}\na &= b + c \\\\\nd &= e\n\\end{align}\n"
+    site = make_site(
+        {"posts/2025-01-01-corpus.md": post_file("Corpus", "2025-01-01", body)},
+        site_toml=SITE_TOML + 'math_errors = "warn"\n',
+    )
+    result = build(site)
+    failed = [w for w in result.warnings if "broken LaTeX" in w.message]
+    assert len(failed) <= len(sample) // 10  # the corpus benchmark has the exact share
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((site / "_site/2025/01/corpus/index.html").as_uri())
+    formulas = page.locator("article math")
+    expect(formulas).to_have_count(len(sample) - len(failed) + 1)
+    sizes = formulas.evaluate_all(
+        "ms => ms.map(m => [m.getAttribute('display'), m.getBoundingClientRect().width,"
+        " m.getBoundingClientRect().height])"
+    )
+    assert [size for size in sizes if not (size[1] > 0 and size[2] > 0)] == []
+    shown = sorted({display for display, *_ in sizes})
+    assert shown == ["block", "inline"]
+    # The environment is a table of two rows, one above the other.
+    rows = page.locator(".math-display").last.locator("mtr")
+    first, second = rows.nth(0).bounding_box(), rows.nth(1).bounding_box()
+    assert first and second and second["y"] >= first["y"] + first["height"] - 1
+    page.screenshot(path=artifacts / "math-corpus-sample.png", full_page=True)
+    page.close()

@@ -269,3 +269,14 @@ def test_the_engine_is_told_by_the_config_file_unless_given(tmp_path):
 )
 def test_kramdown_math_inline_or_display(kramdown, foldpress):
     assert kramdown_math(kramdown) == foldpress
+
+
+def test_a_broken_config_is_reported_and_the_posts_still_come_over(tmp_path):
+    src = tmp_path / "old"
+    shutil.copytree(FIXTURES / "jekyll" / "_posts", src / "_posts")
+    (src / "_config.yml").write_text("title: [unclosed\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(src), str(tmp_path / "new")])
+    assert result.exit_code == 0, result.output
+    assert f"{src / '_config.yml'}: not read: " in result.stderr
+    assert "3 posts" in result.stdout
+    assert build(tmp_path / "new").posts == 3

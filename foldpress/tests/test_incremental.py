@@ -99,7 +99,15 @@ TEMPLATE = """\
 {% endblock %}
 """
 
-EDITS: dict[str, Callable[[Path], None]] = {
+MATHJAX_POST = post_file(
+    "TeX",
+    "2025-08-02",
+    "Inline \\(a*b*c\\), escaped $\\left\\\\{ x \\right\\\\}$, money $5 and $10.\n\n"
+    "\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n",
+    topics="[Math]",
+)
+
+EDITS: dict[str, Callable[[Path], object]] = {
     "body below the fold": lambda s: edit(s, "posts/2025-05-15-p5.md", "print(5)", "print(55)"),
     "body above the fold": lambda s: edit(s, "posts/2025-03-13-p3.md", "Intro 3", "Opening 3"),
     "body of a post without fold": lambda s: edit(s, "posts/2025-02-12-p2.md", "Note 2", "N2"),
@@ -135,6 +143,16 @@ EDITS: dict[str, Callable[[Path], None]] = {
     "template": lambda s: write_files(s, {"templates/post.html": TEMPLATE}),
     "site.toml": lambda s: edit(s, "site.toml", 'title = "Incremental"', 'title = "Renamed"'),
     "static file": lambda s: write_files(s, {"static/images/logo.svg": "<svg><g/></svg>\n"}),
+    "MathJax-era math": lambda s: write_files(s, {"posts/2025-08-02-tex.md": MATHJAX_POST}),
+    "math settings": lambda s: (
+        write_files(s, {"posts/2025-08-03-broken.md": post_file("B", "2025-08-03", "$x^$\n")}),
+        edit(
+            s,
+            "site.toml",
+            "feed_items = 3",
+            'feed_items = 3\nmath_paren = false\nmath_errors = "warn"',
+        ),
+    ),
     "nothing": lambda s: None,
 }
 

@@ -59,7 +59,7 @@ SAME_AS_PULLDOWN = [
     "| only | head |\n|---|---|\n",
     "    indented code <b>\n\n```\nfenced, no language <b>\n```\n\n```nosuchlang x\nplain\n```\n",
     "***\n\n---\n\n___\n",
-    "\\*not em\\* \\[not link\\] \\$5\n",
+    "\\*not em\\* \\[not link] \\$5\n",
     "Hard  \n*break in em  \nhere*\n",
 ]
 

@@ -235,3 +235,22 @@ def test_markdown_files_are_found_by_every_common_suffix(make_site):
     }
     write_files(make_site(), {**files, "posts/notes.txt": "not a post"})
     assert build(make_site()).posts == 4
+
+
+def test_any_yaml_value_is_kept_in_extra_and_cached(make_site):
+    # Hugo's page resources and dates, and YAML's rarer kinds (a set, a number as a key).
+    post = (
+        "---\ntitle: T\ndate: 2020-01-01\nexpiryDate: 2024-01-01\n"
+        "resources:\n  - src: a.png\n    params: {1: one}\nmarks: !!set {b, a}\n---\n\nHi.\n"
+    )
+    template = TEMPLATE.replace(
+        '<p class="series">{{ post.extra.get("series", [])|join(",") }}</p>',
+        '<p class="extra">{{ post.extra.expiryDate }} {{ post.extra.resources[0].params["1"] }}'
+        ' {{ post.extra.marks|join(",") }}</p>',
+    )
+    site = make_site({"posts/p.md": post, "templates/post.html": template})
+    for run in ("first", "cached"):
+        result = build(site)
+        page = soup(site / "_site/2020/01/p/index.html")
+        assert page.select_one("p.extra").text == "2024-01-01 one a,b", run
+    assert result.cached == 1

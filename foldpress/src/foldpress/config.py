@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from foldpress.addresses import DEFAULT_PERMALINK, check_permalink
 from foldpress.errors import BuildError, ContentError
+from foldpress.markdown_math import MathSyntax
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,14 @@ class SiteConfig:
     timezone: str = "UTC"
     posts_per_page: int = 10
     smart_typography: bool = False
+    # Math: which ways of writing it are read, and what a formula that cannot be
+    # converted does ("error" stops the build; "warn" shows its LaTeX and goes on).
+    math_dollar: bool = True
+    math_double_dollar: bool = True
+    math_paren: bool = True
+    math_bracket: bool = True
+    math_environments: bool = True
+    math_errors: Literal["error", "warn"] = "error"
     # Posts' addresses: {year}, {month}, {day} and {slug} are filled in.
     permalink: str = DEFAULT_PERMALINK
     # Front matter keys foldpress does not know are errors, not kept as ``extra``.
@@ -48,6 +57,17 @@ class SiteConfig:
     def absolute_url(self, path: str) -> str:
         """Join a site path such as ``/2025/03/dropout/`` onto ``base_url``."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    @property
+    def math_syntax(self) -> MathSyntax:
+        """The ways of writing math that the site reads."""
+        return MathSyntax(
+            self.math_dollar,
+            self.math_double_dollar,
+            self.math_paren,
+            self.math_bracket,
+            self.math_environments,
+        )
 
     @cached_property
     def tzinfo(self) -> ZoneInfo:

@@ -19,11 +19,13 @@ from foldpress.config import SiteConfig
 from foldpress.errors import ContentError, ContentWarning
 from foldpress.highlight import lexer
 from foldpress.markdown import Markdown, create_markdown
+from foldpress.markdown_html import MathErrors
+from foldpress.markdown_math import MathSyntax
 from foldpress.model import Page, Post
 from foldpress.outputs._markdown import post_markdown
 from foldpress.parallel import run_tasks, workers
 from foldpress.reader import markdown_files, read_page, read_post
-from foldpress.render import render_errors, render_markdown
+from foldpress.render import render_errors, render_markdown, render_warnings
 from foldpress.search import words_of_html
 
 
@@ -64,6 +66,8 @@ def load_content(
         config.timezone,
         config.smart_typography,
         config.base_url,
+        config.math_syntax,
+        config.math_errors,
         config.permalink,
         config.strict,
     )
@@ -127,6 +131,7 @@ def render_post(md: Markdown, post: Post, config: SiteConfig) -> list[ContentErr
     post.intro_markdown = rendered.intro_markdown
     post.has_more = rendered.has_more
     errors = render_errors(post.source, post.source_lines, problems)
+    post.warnings += render_warnings(post.source, post.source_lines, problems)
     if not errors:
         post_markdown(post, config, rendered.unfolded_markdown, rendered.intro_text)
         post.search_words = " ".join(words_of_html(post.body_html))
@@ -138,6 +143,7 @@ def render_page(md: Markdown, page: Page) -> list[ContentError]:
     """Render a page's Markdown in place; return its errors."""
     rendered, problems = render_markdown(md, page.body_markdown, doc_id=page.slug)
     page.body_html = rendered.body_html
+    page.warnings += render_warnings(page.source, page.source_lines, problems)
     return render_errors(page.source, page.source_lines, problems)
 
 
@@ -147,7 +153,7 @@ def render_file(
     """Read and render one file; return it, stored too (as the cache keeps it, with
     paths relative to ``site_dir``), and its errors. Runs in worker processes, hence
     the plain arguments."""
-    md = _renderer(config.smart_typography)
+    md = _renderer(config.smart_typography, config.math_syntax, config.math_errors)
     item: Post | Page | None
     if kind == "post":
         item, errors = read_post(path, config, raw)
@@ -170,8 +176,8 @@ def _stored(blob: bytes, site_dir: Path) -> Post | Page | None:
 
 
 @lru_cache(maxsize=2)
-def _renderer(smart_typography: bool) -> Markdown:
-    return create_markdown(smart_typography=smart_typography)
+def _renderer(smart_typography: bool, math: MathSyntax, math_errors: MathErrors) -> Markdown:
+    return create_markdown(smart_typography=smart_typography, math=math, math_errors=math_errors)
 
 
 # A fenced code block's opening line, and the language it names.
@@ -181,7 +187,7 @@ _FENCE_LANGUAGE = re.compile(rb"^[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)", re
 def _warm_up(work: list[tuple[str, Path, bytes | None]], config: SiteConfig) -> None:
     """Make the renderer and the Pygments lexers the sources' code blocks seem to name,
     before forking workers: once here instead of once in each of them."""
-    _renderer(config.smart_typography)
+    _renderer(config.smart_typography, config.math_syntax, config.math_errors)
     languages = {m.lower() for *_, raw in work for m in _FENCE_LANGUAGE.findall(raw or b"")}
     for language in languages:
         lexer(language.decode("ascii", "replace"))

@@ -1,7 +1,8 @@
 """Markdown: pulldown-cmark parses, foldpress writes the HTML.
 
 pulldown-cmark (through pyromark) is a CommonMark parser in Rust with tables, footnotes,
-strikethrough and ``$``/``$$`` math. It hands back the parse as a list of events (the
+strikethrough and ``$``/``$$`` math (:mod:`foldpress.markdown_math` adds the other ways
+MathJax users write math). It hands back the parse as a list of events (the
 start of a paragraph, some text, the end of a link...), each with its byte range in the
 source. Writing the HTML from those events (:mod:`foldpress.markdown_html`), as Zola
 does in Rust, is what gives Pygments highlighting, MathML, heading ids and per-post
@@ -21,15 +22,15 @@ from typing import Any
 
 import pyromark
 
-from foldpress.markdown_html import HtmlWriter
-from foldpress.mathml import MathError, to_mathml, unparsed_math
+from foldpress.markdown_html import HtmlWriter, MathErrors
+from foldpress.markdown_math import EVERY_WAY, MathSyntax, locate_math
+from foldpress.mathml import MathError, convert_formula, to_mathml, unparsed_math
 
 _FOLD = re.compile(r"<!--\s*more\s*-->")
 _OPTIONS = (
     pyromark.Options.ENABLE_TABLES
     | pyromark.Options.ENABLE_FOOTNOTES
     | pyromark.Options.ENABLE_STRIKETHROUGH
-    | pyromark.Options.ENABLE_MATH
 )
 
 _LEFT_OUT = {"FootnoteDefinition", "Image"}  # of a paragraph's plain text
@@ -160,17 +161,33 @@ class Document:
 
 
 class Markdown:
-    """The site's Markdown settings: parse text, and render a parse as HTML."""
+    """The site's Markdown settings: parse text, and render a parse as HTML.
 
-    def __init__(self, *, smart_typography: bool = False) -> None:
+    ``math`` says which ways of writing math are read; with ``math_errors="warn"`` a
+    formula that cannot be converted is shown as its LaTeX, and reported as a warning.
+    """
+
+    def __init__(
+        self,
+        *,
+        smart_typography: bool = False,
+        math: MathSyntax = EVERY_WAY,
+        math_errors: MathErrors = "error",
+    ) -> None:
         options = _OPTIONS
         if smart_typography:
             options |= pyromark.Options.ENABLE_SMART_PUNCTUATION
+        if math.any_delimiter:
+            options |= pyromark.Options.ENABLE_MATH
         self._parser = pyromark.Markdown(options=options)
+        self.math = math
+        self.math_errors = math_errors
+
+    def _events(self, text: str) -> list[Event]:
+        return list(self._parser.events_with_range(text, merge_text=True))  # type: ignore[arg-type]
 
     def parse(self, text: str) -> Document:
-        events: list[Event] = list(self._parser.events_with_range(text, merge_text=True))  # type: ignore[arg-type]
-        return Document(text, events)
+        return Document(text, locate_math(text, self._events(text), self._events, self.math))
 
     def link_definitions(self, text: str) -> list[str]:
         """The destination of each link reference definition (``[label]: URL``)."""
@@ -184,13 +201,15 @@ class Markdown:
         doc_id: str = "",
         heading_ids: bool = True,
         errors: list[tuple[int, str]] | None = None,
+        warnings: list[tuple[int, str]] | None = None,
     ) -> str:
         """The HTML of ``doc``'s events up to ``stop``, then the footnotes they cite.
 
         ``doc_id`` goes into footnote ids, so that many intros can share a page;
-        ``errors`` collects ``(line, message)`` for broken LaTeX.
+        ``errors`` collects ``(line, message)`` for broken LaTeX, and ``warnings`` for
+        LaTeX that was shown anyway (with ``math_errors="warn"``, or read unescaped).
         """
-        writer = HtmlWriter(doc, doc_id, heading_ids, errors)
+        writer = HtmlWriter(doc, doc_id, heading_ids, errors, warnings, self.math_errors)
         writer.write(0, len(doc.events) if stop is None else stop)
         writer.write_footnotes()
         return "".join(writer.out)
@@ -200,9 +219,46 @@ class Markdown:
         return self.render(self.parse(text))
 
 
-def create_markdown(*, smart_typography: bool = False) -> Markdown:
+def create_markdown(
+    *,
+    smart_typography: bool = False,
+    math: MathSyntax = EVERY_WAY,
+    math_errors: MathErrors = "error",
+) -> Markdown:
     """CommonMark plus tables, strikethrough, footnotes, math, heading ids and highlighting."""
-    return Markdown(smart_typography=smart_typography)
+    return Markdown(smart_typography=smart_typography, math=math, math_errors=math_errors)
+
+
+def rewrite_escaped_math(text: str, md: Markdown | None = None) -> tuple[str, int]:
+    """``text`` with each Markdown-escaped formula (one that converts only with one level
+    of backslash escapes removed, such as ``$\\left\\\\{ x \\right\\\\}$``) written
+    as it is read, and how many were; for ``foldpress import``, on the files it writes.
+
+    Formulas are found as ``md`` (default: every way of writing math) finds them.
+    """
+    doc = (md or _DEFAULT).parse(text)
+    source = text.encode()
+    edits: list[tuple[int, int, bytes]] = []
+    for event, span in doc.events:
+        if type(event) is not dict or not ("InlineMath" in event or "DisplayMath" in event):
+            continue
+        latex = (event.get("InlineMath") or event.get("DisplayMath") or "").strip()
+        try:
+            _, read_as = convert_formula(latex, "DisplayMath" in event)
+        except MathError:
+            continue
+        if read_as is None:
+            continue
+        start, end = span["start"], span["end"]
+        at = source.find(latex.encode(), start, end)
+        if at >= 0:
+            edits.append((at, at + len(latex.encode()), read_as.encode()))
+    for start, end, new in reversed(edits):
+        source = source[:start] + new + source[end:]
+    return source.decode(), len(edits)
+
+
+_DEFAULT = Markdown()
 
 
 def check_math(doc: Document) -> list[tuple[int, str]]:

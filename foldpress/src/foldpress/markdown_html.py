@@ -4,16 +4,17 @@ plus Pygments highlighting, MathML, heading ids and footnotes numbered as cited.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from foldpress.highlight import HIGHLIGHT_CLASS, highlight_spans
-from foldpress.mathml import MathError, to_mathml
+from foldpress.mathml import MathError, convert_formula
 
 if TYPE_CHECKING:
     from foldpress.markdown import Document, Event
 
 HEADING_ID_LEVELS = (2, 3, 4)  # h1 is the page's title; deeper ones are rarely linked to
+MathErrors = Literal["error", "warn"]  # what a formula that cannot be converted is
 
 
 def escape(text: str) -> str:
@@ -89,6 +90,8 @@ class HtmlWriter:
         doc_id: str,
         heading_ids: bool,
         errors: list[tuple[int, str]] | None,
+        warnings: list[tuple[int, str]] | None = None,
+        math_errors: MathErrors = "error",
     ) -> None:
         self.doc = doc
         self.events = doc.events
@@ -97,6 +100,8 @@ class HtmlWriter:
         self.heading_ids = heading_ids
         self.slugs: set[str] = set()
         self.errors = errors
+        self.warnings = warnings
+        self.math_errors = math_errors
         self.cited: dict[str, int] = {}  # footnote label: times cited so far, in order
         self.aligns: tuple[str, ...] = ()
         self.cell = 0
@@ -298,12 +303,25 @@ class HtmlWriter:
     def _math(self, latex: str, display: bool, span: dict[str, int]) -> str:
         latex = latex.strip()
         try:
-            return to_mathml(latex, display)
+            mathml, read_as = convert_formula(latex, display)
         except MathError as error:
-            if self.errors is not None:
-                line = self.doc.line(span["start"])
-                self.errors.append((line, f"broken LaTeX in ${latex}$: {error}"))
+            problem = f"broken LaTeX in ${latex}$: {error}"
+            if self.math_errors == "warn":
+                self._report(self.warnings, span, f"{problem}; shown as its source")
+                return f'<code class="math-error">{escape(latex)}</code>'
+            self._report(self.errors, span, problem)
             return f"<code>{escape(latex)}</code>"
+        if read_as is not None:
+            message = (
+                f"Markdown-escaped LaTeX ${latex}$ was read as ${read_as}$: "
+                "write it that way (one level of backslash escapes less)"
+            )
+            self._report(self.warnings, span, message)
+        return mathml
+
+    def _report(self, to: list[tuple[int, str]] | None, span: dict[str, int], message: str) -> None:
+        if to is not None:
+            to.append((self.doc.line(span["start"]), message))
 
     def _reference(self, label: str) -> str:
         key = label.casefold()

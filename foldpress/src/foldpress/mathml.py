@@ -1,7 +1,9 @@
-"""LaTeX math to MathML at build time: ``$..$`` inline, ``$$..$$`` display.
+"""LaTeX math to MathML at build time, with latex2mathml.
 
-The Markdown parser finds the math, and so never looks inside code; the renderer calls
-:func:`to_mathml` for each formula. The parser leaves a formula whose braces do not
+The Markdown parser finds the math (see :mod:`foldpress.markdown_math`), and so never
+looks inside code; the renderer calls :func:`convert_formula` for each formula, which
+also reads LaTeX written for a Markdown engine that ran before MathJax
+(:func:`unescape_markdown`). The parser leaves a ``$`` formula whose braces do not
 balance as text; :func:`unparsed_math` finds those, so that they are reported too.
 """
 
@@ -27,13 +29,34 @@ _EXPLAIN = {
     "InvalidWidthError": "bad width",
     "LimitsMustFollowMathOperatorError": "\\limits must follow an operator such as \\sum",
 }
-# latex2mathml passes a command it does not know through as text, e.g. <mi>\alpah</mi>.
-_UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<")
+# latex2mathml passes a command it does not know through as text, e.g. <mi>\alpah</mi>,
+# and a lone "\" or "&" it could not place as an identifier.
+_UNKNOWN_COMMAND = re.compile(r">(\\[A-Za-z]+)<|>(\\|&)</mi>")
 _ESCAPED = re.compile(r"\\[\\{}]")
 
 
 class MathError(ValueError):
     """A formula that cannot be rendered; the message says why."""
+
+
+# amsmath's display environments, as the latex2mathml environments that lay them out
+# alike; unnumbered, as MathJax shows them by default.
+_ENVIRONMENT = re.compile(
+    r"\\(begin|end)\{(equation|align|aligned|split|gather|gathered|multline|eqnarray)\*?\}"
+)
+_AS = {
+    "equation": ("", ""),
+    "align": ("\\begin{align*}", "\\end{align*}"),
+    "aligned": ("\\begin{align*}", "\\end{align*}"),
+    "split": ("\\begin{align*}", "\\end{align*}"),
+    "gather": ("\\begin{array}{c}", "\\end{array}"),
+    "gathered": ("\\begin{array}{c}", "\\end{array}"),
+    "multline": ("\\begin{array}{c}", "\\end{array}"),
+    "eqnarray": ("\\begin{array}{rcl}", "\\end{array}"),
+}
+_NO_OUTPUT = re.compile(r"\\(?:label\{[^{}]*\}|nonumber\b|notag\b)")
+# A backslash escape of CommonMark: a backslash before ASCII punctuation.
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 
 
 @lru_cache(maxsize=4096)
@@ -42,14 +65,41 @@ def to_mathml(latex: str, display: bool) -> str:
     problem = _brace_problem(latex)
     if problem:
         raise MathError(problem)
+    tex = _NO_OUTPUT.sub("", latex) if "\\" in latex else latex
+    if "\\begin" in tex:
+        tex = _ENVIRONMENT.sub(lambda m: _AS[m[2]][m[1] == "end"], tex)
     try:
-        mathml = convert(latex, display="block" if display else "inline")
+        mathml = convert(tex, display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many unrelated types
         raise MathError(_EXPLAIN.get(type(error).__name__, f"cannot parse ({error!r})")) from None
     unknown = _UNKNOWN_COMMAND.search(mathml)
     if unknown:
-        raise MathError(f"unknown LaTeX command {unknown.group(1)}")
+        command, stray = unknown.groups()
+        raise MathError(f"unknown LaTeX command {command}" if command else f"a stray '{stray}'")
     return mathml
+
+
+def unescape_markdown(latex: str) -> str:
+    """``latex`` with one level of Markdown backslash escapes removed (``\\\\{`` is
+    ``\\{``, ``\\_`` is ``_``): what a MathJax page got from a Markdown engine that ran
+    over its math first."""
+    return _MARKDOWN_ESCAPE.sub(r"\1", latex) if "\\" in latex else latex
+
+
+def convert_formula(latex: str, display: bool) -> tuple[str, str | None]:
+    """A formula as MathML, and None; or, when it converts only with one level of
+    Markdown escapes removed, as that, and the LaTeX it was read as. Raise MathError
+    (for the formula as written) when neither converts."""
+    try:
+        return to_mathml(latex, display), None
+    except MathError:
+        unescaped = unescape_markdown(latex)
+        if unescaped != latex:
+            try:
+                return to_mathml(unescaped, display), unescaped
+            except MathError:
+                pass
+        raise
 
 
 # What pulldown-cmark would read as math if its braces balanced: "$$..$$", or "$..$"

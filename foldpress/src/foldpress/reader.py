@@ -146,7 +146,7 @@ class _Checker:
                 also = f"; did you mean '{hint[0]}'?" if hint else f" (known: {', '.join(known)})"
                 self.error(key, f"unknown front matter key '{key}'{also}")
                 continue
-            self.extra[key] = value
+            self.extra[key] = _plain(value)
             if hint:
                 self.warn(
                     key,
@@ -158,7 +158,7 @@ class _Checker:
         others' values are kept in ``extra`` (nothing is lost)."""
         given = [k for k in (key, *_aliases_of(key)) if k in self.matter.data]
         for other in given[1:]:
-            self.extra[other] = self.matter.data[other]
+            self.extra[other] = _plain(self.matter.data[other])
         return given[0] if given else key
 
     def error(self, key: str | None, message: str) -> None:
@@ -305,6 +305,18 @@ class _Checker:
         if not slug and (given is not None or title):
             self.error("slug" if given else "title", "no letters or digits to make a URL from")
         return slug
+
+
+def _plain(value: object) -> object:
+    """A front matter value as plain data that the cache keeps: YAML's sets become
+    sorted lists, and mapping keys text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((_plain(v) for v in value), key=str)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _close_key(key: str, known: list[str]) -> list[str]:

@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from foldpress.errors import ContentError
+from foldpress.errors import ContentError, ContentWarning
 from foldpress.markdown import Document, Markdown, check_math, source_lines
 
 
 class Problem(NamedTuple):
-    """Broken input found while rendering: where ("body" or "summary"), 0-based line, why."""
+    """Broken input found while rendering: where ("body" or "summary"), 0-based line,
+    why, and whether the build worked around it (a warning) or must stop."""
 
     part: str
     line: int
     message: str
+    warning: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,11 @@ def render_markdown(
     which are for the post's own page.
     """
     doc = md.parse(text)
-    errors: list[tuple[int, str]] = check_math(doc)
-    body_html = md.render(doc, errors=errors)
-    problems = [Problem("body", line, message) for line, message in sorted(errors)]
+    errors: list[tuple[int, str]] = []
+    warnings: list[tuple[int, str]] = []
+    (warnings if md.math_errors == "warn" else errors).extend(check_math(doc))
+    body_html = md.render(doc, errors=errors, warnings=warnings)
+    problems = _problems("body", errors, warnings)
 
     fold = next((f for f in doc.folds if f[3]), None)  # the first at the top level
     if fold is not None:
@@ -72,9 +76,12 @@ def render_markdown(
         intro_text = doc.first_paragraph_text(stop=index)
     elif summary:
         summary_doc = md.parse(summary)
-        summary_errors = check_math(summary_doc)
-        intro_html = md.render(summary_doc, doc_id=doc_id, heading_ids=False, errors=summary_errors)
-        problems += [Problem("summary", line, message) for line, message in sorted(summary_errors)]
+        errors, warnings = [], []
+        (warnings if md.math_errors == "warn" else errors).extend(check_math(summary_doc))
+        intro_html = md.render(
+            summary_doc, doc_id=doc_id, heading_ids=False, errors=errors, warnings=warnings
+        )
+        problems += _problems("summary", errors, warnings)
         intro_markdown, has_more, intro_text = summary.strip() + "\n", True, None
     else:
         intro_markdown, has_more, intro_text = text, False, doc.first_paragraph_text()
@@ -86,6 +93,24 @@ def render_markdown(
     return rendered, problems
 
 
+def _problems(
+    part: str, errors: list[tuple[int, str]], warnings: list[tuple[int, str]]
+) -> list[Problem]:
+    found = [Problem(part, line, message) for line, message in errors]
+    found += [Problem(part, line, message, True) for line, message in warnings]
+    return sorted(found)
+
+
 def render_errors(path: Path, lines: dict[str, int], problems: list[Problem]) -> list[ContentError]:
-    """Problems as errors at their lines in the file, given where each part starts."""
-    return [ContentError(path, lines[p.part] + p.line, p.message) for p in problems]
+    """The problems that stop the build, as errors at their lines in the file, given
+    where each part starts."""
+    return [
+        ContentError(path, lines[p.part] + p.line, p.message) for p in problems if not p.warning
+    ]
+
+
+def render_warnings(
+    path: Path, lines: dict[str, int], problems: list[Problem]
+) -> list[ContentWarning]:
+    """The problems the build worked around, as warnings at their lines in the file."""
+    return [ContentWarning(path, lines[p.part] + p.line, p.message) for p in problems if p.warning]

@@ -56,8 +56,11 @@ def read_site(src: Path, report: Report) -> OldSite:
     config_path = next(src / name for name in CONFIG_FILES if (src / name).is_file())
     try:
         config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
         report.note(config_path, None, f"not read: {error}")
+        config = {}
+    if not isinstance(config, dict):
+        report.note(config_path, 1, "not read: it must be 'key: value' lines")
         config = {}
     author = config.get("author")
     settings = usable_settings(

@@ -101,10 +101,10 @@ def read_site(src: Path, report: Report) -> OldSite:
     # Static files: STATIC_PATHS under PATH, at the same path unless EXTRA_PATH_METADATA moves them.
     moved = {
         str(k).strip("/"): str(v["path"]).strip("/")
-        for k, v in dict(config["EXTRA_PATH_METADATA"]).items()
+        for k, v in _mapping(config["EXTRA_PATH_METADATA"]).items()
         if isinstance(v, dict) and v.get("path")
     }
-    static_paths = [str(p).strip("/") for p in list(config["STATIC_PATHS"])]
+    static_paths = [str(p).strip("/") for p in _names(config["STATIC_PATHS"])]
     outputs: dict[str, str] = {}  # a file in PATH -> where it is published
     for name in static_paths:
         top = content / name
@@ -113,8 +113,8 @@ def read_site(src: Path, report: Report) -> OldSite:
             outputs[in_content] = moved.get(in_content, in_content)
             site.static[outputs[in_content]] = path
 
-    page_paths = [str(p).strip("/") for p in list(config["PAGE_PATHS"])]
-    article_paths = [str(p).strip("/") for p in list(config["ARTICLE_PATHS"])]
+    page_paths = [str(p).strip("/") for p in _names(config["PAGE_PATHS"])]
+    article_paths = [str(p).strip("/") for p in _names(config["ARTICLE_PATHS"])]
     found: list[tuple[Content, int]] = []
     addresses: dict[str, str] = {}
     for path in _files(content):
@@ -159,6 +159,17 @@ def read_site(src: Path, report: Report) -> OldSite:
         item.body = unescape_math(_CODEHILITE.sub(_fenced, body))
         site.content.append(item)
     return site
+
+
+def _names(value: object) -> list[str]:
+    """A setting that lists paths; a single one is taken as such a list."""
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list | tuple) else []
+
+
+def _mapping(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
 
 
 def _files(folder: Path) -> list[Path]:

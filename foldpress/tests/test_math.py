@@ -1,0 +1,234 @@
+"""Math as MathJax-era blogs write it: every delimiter and display environment, code and
+money left alone, Markdown-escaped LaTeX, and ``math_errors``; each checked in the HTML
+(parsed by lxml) and, for whole sites, in the built pages and the build's report."""
+
+from __future__ import annotations
+
+import pytest
+from bs4 import BeautifulSoup
+from conftest import SITE_TOML, post_file, soup
+
+from foldpress.build import build
+from foldpress.errors import BuildError
+from foldpress.markdown import Markdown, rewrite_escaped_math
+from foldpress.markdown_math import MathSyntax
+from foldpress.mathml import to_mathml
+
+md = Markdown()
+
+
+def page(text: str, markdown: Markdown = md) -> BeautifulSoup:
+    return BeautifulSoup(markdown.html(text), "lxml")
+
+
+def formulas(text: str, markdown: Markdown = md) -> list[tuple[str, str]]:
+    """Each formula's display attribute and its text (MathML's own characters)."""
+    return [(m["display"], m.get_text()) for m in page(text, markdown).find_all("math")]
+
+
+@pytest.mark.parametrize(
+    ("text", "display"),
+    [
+        ("Energy $E = mc^2$ here.", "inline"),
+        ("Energy \\(E = mc^2\\) here.", "inline"),
+        ("Energy $$E = mc^2$$ here.", "block"),
+        ("Energy \\[E = mc^2\\] here.", "block"),
+    ],
+)
+def test_each_delimiter_in_text(text, display):
+    assert formulas(text) == [(display, "E=mc2")]
+    paragraph = page(text).p
+    assert paragraph.get_text() == "Energy E=mc2 here."
+
+
+@pytest.mark.parametrize("text", ["$$\nE = mc^2\n$$\n", "\\[\nE = mc^2\n\\]\n"])
+def test_display_delimiters_on_their_own_make_a_display_block(text):
+    block = page(text).find("div", class_="math-display")
+    assert block.math["display"] == "block"
+    assert block.math.get_text() == "E=mc2"
+
+
+def test_parens_keep_markdown_out_of_the_formula():
+    # CommonMark alone would read "\(" as "(" and the stars as emphasis.
+    html = md.html("Then \\(a*b*c \\\\ d_1 *e*\\) holds.\n")
+    assert "<em>" not in html
+    [math] = BeautifulSoup(html, "lxml").find_all("math")
+    assert [mo.get_text() for mo in math.find_all("mo")].count("*") == 4
+    assert math.find("mspace", linebreak="newline")  # "\\" reached the converter
+
+
+ENVIRONMENTS = {
+    "equation": ("x = 1", "x=1"),
+    "equation*": ("x = 1 \\label{eq:x}", "x=1"),
+    "align": ("a &= b \\\\\nc &= d \\nonumber", "a=bc=d"),
+    "align*": ("a &= b \\\\\nc &= d", "a=bc=d"),
+    "gather": ("a = b \\\\\nc = d", "a=bc=d"),
+    "multline": ("a + b \\\\\n+ c", "a+b+c"),
+    "eqnarray": ("a &=& b \\\\\nc &=& d", "a=bc=d"),
+}
+
+
+@pytest.mark.parametrize("name", list(ENVIRONMENTS))
+def test_each_display_environment_as_a_block_of_its_own(name):
+    body, shown = ENVIRONMENTS[name]
+    text = f"Before.\n\n\\begin{{{name}}}\n{body}\n\\end{{{name}}}\n\nAfter.\n"
+    html = page(text)
+    block = html.find("div", class_="math-display")
+    assert block.math["display"] == "block"
+    assert block.math.get_text() == shown
+    assert [p.get_text() for p in html.find_all("p")] == ["Before.", "After."]
+    if "&" in body:  # aligned at "=": a table of rows and columns, no stray "&"
+        rows = block.find_all("mtr")
+        assert len(rows) == 2 and all(len(row.find_all("mtd")) >= 2 for row in rows)
+
+
+def test_an_environment_can_span_blank_lines_free_blocks_and_sit_in_a_list():
+    text = "- Item:\n\n  \\begin{align}\n  a &= b\n  \\end{align}\n"
+    item = page(text).li
+    assert item.find("div", class_="math-display").math.get_text() == "a=b"
+    # Not at the start of its paragraph: text, as MathJax-free Markdown shows it.
+    assert formulas("See \\begin{equation} x \\end{equation} here.\n") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Inline `\\(x\\)` and `$y$` and `\\[z\\]`.\n",
+        "```\n\\(x\\) $y$ $$z$$ \\[w\\]\n\\begin{equation}\nv\n\\end{equation}\n```\n",
+        "    \\begin{align}\n    a &= b\n    \\end{align}\n",
+    ],
+)
+def test_code_stays_code(text):
+    html = page(text)
+    assert html.find("math") is None
+    code = html.find("code").get_text()
+    assert "\\(x\\)" in code or "\\begin{align}" in code
+
+
+def test_money_and_a_shell_prompt_stay_text_with_their_code_span():
+    html = page("It costs $5 and $10, and the prompt is `$ ls`.\n")
+    assert html.find("math") is None
+    assert html.p.get_text() == "It costs $5 and $10, and the prompt is $ ls."
+    assert html.code.get_text() == "$ ls"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Pay $x + y$10 now, or $z$.\n", [("inline", "z")]),  # "$" then a digit: no close
+        ("From $a$ to $b$, 5 times.\n", [("inline", "a"), ("inline", "b")]),
+        ("A code span `$x` binds tighter: $y`.\n", []),
+        ("Costs $5 to $10; but $k$ is math.\n", [("inline", "k")]),
+    ],
+)
+def test_a_dollar_formula_never_swallows_code_or_money(text, found):
+    assert formulas(text) == found
+
+
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [
+        ("\\left\\\\{ g : \\dots \\right\\\\}", "\\left\\{ g : \\dots \\right\\}"),  # \\{
+        ("\\left\\\\{ x\\_i \\right\\\\}", "\\left\\{ x_i \\right\\}"),  # \_ with it
+        ("a \\* b", "a * b"),  # \*
+        ("\\left\\\\{ a \\\\\\\\ b \\right\\\\}", "\\left\\{ a \\\\ b \\right\\}"),  # \\\\
+    ],
+)
+def test_markdown_escaped_latex_is_read_unescaped_with_a_warning(written, read_as):
+    errors: list[tuple[int, str]] = []
+    warnings: list[tuple[int, str]] = []
+    html = md.render(
+        md.parse(f"Intro.\n\nSo ${written}$ holds.\n"), errors=errors, warnings=warnings
+    )
+    assert errors == []
+    assert to_mathml(read_as, False) in html
+    [(line, message)] = warnings
+    assert line == 2
+    assert f"${written}$ was read as ${read_as}$" in message
+
+
+def test_latex_that_converts_as_written_is_not_unescaped():
+    warnings: list[tuple[int, str]] = []
+    html = md.render(md.parse("Sets $\\{a\\}$ and $x\\_1$.\n"), warnings=warnings)
+    assert warnings == []
+    assert to_mathml("\\{a\\}", False) in html
+
+
+def test_rewrite_escaped_math_fixes_the_source_for_foldpress_import():
+    text = (
+        "Let $f \\in \\left\\\\{ g \\right\\\\}$, keep $\\{a\\}$,\n\n"
+        "`$\\left\\\\{$ in code` and\n\n\\[\\left\\\\{ h \\right\\\\}\\]\n"
+    )
+    fixed, count = rewrite_escaped_math(text)
+    assert count == 2
+    assert fixed == (
+        "Let $f \\in \\left\\{ g \\right\\}$, keep $\\{a\\}$,\n\n"
+        "`$\\left\\\\{$ in code` and\n\n\\[\\left\\{ h \\right\\}\\]\n"
+    )
+    assert rewrite_escaped_math(fixed) == (fixed, 0)
+
+
+@pytest.mark.parametrize(
+    ("off", "text", "shown"),
+    [
+        ("dollar", "A $x$ and $$y$$.", "A $x$ and y."),
+        ("double_dollar", "A $x$ and $$y$$.", "A x and $$y$$."),
+        ("paren", "A \\(x\\) and \\[y\\].", "A (x) and y."),
+        ("bracket", "A \\(x\\) and \\[y\\].", "A x and [y]."),
+        (
+            "environments",
+            "\\begin{equation}\nx\n\\end{equation}",
+            "\\begin{equation}\nx\n\\end{equation}",
+        ),
+    ],
+)
+def test_each_way_of_writing_math_can_be_turned_off(off, text, shown):
+    markdown = Markdown(math=MathSyntax(**{off: False}))
+    assert page(text, markdown).p.get_text() == shown
+
+
+BROKEN = "Fine $x$.\n\nBroken $x^$ here.\n"
+
+
+def test_math_errors_error_stops_the_build_at_the_formulas_line(make_site):
+    site = make_site({"posts/2025-01-01-m.md": post_file("M", "2025-01-01", BROKEN)})
+    with pytest.raises(BuildError) as raised:
+        build(site)
+    [error] = raised.value.errors
+    assert str(error) == (
+        f"{site / 'posts/2025-01-01-m.md'}:8: broken LaTeX in $x^$: ^ or _ with nothing after it"
+    )
+
+
+def test_math_errors_warn_shows_the_latex_and_lists_it_each_build(make_site):
+    escaped = "Also $\\left\\\\{ a \\right\\\\}$.\n"
+    site = make_site(
+        {"posts/2025-01-01-m.md": post_file("M", "2025-01-01", BROKEN + "\n" + escaped)},
+        site_toml=SITE_TOML + 'math_errors = "warn"\n',
+    )
+    for _ in range(2):  # the second build takes the post from the cache
+        result = build(site)
+        where = site / "posts/2025-01-01-m.md"
+        assert [str(w) for w in result.warnings] == [
+            f"{where}:8: warning: broken LaTeX in $x^$: ^ or _ with nothing after it; "
+            "shown as its source",
+            f"{where}:10: warning: Markdown-escaped LaTeX $\\left\\\\{{ a \\right\\\\}}$ was "
+            "read as $\\left\\{ a \\right\\}$: write it that way (one level of backslash "
+            "escapes less)",
+        ]
+    post = soup(site / "_site/2025/01/m/index.html").find(class_="post-body")
+    shown = post.find("code", class_="math-error")
+    assert shown.get_text() == "x^"
+    assert [m["display"] for m in post.find_all("math")] == ["inline", "inline"]
+
+
+def test_math_settings_reach_the_build_and_a_bad_value_is_named(make_site):
+    post = post_file("M", "2025-01-01", "A \\(x\\) and $y$.\n")
+    toml = SITE_TOML + "math_paren = false\n"
+    site = make_site({"posts/2025-01-01-m.md": post}, site_toml=toml)
+    build(site)
+    text = soup(site / "_site/2025/01/m/index.html").find(class_="post-body").p.get_text()
+    assert text == "A (x) and y."
+    (site / "site.toml").write_text(SITE_TOML + 'math_errors = "ignore"\n')
+    with pytest.raises(BuildError, match="'math_errors' must be one of 'error', 'warn'"):
+        build(site)
