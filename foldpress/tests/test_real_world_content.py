@@ -244,7 +244,7 @@ def test_any_yaml_value_is_kept_in_extra_and_cached(make_site):
         "resources:\n  - src: a.png\n    params: {1: one}\nmarks: !!set {b, a}\n---\n\nHi.\n"
     )
     template = TEMPLATE.replace(
-        '<p class="series">{{ post.extra.get("series", [])|join(",") }}</p>',
+        '<p class="series">{{ post.series }}</p>',
         '<p class="extra">{{ post.extra.expiryDate }} {{ post.extra.resources[0].params["1"] }}'
         ' {{ post.extra.marks|join(",") }}</p>',
     )
