@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 from conftest import post_file
@@ -75,3 +77,34 @@ def test_workers_write_only_what_changed(make_site, forks):
     assert 'print</span><span class="p">(</span><span class="mi">55' in (
         site / "_site/2025/05/p5/index.html"
     ).read_text(encoding="utf-8")
+
+
+SMALL_PIPES = """
+import fcntl, os, sys
+from foldpress import parallel
+
+pipe = os.pipe
+def small_pipe():  # what a user with many pipes open gets: 4 KiB, one page
+    reader, writer = pipe()
+    fcntl.fcntl(writer, fcntl.F_SETPIPE_SZ, 4096)
+    return reader, writer
+os.pipe = small_pipe
+
+def run(task, here):
+    return task * 2, "x" * (task % 100)  # results many times what a pipe holds
+
+results = parallel.run_tasks(run, range(20_000), 3)
+assert results == [run(task, True) for task in range(20_000)], "wrong results"
+print("done")
+"""
+
+
+def test_twenty_thousand_tasks_through_small_pipes_finish(tmp_path):
+    if not can_fork():
+        pytest.skip("worker processes are only forked on Linux, from one thread")
+    script = tmp_path / "small_pipes.py"
+    script.write_text(SMALL_PIPES)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )  # a deadlock would end in TimeoutExpired
+    assert (done.returncode, done.stdout, done.stderr) == (0, "done\n", "")

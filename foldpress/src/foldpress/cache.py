@@ -23,14 +23,17 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
-from foldpress import serial
+import msgpack
+
 from foldpress.errors import ContentWarning
 
 CACHE_DIR = ".foldpress-cache"
 PREVIEW_DIR = CACHE_DIR + "/preview"  # what `foldpress serve` builds and serves
 _FILE = "build.msgpack"
 _OLD_FILES = ("build.pickle",)  # written by earlier versions; never read
+_MAGIC = "foldpress build cache"
 OutputRecord = tuple[bytes, int, int, int]  # key, and the file's size, mtime_ns and inode
 
 
@@ -82,22 +85,14 @@ class BuildCache:
         version = engine_version()
         path = folder / _FILE
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                return _read(f, version) or cls(version)  # None: another version's
         except FileNotFoundError:
             return cls(version)
         except OSError as error:
             return cls(version, problem=_ignored(path, error.strerror or str(error)))
-        try:
-            stored = serial.loads(data)
-            if not isinstance(stored, dict) or stored.get("version") != version:
-                if isinstance(stored, dict) and isinstance(stored.get("version"), bytes):
-                    return cls(version)  # from another version of foldpress: outdated
-                raise serial.FormatError("not a foldpress build cache")
-            cache = cls(version, stored["sources"], stored["out_dir"], stored["outputs"])
-            _check(cache)
-        except (serial.FormatError, KeyError, TypeError) as error:
-            return cls(version, problem=_ignored(path, str(error)))
-        return cache
+        except Exception as error:  # msgpack's errors, and what _read finds wrong
+            return cls(version, problem=_ignored(path, f"{type(error).__name__}: {error}"))
 
     def save(self, folder: Path) -> None:
         """Write the cache to ``folder`` atomically: readers see the old or the new one."""
@@ -107,36 +102,60 @@ class BuildCache:
             ignore.write_text("# foldpress's build cache: safe to delete, never to commit\n*\n")
         for name in _OLD_FILES:
             (folder / name).unlink(missing_ok=True)
-        stored = {
-            "version": self.version,
-            "sources": self.sources,
-            "out_dir": self.out_dir,
-            "outputs": self.outputs,
-        }
         fd, temp = tempfile.mkstemp(prefix=_FILE + ".", dir=folder)
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(serial.dumps(stored))
+                _write(f, self)
             os.replace(temp, folder / _FILE)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
 
 
-def _check(cache: BuildCache) -> None:
-    """Raise TypeError unless the cache holds what its fields say."""
-    sources, outputs = cache.sources, cache.outputs
-    if not isinstance(sources, dict) or not isinstance(outputs, dict):
-        raise TypeError("a table of the cache is not a table")
-    if not isinstance(cache.out_dir, str):
-        raise TypeError("bad output folder")
-    if not all(type(k) is bytes and type(v) is bytes for k, v in sources.items()):
-        raise TypeError("bad source entry")
+# The file is a sequence of MessagePack values, written and read one by one so that
+# neither side holds a second copy of the whole cache: the magic string, the engine
+# version, the output folder, the output records, then the number of sources and each
+# source's key and stored form (see foldpress.serial; read only when used).
+
+
+def _write(f: BinaryIO, cache: BuildCache) -> None:
+    pack = msgpack.Packer(use_bin_type=True).pack
+    f.write(pack(_MAGIC) + pack(cache.version) + pack(cache.out_dir))
+    f.write(pack({path: list(record) for path, record in cache.outputs.items()}))
+    f.write(pack(len(cache.sources)))
+    items = list(cache.sources.items())
+    for start in range(0, len(items), 1000):  # a few MB at a time
+        f.write(b"".join(pack(part) for item in items[start : start + 1000] for part in item))
+
+
+def _read(f: BinaryIO, version: bytes) -> BuildCache | None:
+    """The cache in ``f``; None if another version of foldpress wrote it; raises
+    ValueError if it is not a cache, and msgpack's errors if it is damaged."""
+    unpacker = msgpack.Unpacker(f, raw=False, strict_map_key=False)
+    if unpacker.unpack() != _MAGIC:
+        raise ValueError("not a foldpress build cache")
+    if unpacker.unpack() != version:
+        return None
+    out_dir, outputs = unpacker.unpack(), unpacker.unpack()
+    if type(out_dir) is not str or type(outputs) is not dict:
+        raise ValueError("bad output records")
+    records: dict[str, OutputRecord] = {}
     for path, record in outputs.items():
-        if type(path) is not str or type(record) is not tuple or len(record) != 4:
-            raise TypeError("bad output record")
+        if type(path) is not str or type(record) is not list or len(record) != 4:
+            raise ValueError("bad output record")
         if type(record[0]) is not bytes or not all(type(n) is int for n in record[1:]):
-            raise TypeError("bad output record")
+            raise ValueError("bad output record")
+        records[path] = (record[0], record[1], record[2], record[3])
+    count = unpacker.unpack()
+    if type(count) is not int:
+        raise ValueError("bad source count")
+    sources = {}
+    for _ in range(count):
+        key, stored = unpacker.unpack(), unpacker.unpack()
+        if type(key) is not bytes or type(stored) is not bytes:
+            raise ValueError("bad source entry")
+        sources[key] = stored
+    return BuildCache(version, sources, out_dir, records)
 
 
 def _ignored(path: Path, why: str) -> ContentWarning:

@@ -7,6 +7,7 @@ are rendered in worker processes when there are enough of them for that to pay.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ def load_content(
         config.strict,
     )
     content = Content()
+    site_prefix = "" if str(site_dir) == "." else str(site_dir) + os.sep  # how paths start
     items: list[Post | Page | None] = [None] * len(sources)
     kept: dict[bytes, bytes] = {}
     todo: list[tuple[int, bytes | None, bytes | None]] = []  # index, key, bytes
@@ -82,7 +84,7 @@ def load_content(
             todo.append((i, None, None))  # the reader reads it again, and reports why not
             continue
         # By the path in the site: the same however the site's folder is spelled.
-        key = digest(kind, path.relative_to(site_dir).as_posix(), raw, settings)
+        key = digest(kind, str(path)[len(site_prefix) :], raw, settings)
         blob = cache.sources.get(key)
         item = None if blob is None else _stored(blob, site_dir)
         if blob is None or item is None:
@@ -152,18 +154,29 @@ def render_file(
 ) -> tuple[Post | Page | None, bytes | None, list[ContentError]]:
     """Read and render one file; return it, stored too (as the cache keeps it, with
     paths relative to ``site_dir``), and its errors. Runs in worker processes, hence
-    the plain arguments."""
+    the plain arguments.
+
+    The readers and renderers report what is wrong with a file at its line; anything
+    else that a file makes them raise is reported here, at the file, as an error
+    rather than a traceback.
+    """
     md = _renderer(config.smart_typography, config.math_syntax, config.math_errors)
     item: Post | Page | None
-    if kind == "post":
-        item, errors = read_post(path, config, raw)
-        if item:
-            errors += render_post(md, item, config)
-    else:
-        item, errors = read_page(path, config, raw)
-        if item:
-            errors += render_page(md, item)
-    return item, (serial.dumps(item, site_dir) if item else None), errors
+    try:
+        if kind == "post":
+            item, errors = read_post(path, config, raw)
+            if item:
+                errors += render_post(md, item, config)
+        else:
+            item, errors = read_page(path, config, raw)
+            if item:
+                errors += render_page(md, item)
+        return item, (serial.dumps(item, site_dir) if item else None), errors
+    except ContentError as error:
+        return None, None, [error]
+    except Exception as error:  # a bug that this file's content brings out
+        message = f"cannot be rendered: {type(error).__name__}: {error} (a bug in foldpress)"
+        return None, None, [ContentError(path, None, message)]
 
 
 def _stored(blob: bytes, site_dir: Path) -> Post | Page | None:

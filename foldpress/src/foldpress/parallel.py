@@ -9,6 +9,15 @@ a build runs in one process.
 
 The build's own process takes a share of the work too: with one worker per CPU, a
 process that only waited for results would compete with them for a CPU to unpickle.
+
+Why :func:`run_tasks` cannot deadlock, whatever the number of tasks and however small
+the pipes: every task number is written to the queue pipe, and its write end closed,
+before any worker exists, in one write that fits in the empty pipe, so that write never
+waits and every reader of the queue reaches its end. A worker then waits on one thing
+only, the build's process reading its result pipe; that process reads the workers'
+pipes one after the other to their ends, and each worker holds the write end of its
+own pipe only, so each end comes when its worker exits. ``test_parallel.py`` runs
+20,000 tasks through pipes of 4 KiB to show it.
 """
 
 from __future__ import annotations
@@ -78,10 +87,12 @@ def run_tasks(
         return [run(task, True) for task in tasks]
     # The queue is a pipe holding every task's number, written in full before any
     # process reads: each reads one number at a time (reads from a pipe are atomic),
-    # so each task is taken once. Past what a pipe holds, numbers stand for batches.
-    batch = -(-len(tasks) // _QUEUE_SIZE)
-    numbers = range(-(-len(tasks) // batch))
+    # so each task is taken once. Past what the pipe holds, numbers stand for batches:
+    # a write that fits in an empty pipe never blocks, so no process waits on another
+    # (a pipe holds 64 KiB, but only 4 KiB once its user has many pipes open).
     queue, writer = os.pipe()
+    batch = -(-len(tasks) // (_pipe_size(writer) // 4))
+    numbers = range(-(-len(tasks) // batch))
     os.write(writer, b"".join(n.to_bytes(4, "little") for n in numbers))
     os.close(writer)
 
@@ -114,7 +125,14 @@ def run_tasks(
     return [results[i] if i in results else run(task, True) for i, task in enumerate(tasks)]
 
 
-_QUEUE_SIZE = 8192  # task numbers: 4 bytes each, well within a pipe's 64 KiB
+def _pipe_size(fd: int) -> int:
+    """What the pipe ``fd`` holds before a write blocks (POSIX promises 512 bytes)."""
+    try:
+        import fcntl  # not on Windows, where nothing is forked
+
+        return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)  # Linux
+    except (AttributeError, OSError):
+        return 512
 
 
 def _fork(take: Callable[[bool], list]) -> tuple[int, int]:

@@ -7,6 +7,7 @@ reports each problem as a ContentError with its line; rendering happens later.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -85,6 +86,28 @@ def read_text(path: Path, raw: bytes | None = None) -> str:
         raise ContentError(path, line, message) from None
 
 
+# Characters that XML 1.0 forbids (so no feed or sitemap could hold them) and the C1
+# controls, which HTML5 forbids too: a form feed or an ANSI colour code pasted into a post.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def without_control_characters(path: Path, text: str) -> tuple[str, list[ContentWarning]]:
+    """``text`` less the characters no output may hold, and a warning for each line
+    that had some."""
+    if not _CONTROL.search(text):
+        return text, []
+    warnings = []
+    lines = text.split("\n")
+    for number, line in enumerate(lines, 1):
+        found = _CONTROL.findall(line)
+        if found:
+            names = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+            message = f"removed {len(found)} control character{'s' * (len(found) > 1)} ({names})"
+            warnings.append(ContentWarning(path, number, message))
+            lines[number - 1] = _CONTROL.sub("", line)
+    return "\n".join(lines), warnings
+
+
 def parse_front_matter(path: Path, text: str) -> tuple[FrontMatter, list[ContentError]]:
     """Split ``---``-fenced YAML front matter from the body; raise if it cannot be read."""
     lines = text.splitlines(keepends=True)
@@ -101,6 +124,8 @@ def parse_front_matter(path: Path, text: str) -> tuple[FrontMatter, list[Content
         problem = error.problem or error.context or "malformed"
         line = mark.line + 2 if mark else 1
         raise ContentError(path, line, f"bad front matter YAML: {problem}") from None
+    except yaml.YAMLError as error:  # e.g. a character YAML does not allow
+        raise ContentError(path, 2, f"bad front matter YAML: {error}") from None
     try:
         matter = FrontMatter({}, {}, "".join(lines[close + 1 :]), close + 2)
         if node is None:
@@ -356,10 +381,12 @@ def read_post(
     with placeholders where the front matter was wrong.
     """
     try:
-        matter, errors = parse_front_matter(path, read_text(path, raw))
+        text, cleaned = without_control_characters(path, read_text(path, raw))
+        matter, errors = parse_front_matter(path, text)
     except ContentError as error:
         return None, [error]
     check = _Checker(path, matter, POST_KEYS, strict=config.strict)
+    check.warnings[:0] = cleaned
     title = check.string("title", required=True)
     if "date" in matter.data or not (in_name := _FILE_DATE.match(path.name)):
         when = check.when("date", config.tzinfo, required=True)
@@ -396,10 +423,12 @@ def read_page(
 ) -> tuple[Page | None, list[ContentError]]:
     """A static page (About, ...) with its front matter checked."""
     try:
-        matter, errors = parse_front_matter(path, read_text(path, raw))
+        text, cleaned = without_control_characters(path, read_text(path, raw))
+        matter, errors = parse_front_matter(path, text)
     except ContentError as error:
         return None, [error]
     check = _Checker(path, matter, PAGE_KEYS, strict=config.strict)
+    check.warnings[:0] = cleaned
     title = check.string("title", required=True)
     page = Page(
         source=path,
@@ -420,12 +449,13 @@ def read_page(
 def markdown_files(folder: Path) -> list[Path]:
     """The Markdown files (``.md``, ``.markdown``, ``.mdown``) under ``folder`` in a
     stable order, skipping hidden ones."""
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.suffix.lower() in MARKDOWN_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and not p.is_dir()
-    )
+    found = []
+    # os.walk, not Path.rglob: a site's thousands of posts are listed on every build.
+    for top, folders, names in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [
+            os.path.join(top, name)
+            for name in names
+            if not name.startswith(".") and name.lower().endswith(MARKDOWN_SUFFIXES)
+        ]
+    return sorted(map(Path, found))

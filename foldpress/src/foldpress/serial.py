@@ -29,23 +29,27 @@ class FormatError(ValueError):
     """The data is not what :func:`dumps` writes."""
 
 
+def _prefix(root: Path | None) -> str | None:
+    # "." is how Path spells the current folder; paths under it do not start with "./".
+    return None if root is None else "" if str(root) == "." else str(root) + "/"
+
+
 def dumps(value: object, root: Path | None = None) -> bytes:
     """``value`` as MessagePack; paths under ``root`` relative to it."""
-    # "." is how Path spells the current folder; paths under it do not start with "./".
-    prefix = None if root is None else "" if str(root) == "." else str(root) + "/"
+    prefix = _prefix(root)
 
     def encode(obj: object) -> msgpack.ExtType:
         if isinstance(obj, tuple):
             return msgpack.ExtType(_TUPLE, _pack(list(obj)))
         if isinstance(obj, dt.datetime):
-            return msgpack.ExtType(_DATETIME, _pack(_datetime_parts(obj)))
+            return msgpack.ExtType(_DATETIME, _datetime_bytes(obj))
         if isinstance(obj, dt.date):
             return msgpack.ExtType(_DATE, obj.isoformat().encode())
         if isinstance(obj, PurePath):
             text = str(obj)
             if prefix is not None and text.startswith(prefix) and (prefix or not obj.is_absolute()):
-                return msgpack.ExtType(_PATH, _pack([True, text[len(prefix) :]]))
-            return msgpack.ExtType(_PATH, _pack([False, text]))
+                return msgpack.ExtType(_PATH, b"r" + text[len(prefix) :].encode())
+            return msgpack.ExtType(_PATH, b"a" + text.encode())
         if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             name = type(obj).__name__
             if _dataclasses().get(name) is not type(obj):
@@ -65,17 +69,18 @@ def loads(data: bytes, root: Path | None = None) -> Any:
     Raises FormatError for anything else, and never runs code that the data names.
     """
     classes = _dataclasses()
+    prefix = _prefix(root)
 
     def decode(code: int, payload: bytes) -> object:
         if code == _TUPLE:
             return tuple(_unpack(payload))
         if code == _DATETIME:
-            return _datetime(*_unpack(payload))
+            return _datetime(payload.decode())
         if code == _DATE:
             return dt.date.fromisoformat(payload.decode())
         if code == _PATH:
-            inside, text = _unpack(payload)
-            return root / text if inside and root is not None else Path(text)
+            text = payload[1:].decode()
+            return Path(prefix + text if payload[:1] == b"r" and prefix is not None else text)
         if code == _DATACLASS:
             name, state = _unpack(payload)
             cls = classes.get(name)
@@ -97,27 +102,25 @@ def loads(data: bytes, root: Path | None = None) -> Any:
         raise FormatError(f"{type(error).__name__}: {error}") from None
 
 
-def _datetime_parts(when: dt.datetime) -> list[object]:
-    """A datetime as its wall-clock time and its zone: an IANA name where it has one
-    (so that it reads back with that zone's rules), else its UTC offset in seconds."""
+def _datetime_bytes(when: dt.datetime) -> bytes:
+    """A datetime as ``WALL-CLOCK TIME|FOLD|ZONE``: the zone an IANA name where it has
+    one (so that it reads back with that zone's rules), else ``@`` and its UTC offset in
+    seconds, else nothing."""
     tz = when.tzinfo
-    if tz is None:
-        zone: object = None
-    elif isinstance(tz, ZoneInfo):
+    offset = when.utcoffset()
+    if isinstance(tz, ZoneInfo):
         zone = tz.key
     else:
-        offset = when.utcoffset()
-        zone = None if offset is None else offset.total_seconds()
-    return [when.replace(tzinfo=None).isoformat(), zone, when.fold]
+        zone = "" if offset is None else f"@{offset.total_seconds()!r}"
+    return f"{when.replace(tzinfo=None).isoformat()}|{when.fold}|{zone}".encode()
 
 
-def _datetime(naive: str, zone: object, fold: int) -> dt.datetime:
-    when = dt.datetime.fromisoformat(naive).replace(fold=fold)
-    if isinstance(zone, str):
-        return when.replace(tzinfo=ZoneInfo(zone))
-    if isinstance(zone, float | int):
-        return when.replace(tzinfo=dt.timezone(dt.timedelta(seconds=zone)))
-    return when
+def _datetime(text: str) -> dt.datetime:
+    naive, fold, zone = text.split("|")
+    when = dt.datetime.fromisoformat(naive).replace(fold=int(fold))
+    if zone.startswith("@"):
+        return when.replace(tzinfo=dt.timezone(dt.timedelta(seconds=float(zone[1:]))))
+    return when.replace(tzinfo=ZoneInfo(zone)) if zone else when
 
 
 _CLASSES: dict[str, Any] = {}

@@ -38,6 +38,15 @@ def site_url(config: SiteConfig, path: str) -> str:
     return config.absolute_url(path if _PLAIN_PATH.fullmatch(path) else quote(path, safe="/#%"))
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def has_scheme(url: str) -> bool:
+    """Whether ``url`` starts with a scheme (``https:``, ``mailto:``). Unlike urlsplit,
+    never raises: a post may hold any text as a link (``http://[oops``)."""
+    return _SCHEME.match(url) is not None
+
+
 def base_path(config: SiteConfig) -> str:
     """The path the site is published under: ``/``, or e.g. ``/blog/``."""
     return urlsplit(config.base_url).path.rstrip("/") + "/"
@@ -82,7 +91,7 @@ def absolute(url: str, page_url: str, config: SiteConfig) -> str:
     URLs with a scheme (``https:``, ``mailto:``, ``data:``) are left alone; a bare
     fragment such as a footnote's ``#fn1`` becomes the page's absolute URL plus it.
     """
-    if urlsplit(url).scheme:
+    if has_scheme(url):
         return url
     if url.startswith("//"):
         return urlsplit(config.base_url).scheme + ":" + url
@@ -336,7 +345,7 @@ def _rewrite_inline(text: str, found: _Found, page_url: str, config: SiteConfig)
         dest = match.group("dest")
         raw = dest[1:-1] if dest.startswith("<") else dest
         target = html.unescape(_BACKSLASH_ESCAPE.sub(r"\1", raw))
-        if urlsplit(raw).scheme or not found.take(found.targets, target):
+        if has_scheme(raw) or not found.take(found.targets, target):
             continue
         new = absolute(raw, page_url, config)
         edits.append((*match.span("dest"), f"<{new}>" if dest.startswith("<") else new))

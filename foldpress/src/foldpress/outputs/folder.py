@@ -145,7 +145,16 @@ class OutputFolder:
         return {} if here else self.records
 
     def _write(self, path: str, key: bytes, render: Callable[[], str | bytes]) -> None:
-        content = render()
+        try:
+            content = render()
+        except Exception as error:
+            # Template errors are reported at their template's line by the build; the
+            # rest name the page's source, or the address, rather than show a traceback.
+            if isinstance(error, ContentError) or type(error).__module__.startswith("jinja2"):
+                raise
+            where = self._sources.get(path) or Path(path)
+            message = f"cannot make /{path}: {type(error).__name__}: {error} (a bug in foldpress)"
+            raise ContentError(where, None, message) from error
         data = memoryview(content.encode() if isinstance(content, str) else content)
         fd = self._create(path)
         try:
