@@ -16,7 +16,7 @@ from conftest import soup
 
 from foldpress.build import build
 from foldpress.cli import main
-from foldpress.importers._syntax import kramdown_math
+from foldpress.importers._syntax import kramdown_math, unescape_math
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -277,6 +277,18 @@ def test_the_engine_is_told_by_the_config_file_unless_given(tmp_path):
 )
 def test_kramdown_math_inline_or_display(kramdown, foldpress):
     assert kramdown_math(kramdown) == foldpress
+
+
+def test_markdown_escaped_formulas_are_written_as_plain_tex():
+    # As blogs wrote TeX for MathJax behind a Markdown engine that ate one backslash.
+    body = (
+        "Sets $\\left\\\\{ x \\right\\\\}$ and $a \\* b$, kept $\\{a\\}$.\n\n"
+        "```\n$\\left\\\\{ code \\right\\\\}$\n```\n"
+    )
+    assert unescape_math(body) == (
+        "Sets $\\left\\{ x \\right\\}$ and $a * b$, kept $\\{a\\}$.\n\n"
+        "```\n$\\left\\\\{ code \\right\\\\}$\n```\n"
+    )
 
 
 def test_a_broken_config_is_reported_and_the_posts_still_come_over(tmp_path):
