@@ -16,7 +16,7 @@ from conftest import soup
 
 from foldpress.build import build
 from foldpress.cli import main
-from foldpress.importers._syntax import kramdown_math
+from foldpress.importers._syntax import kramdown_math, unescape_math
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -32,6 +32,7 @@ class Expected:
     summary: str
     html: list[tuple[str, str]] = field(default_factory=list)  # (address, CSS selector)
     texts: list[tuple[str, str]] = field(default_factory=list)  # (address, text shown)
+    written: list[tuple[str, str]] = field(default_factory=list)  # (file in the new site, text)
 
 
 EXPECTED = {
@@ -45,8 +46,8 @@ EXPECTED = {
         redirects={"/old/math-and-links/": "Math, links and images"},
         files=["/assets/images/chart.png", "/assets/files/paper.pdf", "/favicon.png"],
         unconverted=[
-            "_posts/2015-05-21-math-and-links.md:27: Liquid tag {% include note.html",
-            "_posts/2015-05-21-math-and-links.md:29: Liquid output {{ page.title }} not converted",
+            "_posts/2015-05-21-math-and-links.md:29: Liquid tag {% include note.html",
+            "_posts/2015-05-21-math-and-links.md:31: Liquid output {{ page.title }} not converted",
         ],
         skipped=["404.html", "_drafts/a-draft-post.md", "index.markdown"],
         summary="3 posts, 1 page, 3 static files, 1 old address redirected",
@@ -57,6 +58,10 @@ EXPECTED = {
             ("/notes/2015/05/21/math-and-links.html", "td math"),
         ],
         texts=[("/notes/2015/05/21/math-and-links.html", "write {{ page.title }} to show")],
+        written=[
+            ("site.toml", 'math_errors = "warn"'),
+            ("posts/2015-05-21-math-and-links.md", "the set $\\left\\{ x \\right\\}$."),
+        ],
     ),
     "hugo": Expected(
         posts={
@@ -68,14 +73,15 @@ EXPECTED = {
         redirects={
             "/old/first-post/": "My First Post",
             "/2023/01/15/my-first-post.html": "My First Post",
+            "/2023/first/": "My First Post",  # relative to the page's folder, /2023/01/
         },
         files=["/images/sunset.png", "/2023/02/second/cover.png"],
         unconverted=[
-            "content/posts/my-first-post.md:27: Hugo shortcode {{< youtube 0RKpf3rK57I >}}",
+            "content/posts/my-first-post.md:28: Hugo shortcode {{< youtube 0RKpf3rK57I >}}",
             "content/posts/second-post/index.md:12: Hugo shortcode {{< gist spf13 7896402 >}}",
         ],
         skipped=["content/_index.md", "content/posts/_index.md"],
-        summary="3 posts, 1 page, 2 static files, 2 old addresses redirected",
+        summary="3 posts, 1 page, 2 static files, 3 old addresses redirected",
         html=[
             ("/2023/01/my-first-post/", "pre .kd"),
             ("/2023/01/my-first-post/", "figure img[src='/images/sunset.png'] + figcaption"),
@@ -216,6 +222,8 @@ def test_syntax_converted_the_way_the_old_engine_showed_it(imported):
         assert page_at(site.out, address).select(selector), (address, selector)
     for address, text in EXPECTED[engine].texts:
         assert text in page_at(site.out, address).get_text(), (address, text)
+    for name, text in EXPECTED[engine].written:
+        assert text in (site.dest / name).read_text(encoding="utf-8"), (name, text)
 
 
 def test_the_old_site_is_never_written_to_nor_run(imported):
@@ -269,6 +277,18 @@ def test_the_engine_is_told_by_the_config_file_unless_given(tmp_path):
 )
 def test_kramdown_math_inline_or_display(kramdown, foldpress):
     assert kramdown_math(kramdown) == foldpress
+
+
+def test_markdown_escaped_formulas_are_written_as_plain_tex():
+    # As blogs wrote TeX for MathJax behind a Markdown engine that ate one backslash.
+    body = (
+        "Sets $\\left\\\\{ x \\right\\\\}$ and $a \\* b$, kept $\\{a\\}$.\n\n"
+        "```\n$\\left\\\\{ code \\right\\\\}$\n```\n"
+    )
+    assert unescape_math(body) == (
+        "Sets $\\left\\{ x \\right\\}$ and $a * b$, kept $\\{a\\}$.\n\n"
+        "```\n$\\left\\\\{ code \\right\\\\}$\n```\n"
+    )
 
 
 def test_a_broken_config_is_reported_and_the_posts_still_come_over(tmp_path):

@@ -55,7 +55,7 @@ class SiteConfig:
         """Join a site path such as ``/2025/03/dropout/`` onto ``base_url``."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
 
-    @property
+    @cached_property
     def math_syntax(self) -> MathSyntax:
         """The ways of writing math that the site reads."""
         return MathSyntax(

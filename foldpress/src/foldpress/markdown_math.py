@@ -39,6 +39,7 @@ _PAIRED = re.compile(
     rb"(?<!\\)(?:\\\\)*(?P<close>\\[)\]])",
     re.DOTALL,
 )
+_DOLLAR_DIGIT = re.compile(r"\$\d")
 _CLOSE_OF = {b"\\(": b"\\)", b"\\[": b"\\]"}
 
 
@@ -65,15 +66,15 @@ def locate_math(
 ) -> list[Event]:
     """``events`` (pulldown-cmark's parse of ``text``) with the math found as ``syntax``
     says; ``parse`` parses again when the source has to be rewritten."""
-    source = text.encode()
-    has_dollar_math = any(
-        type(e) is dict and ("InlineMath" in e or "DisplayMath" in e) for e, _ in events
+    # Most posts have none of it: a look at the text avoids a look at the events.
+    wants_pairs = (syntax.paren and "\\(" in text) or (syntax.bracket and "\\[" in text)
+    dollars_to_check = "$" in text and (
+        not (syntax.dollar and syntax.double_dollar) or "`" in text or _DOLLAR_DIGIT.search(text)
     )
-    wants_pairs = (syntax.paren and b"\\(" in source) or (syntax.bracket and b"\\[" in source)
-    if has_dollar_math or wants_pairs:
-        events = _fix_delimiters(text, source, events, parse, syntax)
-    if syntax.environments and b"\\begin{" in source:
-        events = _environments(text, source, events)
+    if wants_pairs or (dollars_to_check and _bad_math(text.encode(), events, {}, syntax)):
+        events = _fix_delimiters(text, text.encode(), events, parse, syntax)
+    if syntax.environments and "\\begin{" in text:
+        events = _environments(text, text.encode(), events)
     return events
 
 
@@ -134,19 +135,16 @@ def _bad_math(
     bad = []
     starts = set()
     for event, span in events:
-        if type(event) is not dict:
-            continue
-        value = event.get("InlineMath", event.get("DisplayMath"))
-        if value is None:
+        if type(event) is not dict or not ("InlineMath" in event or "DisplayMath" in event):
             continue
         start, end = span["start"], span["end"]
         starts.add(start)
         if start in pairs:
             continue
         if "DisplayMath" in event:
-            if not syntax.double_dollar or "`" in value:
+            if not syntax.double_dollar or "`" in event["DisplayMath"]:
                 bad += [(start, 2), (end - 2, 2)]
-        elif not syntax.dollar or "`" in value or source[end : end + 1].isdigit():
+        elif not syntax.dollar or "`" in event["InlineMath"] or source[end : end + 1].isdigit():
             bad.append((start, 1))
     bad += [(start, 2) for start in pairs if start not in starts]
     return bad

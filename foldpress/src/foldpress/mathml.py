@@ -86,6 +86,7 @@ def unescape_markdown(latex: str) -> str:
     return _MARKDOWN_ESCAPE.sub(r"\1", latex) if "\\" in latex else latex
 
 
+@lru_cache(maxsize=4096)
 def convert_formula(latex: str, display: bool) -> tuple[str, str | None]:
     """A formula as MathML, and None; or, when it converts only with one level of
     Markdown escapes removed, as that, and the LaTeX it was read as. Raise MathError

@@ -68,10 +68,10 @@ class BatchPlan:
     def describe(self) -> str:
         """One line on what each process runs, for a plan that differs from the config's."""
         sizes = sorted(set(self.pieces()), reverse=True)
-        each = " or ".join(str(s) for s in sizes)
+        each = f"{sizes[0]} or {sizes[1]} windows" if len(sizes) > 1 else count(sizes[0], "window")
         return (
             f"grad_accum={self.grad_accum} does not divide among "
             f"{count(self.world_size, 'process', 'processes')}: each runs "
-            f"{count(self.micro_steps, 'micro-batch', 'micro-batches')} of {each} windows per "
+            f"{count(self.micro_steps, 'micro-batch', 'micro-batches')} of {each} per "
             f"step, keeping the global batch of {count(self.windows, 'window')}"
         )

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from scratchgpt.messages import warn
+from scratchgpt.messages import count, warn
 
 if TYPE_CHECKING:
     from scratchgpt.tokenizer import Tokenizer
@@ -170,7 +170,7 @@ class TokenWindows:
         self.context_length = context_length
         if len(self.tokens) <= context_length:
             raise DataError(
-                f"{self.path} holds {len(self.tokens)} tokens, too few for one window of "
+                f"{self.path} holds {count(len(self.tokens), 'token')}, too few for one window of "
                 f"{context_length + 1}; use more text or a shorter context_length"
             )
 

@@ -62,7 +62,7 @@ class GPT2Tokenizer:
         folder = Path(folder)
         missing = [f for f in GPT2_FILES if not (folder / f).is_file()]
         if missing:
-            raise FileNotFoundError(f"{folder} lacks GPT-2 tokenizer file(s): {', '.join(missing)}")
+            raise FileNotFoundError(f"{folder} lacks GPT-2's {' and '.join(missing)}")
         ranks = tiktoken.load.data_gym_to_mergeable_bpe_ranks(
             vocab_bpe_file=str(folder / "vocab.bpe"), encoder_json_file=str(folder / "encoder.json")
         )

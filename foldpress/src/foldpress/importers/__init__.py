@@ -16,7 +16,6 @@ from foldpress.importers._shared import (
     OldSite,
     Report,
     check_destination,
-    setting_names,
     write_site,
 )
 
@@ -64,7 +63,8 @@ def import_site(src: Path, dest: Path, engine: str | None = None) -> Report:
         raise CannotImport(f"{src} has no {' or '.join(config_files)}")
     report = Report(engine)
     old = read_site(src, report)
-    if "math_errors" in setting_names():  # foldpress's math settings (issue 15)
-        old.settings["math_errors"] = "warn"
+    # A formula foldpress cannot convert is shown as its TeX with a warning, not an
+    # error: the old engine's MathJax may have read it.
+    old.settings["math_errors"] = "warn"
     write_site(old, dest, report)
     return report

@@ -9,9 +9,9 @@ for a post or page differs from the old one, the post gets ``url: OLD``.
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -153,8 +153,19 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
 
 def document(front: dict[str, object], body: str) -> str:
     """A Markdown file with YAML front matter."""
-    matter = yaml.safe_dump(front, sort_keys=False, allow_unicode=True, width=1000)
+    matter = yaml.safe_dump(_yaml_data(front), sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{matter}---\n\n{body.lstrip(chr(10))}"
+
+
+def _yaml_data(value: object) -> object:
+    """``value`` with what YAML cannot write (a TOML time of day, say) as text."""
+    if isinstance(value, dict):
+        return {str(k): _yaml_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_yaml_data(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool | date | bytes):
+        return value  # a datetime is a date
+    return str(value)
 
 
 def old_address(address: str) -> str | None:
@@ -163,7 +174,3 @@ def old_address(address: str) -> str | None:
         return normalize(address)
     except ValueError:
         return None
-
-
-def setting_names() -> set[str]:
-    return {f.name for f in dataclasses.fields(SiteConfig)}

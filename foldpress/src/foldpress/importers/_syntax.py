@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from foldpress.importers._shared import Report
+from foldpress.markdown import rewrite_escaped_math
 
 
 def rewrite(
@@ -107,10 +108,7 @@ def _inline_math(text: str) -> str:
 
 
 def unescape_math(body: str) -> str:
-    """HOOK (issue 15): formulas that a post escaped for the old engine's Markdown, such
-    as ``$a\\_1 \\* b$`` written for MathJax, are to be rewritten as plain TeX by the
-    function foldpress's math module exposes for it. That function is not on main yet,
-    so bodies pass through unchanged; the site.toml an import writes asks for
-    ``math_errors = "warn"`` once that setting exists, so such formulas do not stop a
-    build meanwhile."""
-    return body
+    """``body`` with each formula that was escaped for the old engine's Markdown (such as
+    ``$\\left\\\\{ x \\right\\\\}$``, written for MathJax) as plain TeX, found and
+    converted as foldpress's build reads math."""
+    return rewrite_escaped_math(body)[0]

@@ -236,10 +236,14 @@ def _content(
     if topics:
         front["topics"] = [*_list(front.get("topics")), *topics]
     aliases = []
+    # A relative alias is relative to the folder that holds the page (Hugo 0.55 on).
     folder = posixpath.dirname(address.rstrip("/"))
     for alias in _list(front.pop("aliases", None)):
         absolute = alias if alias.startswith("/") else posixpath.join(folder, alias)
-        if (normal := old_address(absolute)) is not None:
+        normal = old_address(posixpath.normpath(absolute) + "/" * alias.endswith("/"))
+        if normal is None:
+            report.note(path, None, f"alias {alias!r} is not an address on this site: left out")
+        else:
             aliases.append(normal)
     if "title" not in front:
         front["title"] = parts[-1].replace("-", " ").capitalize() if parts else "Home"

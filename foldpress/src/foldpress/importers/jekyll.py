@@ -199,7 +199,7 @@ def _post(
     if address is None:
         report.skip(path, f"its permalink {own or pattern!r} is not an address on this site")
         return None
-    aliases = [a for a in map(old_address, _list(front.pop("redirect_from", None))) if a]
+    aliases = _redirects(path, front, report)
     return Content(
         "post", path, relative.name.rsplit(".", 1)[0] + ".md", front, "", address, aliases
     )
@@ -223,9 +223,23 @@ def _page(
         return None
     if "title" not in front:
         front["title"] = relative.stem.replace("-", " ").capitalize()
-    aliases = [a for a in map(old_address, _list(front.pop("redirect_from", None))) if a]
+    aliases = _redirects(path, front, report)
     name = str(relative.with_suffix(".md"))
     return Content("page", path, name, front, "", address, aliases)
+
+
+def _redirects(path: Path, front: dict, report: Report) -> list[str]:
+    """The addresses in jekyll-redirect-from's ``redirect_from``."""
+    found = []
+    for old in _list(front.pop("redirect_from", None)):
+        address = old_address("/" + old.lstrip("/"))
+        if address is None:
+            report.note(
+                path, None, f"redirect_from {old!r} is not an address on this site: left out"
+            )
+        else:
+            found.append(address)
+    return found
 
 
 def _list(value: object) -> list[str]:
@@ -272,11 +286,7 @@ def expand(
             "short_day": when.strftime("%a"),
             "long_day": when.strftime("%A"),
         }
-    filled = re.sub(
-        r":(\w+)",
-        lambda m: values.get(m.group(1), m.group()),
-        pattern.replace(":output_ext", ".html"),
-    )
+    filled = re.sub(r":(\w+)", lambda m: values.get(m.group(1), m.group()), pattern)
     return re.sub(r"/+", "/", filled)
 
 

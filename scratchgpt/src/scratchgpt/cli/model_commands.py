@@ -140,8 +140,8 @@ def _say_what_generation_ignores(
             f"{context}: past it, each new token sees only the last {context}"
         )
     if temperature == 0:
-        ignored = [f"--{name}" for name, value in (("top-k", top_k), ("top-p", top_p),
-                   ("seed", seed)) if value is not None]  # fmt: skip
+        given = {"--top-k": top_k, "--top-p": top_p, "--seed": seed}
+        ignored = [name for name, value in given.items() if value is not None]
         if ignored:
             warn(f"{' and '.join(ignored)} ignored: --temperature 0 is greedy decoding")
     elif top_k is not None and top_k >= gpt.config.vocab_size:
