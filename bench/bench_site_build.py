@@ -195,16 +195,29 @@ def make_pelican_site(source: Path, dest: Path) -> None:
     )
 
 
-def engines(site: Path, hugo_site: Path, pelican_site: Path) -> dict[str, dict]:
+def make_plain_site(source: Path, dest: Path) -> None:
+    """The foldpress site without what issue 12 added that costs build time: no series
+    (the ``series:`` lines dropped) and ``search = false``; to measure what they cost."""
+    shutil.copytree(source, dest, ignore=shutil.ignore_patterns("_site", ".foldpress-cache"))
+    for post in (dest / "posts").glob("*.md"):
+        text = post.read_text(encoding="utf-8")
+        if "\nseries: " in text:
+            lines = [line for line in text.split("\n") if not line.startswith("series: ")]
+            post.write_text("\n".join(lines), encoding="utf-8")
+    with (dest / "site.toml").open("a", encoding="utf-8") as f:
+        f.write("search = false\n")
+
+
+def engines(site: Path, hugo_site: Path, pelican_site: Path, plain_site: Path) -> dict[str, dict]:
     bin_dir = Path(sys.executable).parent
-    found = {
-        "foldpress": {
-            "cwd": site,
+    found = {}
+    for name, folder in (("foldpress", site), ("foldpress-plain", plain_site)):
+        found[name] = {
+            "cwd": folder,
             "build": [str(bin_dir / "foldpress"), "build", ".", "-o", "_site", "--quiet"],
-            "clean": [site / "_site", site / ".foldpress-cache"],
-            "posts": site / "posts",
+            "clean": [folder / "_site", folder / ".foldpress-cache"],
+            "posts": folder / "posts",
         }
-    }
     hugo = shutil.which("hugo") or str(bin_dir / "hugo")
     if Path(hugo).exists():
         found["hugo"] = {
@@ -244,9 +257,12 @@ def bench_size(
     generate(site, n_posts, seed)
     make_hugo_site(site, root / "hugo")
     make_pelican_site(site, root / "pelican")
+    make_plain_site(site, root / "foldpress-plain")
     chosen = {
         name: engine
-        for name, engine in engines(site, root / "hugo", root / "pelican").items()
+        for name, engine in engines(
+            site, root / "hugo", root / "pelican", root / "foldpress-plain"
+        ).items()
         if not only or name in only
     }
     runs: dict[str, dict[str, list[dict]]] = {
@@ -301,11 +317,11 @@ def bench_parallel(sizes: list[int], seed: int, work: Path) -> None:
 
 
 def print_table(rows: list[dict]) -> None:
-    header = f"{'engine':<10} {'posts':>6} {'cold s':>8} {'cold cpu s':>11} {'no-change s':>12} "
+    header = f"{'engine':<16} {'posts':>6} {'cold s':>8} {'cold cpu s':>11} {'no-change s':>12} "
     print(header + f"{'one-edit s':>11} {'peak MiB':>9}")
     for r in rows:
         print(
-            f"{r['engine']:<10} {r['posts']:>6} {r['cold_s']:>8.2f} {r['cold_cpu_s']:>11.2f} "
+            f"{r['engine']:<16} {r['posts']:>6} {r['cold_s']:>8.2f} {r['cold_cpu_s']:>11.2f} "
             f"{r['no_change_s']:>12.2f} {r['one_edit_s']:>11.2f} {r['peak_mib']:>9.0f}"
         )
 
@@ -315,7 +331,10 @@ def main() -> None:
     parser.add_argument("--posts", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
-        "--engines", nargs="+", choices=["foldpress", "hugo", "pelican"], help="default: all"
+        "--engines",
+        nargs="+",
+        choices=["foldpress", "foldpress-plain", "hugo", "pelican"],
+        help="default: all (foldpress-plain: without series and search)",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each step; the fastest is kept"

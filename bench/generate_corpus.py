@@ -2,7 +2,8 @@
 
     python bench/generate_corpus.py OUT_DIR --posts 1000 [--seed S]
 
-Each post has front matter (title, date, one to three topics), an intro above a
+Each post has front matter (title, date, one to three topics; a third of the posts are
+in series of eight), an intro above a
 ``<!--more-->`` fold (some posts have no fold, some a ``summary``), paragraphs with
 inline math, a display equation, fenced code in Python, Rust or JavaScript, a table and
 footnotes. The same seed gives the same site, byte for byte.
@@ -39,6 +40,7 @@ CODE = {
     "javascript": "export function mean(xs) {\n"
     "  return xs.reduce((a, b) => a + b, 0) / xs.length;\n}\n",
 }
+SERIES_LENGTH = 8
 SITE_TOML = """\
 title = "Benchmark blog"
 description = "A generated corpus for build benchmarks."
@@ -70,6 +72,8 @@ def post_text(rng: random.Random, number: int, when: datetime) -> tuple[str, str
         f"date: {when:%Y-%m-%d %H:%M:%S}",
         f"topics: [{', '.join(topics)}]",
     ]
+    if (number // SERIES_LENGTH) % 3 == 0:  # a third of the posts, in runs of eight
+        front.append(f"series: Series {number // SERIES_LENGTH}")
     fold = number % 7 != 0  # some posts have no fold, and a few of those a summary
     if not fold and number % 2:
         front.append(f'summary: "{sentence(rng)}"')

@@ -8,10 +8,13 @@ Screenshots go to ``test-artifacts/`` at the repository root, or to the folder i
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -157,6 +160,76 @@ def test_on_a_phone_no_page_scrolls_sideways_and_no_equation_is_cut(browser, ser
     assert too_wide == {}
     assert cut == {}
     assert scrolled >= 1  # the example has an equation wider than a phone: the case is covered
+
+
+@pytest.fixture
+def static_host(tmp_path: Path, built_example: Path) -> Iterator[str]:
+    """The built example blog on Python's plain static file server: no foldpress."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(built_example))
+    )
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_search_finds_a_post_by_its_title_first(browser, served, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url(served))
+    page.get_by_role("link", name="Search").click()
+    box = page.get_by_role("searchbox")
+    expect(box).to_be_enabled(timeout=WAIT_MS)  # the index has loaded
+    box.fill("multi head")
+    results = page.locator("#search-results > li")
+    expect(results.first.locator("h2 a")).to_have_text(
+        "Multi-head attention: many small heads instead of one big one"
+    )
+    # Posts that only mention it in their text come after the one it names.
+    assert results.count() > 1
+    marks = [m.inner_text() for m in results.first.locator("h2 mark").all()]
+    assert marks == ["Multi", "head", "heads"]  # the last word typed is a prefix
+    expect(results.first.locator(".post-meta")).to_contain_text("13 April 2025")
+    expect(page.locator("#search-status")).to_contain_text("posts match “multi head”")
+    expect(page).to_have_url(re.compile(r"/search/\?q=multi\+head$"))
+    page.screenshot(path=artifacts / "search-title.png", full_page=True)
+    results.first.locator("h2 a").click()
+    expect(page).to_have_url(re.compile(r"/2025/04/multi-head-attention/$"))
+    page.close()
+
+
+def test_search_on_a_static_host_finds_a_word_of_a_body(browser, static_host, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(static_host + "search/?q=feynman")  # a quotation below an intro
+    results = page.locator("#search-results > li")
+    expect(results).to_have_count(1, timeout=WAIT_MS)
+    link = results.first.locator("h2 a")
+    expect(link).to_have_text("Why build a language model from scratch?")
+    assert link.get_attribute("href") == "/2025/01/why-build-an-llm-from-scratch/"
+    # The snippet comes from the post's text, around the word, marked.
+    expect(results.first.locator(".snippet mark")).to_have_text("Feynman", timeout=WAIT_MS)
+    expect(results.first.locator(".snippet")).to_contain_text("Richard Feynman")
+    page.screenshot(path=artifacts / "search-body.png", full_page=True)
+    page.get_by_role("searchbox").fill("zyzzyva")
+    expect(page.locator("#search-status")).to_have_text("No posts match “zyzzyva”.")
+    expect(results).to_have_count(0)
+    page.close()
+
+
+def test_without_javascript_the_search_page_points_to_the_archive(browser, static_host):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(static_host + "search/")
+    notice = page.locator("main p", has_text="Search needs JavaScript")
+    expect(notice).to_be_visible()
+    assert notice.get_by_role("link", name="archive").get_attribute("href") == "/archive/"
+    context.close()
 
 
 MATH_CORPUS = REPO / "bench" / "math_corpus"

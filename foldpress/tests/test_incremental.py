@@ -37,9 +37,9 @@ def sample_post(n: int, topics: str, *, fold: bool = True, **front: object) -> s
 
 
 FILES = {
-    "posts/2025-01-11-p1.md": sample_post(1, "[Python, AI]"),
+    "posts/2025-01-11-p1.md": sample_post(1, "[Python, AI]", series="Basics"),
     "posts/2025-02-12-p2.md": sample_post(2, "[Python]", fold=False),
-    "posts/2025-03-13-p3.md": sample_post(3, "[AI, Math]"),
+    "posts/2025-03-13-p3.md": sample_post(3, "[AI, Math]", series="Basics"),
     "posts/2025-04-14-p4.md": sample_post(
         4,
         "[Math]",
@@ -48,7 +48,7 @@ FILES = {
         aliases="[/old/p4/, /p4.html]",
         mood="calm",
     ),
-    "posts/2025-05-15-p5.md": sample_post(5, "[Python, Tools]"),
+    "posts/2025-05-15-p5.md": sample_post(5, "[Python, Tools]", series="Basics"),
     "posts/2025-06-16-draft.md": sample_post(6, "[Python]", draft="true"),
     "pages/about.md": "---\ntitle: About\n---\n\nAbout [this blog](/).\n",
     "static/images/logo.svg": "<svg/>\n",
@@ -123,6 +123,11 @@ EDITS: dict[str, Callable[[Path], object]] = {
         s,
         {f"posts/2025-0{n}-02-lower{n}.md": sample_post(n, "[python]") for n in (7, 8, 9)},
     ),
+    "join a series": lambda s: edit(s, "posts/2025-02-12-p2.md", "date:", "series: Basics\ndate:"),
+    "reorder a series": lambda s: edit(
+        s, "posts/2025-05-15-p5.md", "series: Basics", "series: Basics\nseries_part: 1"
+    ),
+    "leave a series": lambda s: edit(s, "posts/2025-01-11-p1.md", "series: Basics", ""),
     "old address": lambda s: edit(s, "posts/2025-04-14-p4.md", "/old/p4/", "/older/p4/"),
     "redirect_from added": lambda s: edit(
         s, "posts/2025-02-12-p2.md", "topics:", "redirect_from: /two.html\ntopics:"
@@ -221,6 +226,18 @@ def test_unchanged_posts_are_not_rendered_again(site, monkeypatch):
     # Its page, its copy, llms-full.txt and the feeds it is in; its intro is unchanged,
     # so no listing is written again.
     assert 0 < edited.written < 12
+
+
+def test_a_title_edit_in_a_series_updates_its_neighbours_and_the_series_page(site, tmp_path):
+    build(site)
+    neighbours = [site / "_site/2025/01/p1/index.html", site / "_site/2025/05/p5/index.html"]
+    front = site / "_site/index.html"  # p5 and p4: no link to p3
+    before = front.stat().st_ino
+    edit(site, "posts/2025-03-13-p3.md", '"Post 3"', '"Part two, renamed"')
+    assert_same_as_clean(site, tmp_path)
+    for page in [*neighbours, site / "_site/series/basics/index.html"]:
+        assert "Part two, renamed" in page.read_text(encoding="utf-8"), page
+    assert front.stat().st_ino == before
 
 
 def test_listings_are_rewritten_only_when_an_intro_they_show_changes(site):

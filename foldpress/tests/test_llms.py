@@ -112,10 +112,12 @@ def test_example_llms_txt_links_resolve_to_copies(example):
     parsed = parse_llms_file((example / "llms.txt").read_text(encoding="utf-8"))
     assert parsed.title == "Folded Notes"
     assert parsed.summary.startswith("An engineer's notes")
-    assert list(parsed.sections) == ["Posts", "Pages", "Optional"]
+    assert list(parsed.sections) == ["Posts", "Series: LLM from scratch", "Pages", "Optional"]
     assert len(parsed.sections["Posts"]) == 10  # llms_recent_posts in its site.toml
+    series = parsed.sections["Series: LLM from scratch"]
+    assert len(series) == 11 and series[0].title == "Why build a language model from scratch?"
     links = [link for section in parsed.sections.values() for link in section]
-    assert len(links) == 19 + 1  # every post and the About page
+    assert len(links) == 19 + 1 + 11  # every post, the About page, the series again
     for link in links:
         copy = local_file(example, link.url, EXAMPLE_BASE)
         assert copy.is_file(), link.url

@@ -48,6 +48,7 @@ def test_a_copy_for_every_page(tmp_path):
         "archive/index.html.md",
         "index.html.md",
         "page/2/index.html.md",
+        "search/index.html.md",
         "topics/ai/index.html.md",
         "topics/ai/page/2/index.html.md",
         "topics/index.html.md",
@@ -195,6 +196,9 @@ def test_every_post_copy_matches_its_post(example):
         heading, posted, body = copy.read_text(encoding="utf-8").split("\n\n", 2)
         assert _text(heading) == title
         assert posted.startswith("Posted on ")
+        if html.select_one("article .series-nav"):  # "Part N of M in ..." comes next
+            part, body = body.split("\n\n", 1)
+            assert part.startswith("Part ")
         assert _text(body) == _text(sources[title]), copy
         for token in _reader.parse(body):
             for child in token.children or []:

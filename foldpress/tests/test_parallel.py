@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from conftest import post_file
-from test_incremental import FILES, SITE_TOML, files_of, sample_post
+from test_incremental import FILES, SITE_TOML, files_of
 
 from foldpress.build import build
 from foldpress.errors import BuildError
@@ -68,7 +68,7 @@ def test_workers_write_only_what_changed(make_site, forks):
     site = make_site(FILES, site_toml=SITE_TOML)
     build(site, jobs=1)
     (site / "posts/2025-05-15-p5.md").write_text(
-        sample_post(5, "[Python, Tools]").replace("print(5)", "print(55)"), encoding="utf-8"
+        FILES["posts/2025-05-15-p5.md"].replace("print(5)", "print(55)"), encoding="utf-8"
     )
     forks.clear()
     edited = build(site, jobs=2)

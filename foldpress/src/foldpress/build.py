@@ -20,6 +20,7 @@ from foldpress.index import build_index, check_urls
 from foldpress.outputs.folder import OutputFolder
 from foldpress.parallel import workers
 from foldpress.publish import replacing
+from foldpress.series import collect_series
 
 if TYPE_CHECKING:
     import jinja2
@@ -152,6 +153,7 @@ def _build(
     errors += check_urls(
         [p for p in posts if p.source not in broken], [p for p in pages if p.source not in broken]
     )
+    errors += collect_series([p for p in posts if p.source not in broken])[1]
     if errors:
         if is_site:  # what did render need not be rendered again; but no cache litter
             _save(cache, site_dir)

@@ -1,4 +1,4 @@
-"""The ``foldpress`` command: new, build, post, serve and import."""
+"""The ``foldpress`` command: new, build, check, post, serve and import."""
 
 from __future__ import annotations
 
@@ -58,7 +58,16 @@ def new(directory: Path) -> None:
     "(default: one per CPU when there are many; 1: this one only).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only.")
-def build(site: Path, output: Path | None, drafts: bool, jobs: int | None, quiet: bool) -> None:
+@click.option(
+    "--check",
+    "check_after",
+    is_flag=True,
+    help="Then check every link, anchor and image of the posts and pages (as "
+    "'foldpress check' does, without external links); broken ones make the exit status 1.",
+)
+def build(
+    site: Path, output: Path | None, drafts: bool, jobs: int | None, quiet: bool, check_after: bool
+) -> None:
     """Build the site in SITE (default: the current folder).
 
     Posts whose files have not changed since the last build are taken from the cache
@@ -86,6 +95,117 @@ def build(site: Path, output: Path | None, drafts: bool, jobs: int | None, quiet
         click.echo(str(warning), err=True)
     if not quiet:
         click.echo(f"Built {result.summary()}.")
+    if check_after:
+        from foldpress.check import check_links
+
+        broken = check_links(site, load_config(site / "site.toml"), result.out_dir, drafts=drafts)
+        _report_broken(broken, quiet=quiet)
+
+
+def _report_broken(broken: list, *, quiet: bool, checked: str = "") -> None:
+    """Print each broken link as path:line: message; exit with status 1 if there are any."""
+    for error in broken:
+        click.echo(str(error))
+    if broken:
+        count = len(broken)
+        raise click.ClickException(f"{count} broken link{'s' * (count != 1)}")
+    if not quiet:
+        click.echo(f"No broken links{checked}.")
+
+
+@main.command()
+@click.argument("site", type=SITE_ARGUMENT, default=".")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A built site to check the links against (default: build SITE into a "
+    "temporary folder first).",
+)
+@click.option("--drafts", is_flag=True, help="Check posts marked 'draft: true' too.")
+@click.option(
+    "--external",
+    is_flag=True,
+    help="Also ask other sites' servers whether the links to them work (HEAD, then GET).",
+)
+@click.option(
+    "--max-age",
+    type=click.FloatRange(min=0),
+    default=7,
+    show_default=True,
+    metavar="DAYS",
+    help="With --external: ask again about a link that worked once its answer is this old.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=10,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --external: how long to wait for each server.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print broken links only.")
+def check(
+    site: Path,
+    output: Path | None,
+    drafts: bool,
+    external: bool,
+    max_age: float,
+    timeout: float,
+    quiet: bool,
+) -> None:
+    """Check every link, #anchor and image in SITE's posts and pages.
+
+    Each broken one is printed as path:line: link to URL -- problem, for the line of the
+    Markdown file that holds it, and the exit status is then 1. Links into the site are
+    checked against the built site: SITE is built into a temporary folder, or --output
+    names a built one. With --external, links to other sites are checked too, many at
+    once (at most 2 at a time per host); the answers are kept in SITE/.foldpress-cache/,
+    so a rerun asks only about new links, broken ones and ones older than --max-age.
+    """
+    import tempfile
+
+    from foldpress.check import Limits, check_links
+
+    try:
+        config = load_config(site / "site.toml")
+    except BuildError as error:
+        raise click.ClickException("\n".join(map(str, error.errors))) from None
+    line = None if quiet or not sys.stderr.isatty() else ProgressLine()
+
+    def on_answer(done: int, total: int) -> None:
+        if line:
+            line.show(f"External links: {done}/{total}")
+
+    limits = Limits(timeout=timeout)
+    with tempfile.TemporaryDirectory(prefix="foldpress-check-") as temp:
+        out_dir = output
+        if out_dir is None:
+            out_dir = Path(temp) / "site"
+            try:
+                build_site(site, out_dir, drafts=drafts, on_progress=line)
+            except BuildError as error:
+                if line:
+                    line.clear()
+                for problem in in_order([*error.errors, *error.warnings]):
+                    click.echo(str(problem), err=True)
+                message = "the site does not build, so it cannot be checked"
+                raise click.ClickException(message) from None
+        try:
+            broken = check_links(
+                site,
+                config,
+                out_dir,
+                drafts=drafts,
+                external=external,
+                max_age=max_age * 86400,
+                limits=limits,
+                on_answer=on_answer,
+            )
+        finally:
+            if line:
+                line.clear()
+    _report_broken(broken, quiet=quiet, checked=" (external links too)" if external else "")
 
 
 class ProgressLine:
@@ -113,6 +233,9 @@ class ProgressLine:
         files = progress.written + progress.reused
         if files:
             text += f" · files: {files} ({progress.reused} unchanged)"
+        self.show(text)
+
+    def show(self, text: str) -> None:
         click.echo(f"\r\x1b[K{text}", nl=False, err=True)
         self.drawn = True
 

@@ -24,6 +24,7 @@ class SiteConfig:
     description: str = ""
     author: str = ""
     base_url: str = "http://localhost:8000/"
+    image: str = ""  # link previews' image where a page has none: a site path or a URL
     language: str = "en"
     timezone: str = "UTC"
     posts_per_page: int = 10
@@ -50,6 +51,8 @@ class SiteConfig:
     # newest posts are listed before the rest go into the "## Optional" section.
     llms_details: str = ""
     llms_recent_posts: int = 20
+    # /search/: a search page with an index written at build time
+    search: bool = True
 
     def absolute_url(self, path: str) -> str:
         """Join a site path such as ``/2025/03/dropout/`` onto ``base_url``."""

@@ -27,6 +27,7 @@ from foldpress.outputs._markdown import post_markdown
 from foldpress.parallel import run_tasks, workers
 from foldpress.reader import markdown_files, read_page, read_post
 from foldpress.render import render_errors, render_markdown, render_warnings
+from foldpress.search import words_of_html
 
 
 @dataclass
@@ -135,6 +136,7 @@ def render_post(md: Markdown, post: Post, config: SiteConfig) -> list[ContentErr
     post.warnings += render_warnings(post.source, post.source_lines, problems)
     if not errors:
         post_markdown(post, config, rendered.unfolded_markdown, rendered.intro_text)
+        post.search_words = " ".join(words_of_html(post.body_html))
         _ = post.intro_digest, post.body_digest  # hashed here, in the worker, and cached
     return errors
 

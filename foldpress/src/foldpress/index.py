@@ -9,11 +9,15 @@ from pathlib import Path
 from foldpress.addresses import output_file
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
+from foldpress.images import ImageSizes, bundle_files
 from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
+from foldpress.series import collect_series, series_parts
 
 # Top-level folders and files the site's own outputs use: no post, page or old address
 # may take them.
-RESERVED_SLUGS = frozenset({"page", "topics", "archive", "feed", "theme", "404"})
+RESERVED_SLUGS = frozenset(
+    {"page", "topics", "series", "search", "archive", "feed", "theme", "404"}
+)
 RESERVED_FILES = frozenset(
     {
         "index.html",
@@ -79,7 +83,33 @@ def build_index(
         ArchiveMonth(year, month, list(month_posts))
         for (year, month), month_posts in groupby(posts, key=lambda p: (p.date.year, p.date.month))
     ]
-    return SiteIndex(config, posts, pages, topics, listings, archive, site_dir)
+    series, _ = collect_series(posts)  # the build has reported the errors already
+    return SiteIndex(
+        config,
+        posts,
+        pages,
+        topics,
+        listings,
+        archive,
+        site_dir,
+        series,
+        series_parts(series),
+        ImageSizes(site_files(site_dir, posts)),
+    )
+
+
+def site_files(site_dir: Path | None, posts: list[Post]) -> dict[str, Path]:
+    """The files the site publishes as they are, by site path without the leading "/":
+    ``static/`` and the posts' page bundles."""
+    from foldpress.theme import files_in  # with Jinja2, which the output side imports later
+
+    files: dict[str, Path] = {}
+    static = site_dir / "static" if site_dir else None
+    if static and static.is_dir():
+        files.update((p.relative_to(static).as_posix(), p) for p in files_in(static))
+    for post in posts:
+        files.update(bundle_files(post))
+    return files
 
 
 def paginate(

@@ -19,6 +19,7 @@ from foldpress.cache import digest
 if TYPE_CHECKING:
     from foldpress.config import SiteConfig
     from foldpress.errors import ContentWarning
+    from foldpress.images import ImageSizes
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,22 @@ class Topic:
     @property
     def url(self) -> str:
         return f"/topics/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Series:
+    """A named sequence of posts, e.g. "LLM from scratch" at /series/llm-from-scratch/."""
+
+    name: str
+    slug: str
+
+    @property
+    def url(self) -> str:
+        return f"/series/{self.slug}/"
+
+    @property
+    def markdown_url(self) -> str:
+        return self.url + "index.html.md"
 
 
 @dataclass
@@ -50,11 +67,17 @@ class Post:
     updated: datetime | None = None
     draft: bool = False
     summary: str | None = None
+    image: str | None = None  # link previews' image, as written; else the body's first
+    series: str | None = None  # the front matter's series name, as written
+    series_part: int | None = None  # its position in the series, if the front matter says
     body_markdown: str = ""  # the post's Markdown, front matter removed
     intro_markdown: str = ""
     body_html: str = ""
     intro_html: str = ""
     has_more: bool = False
+    # The distinct words of the post's text, lower case, in order of first use: what
+    # the search index holds of it. Made when the post is rendered, cached with it.
+    search_words: str = ""
     url: str = ""  # its address; from the site's permalink pattern unless front matter sets it
     aliases: list[str] = field(default_factory=list)  # old addresses that redirect to it
     # Front matter keys foldpress does not use, for templates (``post.extra.KEY``).
@@ -104,7 +127,7 @@ class Post:
     @cached_property
     def intro_digest(self) -> bytes:
         intro = (self.intro_html, self.intro_markdown, self.summary, self.has_more)
-        return digest(*intro, self.updated)
+        return digest(*intro, self.updated, self.image)
 
     @cached_property
     def body_digest(self) -> bytes:
@@ -162,6 +185,44 @@ class TopicIndex:
 
 
 @dataclass
+class SeriesIndex:
+    """A series and its posts, in reading order (part 1 first)."""
+
+    series: Series
+    posts: list[Post]
+
+
+@dataclass(frozen=True)
+class SeriesPart:
+    """Where a post stands in its series: "Part ``number`` of ``len(index.posts)``"."""
+
+    index: SeriesIndex
+    number: int  # 1-based
+
+    @property
+    def series(self) -> Series:
+        return self.index.series
+
+    @property
+    def total(self) -> int:
+        return len(self.index.posts)
+
+    @property
+    def previous(self) -> Post | None:
+        return self.index.posts[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next(self) -> Post | None:
+        return self.index.posts[self.number] if self.number < self.total else None
+
+    @property
+    def key(self) -> bytes:
+        """What the post's page shows of its series: the series, the part, its neighbours."""
+        links = [post.link_key if post else None for post in (self.previous, self.next)]
+        return digest(self.series.name, self.series.slug, self.number, self.total, links)
+
+
+@dataclass
 class Listing:
     """One page of a paginated list of intros: the front page or a topic page.
 
@@ -194,7 +255,7 @@ class SiteIndex:
     """Everything the outputs need, built once per build.
 
     ``posts`` is newest first and excludes drafts unless the build asked for them.
-    ``topics`` is sorted by topic name; ``listings`` holds every page of the front page's
+    ``topics`` and ``series`` are sorted by name; ``listings`` holds every page of the front page's
     and the topics' pagination; ``archive`` is newest month first.
     """
 
@@ -205,3 +266,10 @@ class SiteIndex:
     listings: list[Listing]
     archive: list[ArchiveMonth]
     site_dir: Path | None = None  # the source folder, for writers that copy files from it
+    series: list[SeriesIndex] = field(default_factory=list)  # sorted by name
+    parts: dict[str, SeriesPart] = field(default_factory=dict, repr=False)  # by post URL
+    images: ImageSizes | None = field(default=None, repr=False)  # local images' sizes
+
+    def series_part(self, post: Post) -> SeriesPart | None:
+        """The post's place in its series, if it is in one."""
+        return self.parts.get(post.url)

@@ -23,7 +23,20 @@ from foldpress.slugs import escapes_folder, slug_from_filename, slugify
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-POST_KEYS = ("title", "date", "topics", "slug", "draft", "summary", "updated", "url", "aliases")
+POST_KEYS = (
+    "title",
+    "date",
+    "topics",
+    "slug",
+    "draft",
+    "summary",
+    "updated",
+    "url",
+    "aliases",
+    "series",
+    "series_part",
+    "image",
+)
 PAGE_KEYS = ("title", "slug", "updated", "url", "aliases")
 # What Hugo, Jekyll and Pelican call the same things: each is read as its foldpress key.
 # (``published: false`` is ``draft: true``.)
@@ -209,6 +222,15 @@ class _Checker:
             return False
         return value
 
+    def positive(self, key: str) -> int | None:
+        value = self.matter.data.get(key)
+        if value is None:
+            return None
+        if type(value) is not int or value < 1:
+            self.error(key, f"'{key}' must be a whole number from 1, not {value!r}")
+            return None
+        return value
+
     def when(self, key: str, tz: tzinfo, *, required: bool = False) -> datetime | None:
         value = self.matter.data.get(key)
         if value is None:
@@ -281,6 +303,18 @@ class _Checker:
             draft = draft or not self.boolean("published")
         return draft
 
+    def series(self) -> str | None:
+        value = self.matter.data.get("series")
+        if isinstance(value, list) and len(value) == 1:  # Hugo's taxonomy style: [NAME]
+            self.matter.data["series"] = value[0]
+        name = self.string("series")
+        if name is not None and not slugify(name):
+            self.error("series", f"series {name!r} has no letters or digits for its URL")
+            return None
+        if name is None and "series_part" in self.matter.data:
+            self.error("series_part", "'series_part' without 'series': name the series too")
+        return name
+
     def slug(self, title: str | None) -> str:
         given = self.string("slug")
         if given is not None:
@@ -290,7 +324,9 @@ class _Checker:
                 return ""
             slug = slugify(given)
         else:
-            slug = slug_from_filename(self.path.stem) or slugify(title or "")
+            # A page bundle, posts/SLUG/index.md, is named by its folder.
+            stem = self.path.parent.name if self.path.stem == "index" else self.path.stem
+            slug = slug_from_filename(stem) or slugify(title or "")
         if not slug and (given is not None or title):
             self.error("slug" if given else "title", "no letters or digits to make a URL from")
         return slug
@@ -368,6 +404,9 @@ def read_post(
         updated=check.when(check.first("updated"), config.tzinfo),
         draft=check.draft(),
         summary=check.string(check.first("summary")),
+        image=check.string("image"),
+        series=check.series(),
+        series_part=check.positive("series_part"),
         body_markdown=matter.body,
         url=check.address(check.first("url")) or expand(config.permalink, when, slug),
         aliases=check.addresses(),

@@ -65,7 +65,7 @@ class Report:
             f"Imported from {self.engine}: {count(self.posts, 'post')}, "
             f"{count(self.pages, 'page')}, {count(self.static, 'static file')}, "
             f"{count(self.redirects, 'old address')} redirected; "
-            f"{count(len(self.unconverted), 'construct')} left as it was, "
+            f"{count(len(self.unconverted), 'construct')} left in place, "
             f"{count(len(self.skipped), 'file')} skipped."
         )
 

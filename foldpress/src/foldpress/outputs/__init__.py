@@ -26,10 +26,11 @@ def __getattr__(name: str) -> object:
         llms,
         markdown_copies,
         redirects,
+        search,
         sitemap,
         static,
     )
 
-    writers = [html, static, redirects, feeds, llms, markdown_copies, sitemap]
+    writers = [html, static, redirects, feeds, llms, markdown_copies, search, sitemap]
     globals()["WRITERS"] = writers
     return writers

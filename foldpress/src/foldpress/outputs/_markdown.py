@@ -8,7 +8,7 @@ import re
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
 from foldpress.markdown import Markdown
-from foldpress.model import Page, Post, PostMarkdown
+from foldpress.model import Page, Post, PostMarkdown, SeriesPart
 from foldpress.render import without_folds
 from foldpress.urls import absolutize_markdown, site_url
 
@@ -40,15 +40,32 @@ def post_markdown(
     return post.markdown
 
 
-def post_document(post: Post, config: SiteConfig, *, with_url: bool = False) -> str:
-    """A post as Markdown: its title as H1, the date and topics, then its own Markdown
-    with the fold marker dropped and every relative URL made absolute."""
+def post_document(
+    post: Post, config: SiteConfig, *, with_url: bool = False, part: SeriesPart | None = None
+) -> str:
+    """A post as Markdown: its title as H1, the date and topics (and its place in its
+    ``part``'s series), then its own Markdown with the fold marker dropped and every
+    relative URL made absolute."""
     header = posted_on(post)
     if post.updated:
         header += f", updated {long_date(post.updated)}"
     if with_url:
         header = f"URL: {site_url(config, post.url)}\n{header}"
+    if part:
+        header += "\n\n" + series_line(part, config)
     return _document(post.title, header, post_markdown(post, config).body)
+
+
+def series_line(part: SeriesPart, config: SiteConfig) -> str:
+    """``Part 2 of 5 in [Series](...) · Previous: [Title](...) · Next: [Title](...)``,
+    linking Markdown copies."""
+    series = f"[{escape_inline(part.series.name)}]({site_url(config, part.series.markdown_url)})"
+    items = [f"Part {part.number} of {part.total} in {series}"]
+    for label, post in (("Previous", part.previous), ("Next", part.next)):
+        if post:
+            link = f"[{escape_inline(post.title)}]({site_url(config, post.markdown_url)})"
+            items.append(f"{label}: {link}")
+    return " · ".join(items)
 
 
 def page_document(page: Page, config: SiteConfig, *, with_url: bool = False) -> str:

@@ -3,7 +3,8 @@
 llms.txt is an index for language models: an H1, a blockquote, free paragraphs, then
 H2 sections holding nothing but ``- [name](url): notes`` lines, each URL a Markdown
 copy. The newest ``llms_recent_posts`` posts go under "Posts", the rest under
-"Optional", the section the format says a tool may skip when context is short.
+"Optional", the section the format says a tool may skip when context is short. Each
+series has a section of its own ("Series: NAME") listing its parts in order.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     out = OutputFolder.of(out)
     pages = [page.content_key for page in index.pages]
     summaries = [post.summary_key for post in index.posts]
-    out.file("llms.txt", (summaries, pages), lambda: llms_txt(index))
+    series = [(s.series.name, s.series.slug, [p.url for p in s.posts]) for s in index.series]
+    out.file("llms.txt", (summaries, pages, series), lambda: llms_txt(index))
     contents = [post.content_key for post in index.posts]
     out.file("llms-full.txt", (contents, pages), lambda: llms_full_txt(index))
 
@@ -41,8 +43,11 @@ def llms_txt(index: SiteIndex) -> str:
     config = index.config
     recent = index.posts[: config.llms_recent_posts]
     older = index.posts[config.llms_recent_posts :]
-    sections = [
-        ("Posts", [post_link(post, config) for post in recent]),
+    sections = [("Posts", [post_link(post, config) for post in recent])]
+    for entry in index.series:
+        name = f"Series: {escape_inline(entry.series.name)}"
+        sections.append((name, [post_link(post, config) for post in entry.posts]))
+    sections += [
         ("Pages", [page_link(page, config) for page in index.pages]),
         ("Optional", [post_link(post, config) for post in older]),
     ]

@@ -18,7 +18,7 @@ import jinja2
 from foldpress.addresses import markdown_copy
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
-from foldpress.model import Listing, SiteIndex
+from foldpress.model import Listing, SeriesIndex, SiteIndex
 from foldpress.outputs._markdown import (
     escape_inline,
     page_document,
@@ -31,6 +31,8 @@ from foldpress.urls import site_url
 
 TOPICS_URL = "/topics/"
 ARCHIVE_URL = "/archive/"
+SERIES_URL = "/series/"
+SEARCH_URL = "/search/"
 
 
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
@@ -38,8 +40,13 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     out = OutputFolder.of(out)
     config = index.config
     for post in index.posts:
-        document = functools.partial(post_document, post, config)
-        out.file(_copy(post.url), post.content_key, document, post.source)
+        part = index.series_part(post)
+        out.file(
+            _copy(post.url),
+            (post.content_key, part.key if part else None),
+            functools.partial(post_document, post, config, part=part),
+            post.source,
+        )
     for page in index.pages:
         document = functools.partial(page_document, page, config)
         out.file(_copy(page.url), page.content_key, document, page.source)
@@ -51,6 +58,16 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     out.file(_copy(TOPICS_URL), topics, functools.partial(topics_document, index))
     archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
     out.file(_copy(ARCHIVE_URL), archive, functools.partial(archive_document, index))
+    if config.search:
+        out.file(_copy(SEARCH_URL), None, functools.partial(search_document, config))
+    for entry in index.series:
+        parts = (entry.series.name, [post.summary_key for post in entry.posts])
+        out.file(_copy(entry.series.url), parts, functools.partial(series_document, entry, config))
+    if index.series:
+        every = [
+            (s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series
+        ]
+        out.file(_copy(SERIES_URL), every, functools.partial(series_index_document, index))
 
 
 def listing_document(listing: Listing, config: SiteConfig) -> str:
@@ -86,6 +103,44 @@ def topics_document(index: SiteIndex) -> str:
         url = site_url(config, topic.url + "index.html.md")
         lines.append(f"- [{escape_inline(topic.name)}]({url}): {count} post{'s' * (count != 1)}")
     return "# Topics\n\n" + "\n".join(lines) + "\n"
+
+
+def series_document(entry: SeriesIndex, config: SiteConfig) -> str:
+    """A series: its parts in order, each with its title linking to its copy and its intro."""
+    count = len(entry.posts)
+    blocks = [f"# {escape_inline(entry.series.name)}"]
+    blocks.append(f"A series in {count} part{'s' * (count != 1)}, to be read in order.")
+    for number, post in enumerate(entry.posts, 1):
+        link = f"[{escape_inline(post.title)}]({site_url(config, post.markdown_url)})"
+        blocks.append(f"## Part {number}: {link}")
+        blocks.append(posted_on(post))
+        intro = post_markdown(post, config).intro
+        if intro:
+            blocks.append(intro)
+    return "\n\n".join(blocks) + "\n"
+
+
+def series_index_document(index: SiteIndex) -> str:
+    """Every series with its number of parts, linking to the series page's copy."""
+    config = index.config
+    lines = []
+    for entry in index.series:
+        url = site_url(config, entry.series.markdown_url)
+        count = len(entry.posts)
+        lines.append(
+            f"- [{escape_inline(entry.series.name)}]({url}): {count} part{'s' * (count != 1)}"
+        )
+    return "# Series\n\n" + "\n".join(lines) + "\n"
+
+
+def search_document(config: SiteConfig) -> str:
+    """The search page's copy: it is a script's, so this points to the lists instead."""
+    archive = site_url(config, ARCHIVE_URL + "index.html.md")
+    full = site_url(config, "/llms-full.txt")
+    return (
+        "# Search\n\nThe search page runs in a browser. The [archive]"
+        f"({archive}) lists every post, and [llms-full.txt]({full}) holds them all.\n"
+    )
 
 
 def archive_document(index: SiteIndex) -> str:

@@ -39,7 +39,12 @@ def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
     entries += [(post.url, post.last_modified) for post in index.posts]
     entries += [(page.url, page.updated) for page in index.pages]
     entries.append(("/topics/", _newest(index.posts)))
+    entries += [(entry.series.url, _newest(entry.posts)) for entry in index.series]
+    if index.series:
+        entries.append(("/series/", _newest([p for entry in index.series for p in entry.posts])))
     entries.append(("/archive/", _newest(index.posts)))
+    if index.config.search:
+        entries.append(("/search/", None))
     return entries
 
 

@@ -1,5 +1,6 @@
 """Static files: the site's ``static/`` folder copied as is to the site root (as Hugo
-does: ``static/images/a.svg`` is ``/images/a.svg``), and the theme's assets at /theme/.
+does: ``static/images/a.svg`` is ``/images/a.svg``), the files of page bundles into
+their posts' folders, and the theme's assets at /theme/.
 
 A symbolic link in ``static/`` is followed only if it leads to somewhere inside the site
 folder: one that leads out of it is skipped with a warning, so nothing outside the site
@@ -16,14 +17,19 @@ import jinja2
 from foldpress.cache import digest
 from foldpress.errors import ContentWarning
 from foldpress.highlight import pygments_css
+from foldpress.images import bundle_files
 from foldpress.model import SiteIndex
 from foldpress.outputs.folder import OutputFolder
 from foldpress.theme import THEME_DIR, files_in
 
 
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
-    """Copy the theme's CSS with the code-highlighting styles, then ``static/``."""
+    """Copy the theme's CSS with the code-highlighting styles, the page bundles' files,
+    then ``static/``."""
     out = OutputFolder.of(out)
+    for post in index.posts:
+        for name, path in bundle_files(post).items():
+            _copy(out, name, path, path)
     for path in files_in(THEME_DIR / "static"):
         _copy(out, "theme/" + path.relative_to(THEME_DIR / "static").as_posix(), path, None)
     out.file("theme/pygments.css", "pygments", pygments_css)  # the style is in the salt

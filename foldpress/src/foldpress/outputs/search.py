@@ -1,0 +1,34 @@
+"""``/search/index.json``: the index that the search page's script loads.
+
+Written unless ``search = false`` in site.toml (the page itself is one of the HTML
+pages). It is keyed by what it holds of each post (see :mod:`foldpress.search`), so it
+is written again only when one of those changes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+
+from foldpress.model import SiteIndex
+from foldpress.outputs._markdown import post_markdown
+from foldpress.outputs.folder import OutputFolder
+from foldpress.search import search_index
+
+
+def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
+    """Write ``search/index.json``."""
+    if not index.config.search:
+        return
+    out = OutputFolder.of(out)
+    posts = index.posts
+    key = [(post.summary_key, post.body_digest) for post in posts]
+    out.file("search/index.json", key, lambda: index_json(index))
+
+
+def index_json(index: SiteIndex) -> str:
+    summaries = [post_markdown(post, index.config).summary_line for post in index.posts]
+    data = search_index(index.posts, summaries)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

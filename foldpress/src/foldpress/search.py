@@ -1,0 +1,76 @@
+"""The search index that ``/search/`` loads: every post's title, date, topics and words.
+
+It is one JSON file, small enough to load at once: each post's title, URL, date,
+topics and one-line summary, and an inverted index from each word to the posts that
+use it, as gaps between post numbers in base 36 (``"ab": "0.3.1z"`` is posts 0, 3 and
+74). The page's script (``themes/default/static/search.js``) splits text into words
+the same way as :func:`words`: lower case, accents dropped, runs of letters and digits.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+from foldpress.dates import long_date
+from foldpress.model import Post
+
+INDEX_VERSION = 1
+_WORD = re.compile(r"[^\W_]+")
+_TAG = re.compile(r"<[^>]*>")
+_MATH = re.compile(r"<math\b.*?</math>", re.DOTALL)
+_LONGEST = 40  # longer "words" are hashes and base64, which nobody searches for
+
+
+def words(text: str) -> list[str]:
+    """``text``'s words: lower case, accents dropped, letters and digits only."""
+    text = text.lower()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _WORD.findall(text)
+
+
+def words_of_html(body: str) -> list[str]:
+    """The distinct words of an HTML body's text, in order of first use; formulas left
+    out (their MathML is symbols), one-letter words too."""
+    text = html.unescape(_TAG.sub(" ", _MATH.sub(" ", body)))
+    return list(dict.fromkeys(w for w in words(text) if 1 < len(w) <= _LONGEST))
+
+
+def search_index(posts: list[Post], summaries: Iterable[str]) -> dict[str, object]:
+    """The index of ``posts`` (ids are their positions) with their one-line summaries."""
+    entries = [
+        [post.title, post.url, long_date(post.date), ", ".join(t.name for t in post.topics), line]
+        for post, line in zip(posts, summaries, strict=True)
+    ]
+    postings: dict[str, list[int]] = {}
+    for number, post in enumerate(posts):
+        for word in _post_words(post):
+            postings.setdefault(word, []).append(number)
+    index = {word: ".".join(_gaps(numbers)) for word, numbers in sorted(postings.items())}
+    return {"version": INDEX_VERSION, "posts": entries, "words": index}
+
+
+def _post_words(post: Post) -> set[str]:
+    title_and_topics = " ".join([post.title, *(t.name for t in post.topics)])
+    return {*post.search_words.split(), *words(title_and_topics)}
+
+
+def _gaps(numbers: list[int]) -> Iterator[str]:
+    previous = 0
+    for number in numbers:
+        yield _base36(number - previous)
+        previous = number
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out

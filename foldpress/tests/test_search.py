@@ -1,0 +1,61 @@
+"""The search index: what it holds of each post, how it is encoded, and turning it off."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import post_file, soup
+
+from foldpress.build import build
+from foldpress.search import words
+
+FILES = {
+    "posts/2025-01-01-a.md": post_file(
+        "Café culture",
+        "2025-01-01",
+        "Above.\n\n<!--more-->\n\nBelow: *Zebras* and $x^2$.\n",
+        topics="[Travel]",
+    ),
+    "posts/2025-02-01-b.md": post_file("Second", "2025-02-01", "Zebras `again`.\n"),
+}
+
+
+def postings(index: dict, word: str) -> list[int]:
+    """Decode one word's gaps in base 36 into post numbers."""
+    numbers, total = [], 0
+    for gap in index["words"][word].split("."):
+        total += int(gap, 36)
+        numbers.append(total)
+    return numbers
+
+
+def test_the_index_holds_titles_dates_topics_and_every_word(make_site):
+    site = make_site(FILES)
+    build(site)
+    index = json.loads((site / "_site/search/index.json").read_text(encoding="utf-8"))
+    assert index["posts"] == [
+        ["Second", "/2025/02/b/", "1 February 2025", "", "Zebras `again`."],
+        ["Café culture", "/2025/01/a/", "1 January 2025", "Travel", "Above."],
+    ]
+    assert postings(index, "zebras") == [0, 1]  # below the fold counts too
+    assert postings(index, "again") == [0]
+    assert postings(index, "cafe") == [1]  # accents dropped, as the script does
+    assert postings(index, "travel") == [1]
+    assert "x2" not in index["words"] and "x" not in index["words"]  # formulas left out
+    page = soup(site / "_site/search/index.html")
+    assert page.select_one('script[src="/theme/search.js"]')
+    assert page.select_one("noscript a[href='/archive/']")
+    assert (site / "_site/theme/search.js").is_file()
+
+
+def test_words_are_split_as_the_script_splits_them():
+    assert words("Top-k, top_p & Ünïcode 42") == ["top", "k", "top", "p", "unicode", "42"]
+
+
+def test_search_false_leaves_the_page_and_index_out(make_site):
+    from conftest import SITE_TOML
+
+    site = make_site(FILES, site_toml=SITE_TOML + "search = false\n")
+    build(site)
+    assert not (site / "_site/search").exists()
+    assert not soup(site / "_site/index.html").select_one('a[href="/search/"]')
