@@ -12,6 +12,7 @@ import html
 import ipaddress
 import json
 import mimetypes
+import os
 import secrets
 import socket
 import threading
@@ -302,13 +303,15 @@ class SourceFilter(watchfiles.DefaultFilter):
         self.cache = (site_dir / CACHE_DIR).resolve()
 
     def __call__(self, change: watchfiles.Change, path: str) -> bool:
-        p = Path(path).resolve()
-        if p.is_relative_to(self.cache):
-            return False
-        if p.is_relative_to(self.out.parent) and p != self.out.parent:
-            top = p.relative_to(self.out.parent).parts[0]
-            if top == self.out.name or top.startswith(self.out.name + "."):
+        # Where the change is, and, for a link, where it leads: a link in the output
+        # folder to the site is still a change in the output folder.
+        for p in (Path(os.path.abspath(path)), Path(path).resolve()):
+            if p.is_relative_to(self.cache):
                 return False
+            if p.is_relative_to(self.out.parent) and p != self.out.parent:
+                top = p.relative_to(self.out.parent).parts[0]
+                if top == self.out.name or top.startswith(self.out.name + "."):
+                    return False
         return super().__call__(change, path)
 
 
