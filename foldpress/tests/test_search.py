@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from conftest import post_file, soup
 
@@ -50,6 +51,8 @@ def test_the_index_holds_titles_dates_topics_and_every_word(make_site):
 
 def test_words_are_split_as_the_script_splits_them():
     assert words("Top-k, top_p & Ünïcode 42") == ["top", "k", "top", "p", "unicode", "42"]
+    # Text typed with decomposed accents (as macOS often stores it) gives the same words.
+    assert words(unicodedata.normalize("NFD", "Ünïcode café")) == ["unicode", "cafe"]
 
 
 def test_search_false_leaves_the_page_and_index_out(make_site):
