@@ -162,6 +162,12 @@ def test_instruction_tuning_full_from_fresh_weights_resumes(tmp_path, tiktoken_c
     assert result.exit_code == 0, result.output
     steps = [json.loads(line)["step"] for line in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps[-1] == 4 and steps == sorted(steps)
+    # Starting over in the same folder is refused with the command that continues it.
+    result = CliRunner().invoke(
+        main, ["finetune", "instruct", "--data", str(data), "--out", str(run), "--preset", "test"]
+    )
+    assert result.exit_code == 1
+    assert f"scratchgpt finetune instruct --resume {run}" in result.output
 
 
 @pytest.mark.parametrize(

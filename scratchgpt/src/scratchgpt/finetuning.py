@@ -126,6 +126,10 @@ class FinetuneTrainer(Trainer):
 
     cfg: FinetuneConfig
 
+    @property
+    def command(self) -> str:  # type: ignore[override]
+        return f"scratchgpt finetune {self.cfg.task}"
+
     def load_data(self) -> None:
         cfg = self.cfg
         # The examples first: a problem in them is reported before anything is loaded.

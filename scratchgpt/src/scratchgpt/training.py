@@ -259,6 +259,8 @@ class Trainer:
     settings cannot work leaves nothing behind.
     """
 
+    command = "scratchgpt train"  # the command that runs this kind of training, for hints
+
     def __init__(self, cfg: TrainConfig, ctx: distributed.Context, *, resume: bool) -> None:
         self.cfg = cfg
         self.ctx = ctx
@@ -355,7 +357,7 @@ class Trainer:
         if not resume and (start is not None or (self.run_dir / CONFIG_FILE).exists()):
             raise TrainingError(
                 f"{self.run_dir} already holds a run; continue it with "
-                f"`scratchgpt train --resume {self.run_dir}`, or choose another --out"
+                f"`{self.command} --resume {self.run_dir}`, or choose another --out"
             )
         if self.run_dir.exists() and not self.run_dir.is_dir():
             raise TrainingError(f"--out {self.run_dir} is a file, not a folder")
@@ -651,7 +653,7 @@ class Trainer:
                 if stop:
                     self.log(
                         f"stopped by Ctrl-C at step {step}; continue with: "
-                        f"scratchgpt train --resume {self.run_dir}"
+                        f"{self.command} --resume {self.run_dir}"
                     )
                     raise TrainingInterrupted(f"stopped by Ctrl-C at step {step}")
         self.log(f"done: step {self.step}, model in {self.run_dir / checkpoint.LATEST}")
