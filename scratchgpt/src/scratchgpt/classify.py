@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from scratchgpt import weights
-from scratchgpt.data import DataError
+from scratchgpt.data import DataError, read_example_file
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import Tokenizer
 
@@ -48,14 +48,7 @@ def read_labelled(path: str | os.PathLike[str], *, need_labels: bool = True) -> 
     a file without labels is accepted: one text per line, or ``text`` fields alone.
     """
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    if not raw.strip():
-        raise DataError(f"{path}: the file is empty")
+    raw = read_example_file(path)
     suffix = path.suffix.lower()
     if suffix == ".jsonl":
         out = _read_jsonl(path, raw, need_labels)

@@ -77,6 +77,20 @@ def read_document(path: Path) -> str:
     return text
 
 
+def read_example_file(path: Path) -> str:
+    """A file of fine-tuning examples as text; a missing, non-UTF-8 or empty one is a
+    ``DataError`` naming it."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    if not raw.strip():
+        raise DataError(f"{path}: the file is empty")
+    return raw
+
+
 def read_corpus(documents: Iterable[str | os.PathLike[str]]) -> str:
     """All documents' text as one string, separated by ``<|endoftext|>`` (to train a tokenizer)."""
     from scratchgpt.tokenizer import EOT

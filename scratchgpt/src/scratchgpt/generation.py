@@ -12,7 +12,7 @@ tokens at any length.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from torch import Tensor
@@ -103,6 +103,28 @@ def stream(
             seq = torch.cat([seq, token[:, None]], dim=1)
     finally:
         model.train(was_training)
+
+
+def stream_text(
+    tokens: Iterable[Tensor], decode: Callable[[list[int]], str], eos_token: int | None
+) -> Iterator[str]:
+    """The text of a one-row token stream, piece by piece, up to ``eos_token``.
+
+    A piece that would end in part of a multi-byte character waits for the rest of it.
+    """
+    ids: list[int] = []
+    shown = 0
+    for token in tokens:
+        if int(token) == eos_token:
+            break
+        ids.append(int(token))
+        text = decode(ids)
+        if not text.endswith("\ufffd"):
+            yield text[shown:]
+            shown = len(text)
+    rest = decode(ids)[shown:]
+    if rest:
+        yield rest
 
 
 def generate(

@@ -17,8 +17,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from scratchgpt.data import DataError
-from scratchgpt.generation import stream
+from scratchgpt.data import DataError, read_example_file
+from scratchgpt.generation import stream, stream_text
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import Tokenizer
 
@@ -50,14 +50,7 @@ def read_records(path: str | os.PathLike[str]) -> list[Record]:
     Problems are ``DataError``s naming the file and line.
     """
     path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    if not raw.strip():
-        raise DataError(f"{path}: the file is empty")
+    raw = read_example_file(path)
     if path.suffix.lower() == ".jsonl":
         objects = []
         for n, line in enumerate(raw.splitlines(), 1):
@@ -175,9 +168,7 @@ def respond(
     prompt = tokenizer.encode(format_prompt(instruction, input))[-(context - 1) :]
     device = model.transformer.wte.weight.device
     max_new_tokens = min(max_new_tokens, context - len(prompt))
-    ids: list[int] = []
-    shown = 0
-    for token in stream(
+    tokens = stream(
         model,
         torch.tensor([prompt], device=device),
         max_new_tokens,
@@ -186,14 +177,5 @@ def respond(
         top_p=top_p,
         eos_token=tokenizer.eot_token,
         generator=generator,
-    ):
-        if int(token) == tokenizer.eot_token:
-            break
-        ids.append(int(token))
-        text = tokenizer.decode(ids)
-        if not text.endswith("\ufffd"):  # wait for the rest of a multi-byte character
-            yield text[shown:]
-            shown = len(text)
-    rest = tokenizer.decode(ids)[shown:]
-    if rest:
-        yield rest
+    )
+    yield from stream_text(tokens, tokenizer.decode, tokenizer.eot_token)

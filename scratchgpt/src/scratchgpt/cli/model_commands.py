@@ -9,7 +9,7 @@ import click
 import torch
 
 from scratchgpt.distributed import pick_device
-from scratchgpt.generation import stream
+from scratchgpt.generation import stream, stream_text
 from scratchgpt.hub import resolve_model
 from scratchgpt.instruct import respond
 from scratchgpt.messages import count, warn
@@ -128,9 +128,7 @@ def generate(
     _say_what_generation_ignores(gpt, prompt_ids, max_new_tokens, temperature, top_k, top_p, seed)
     generator = torch.Generator(dev).manual_seed(seed) if seed is not None else None
     click.echo(prompt, nl=False)
-    ids: list[int] = []
-    shown = 0
-    for token in stream(
+    tokens = stream(
         gpt,
         torch.tensor([prompt_ids], device=dev),
         max_new_tokens,
@@ -140,15 +138,10 @@ def generate(
         eos_token=tokenizer.eot_token,
         use_cache=not no_cache,
         generator=generator,
-    ):
-        if int(token) == tokenizer.eot_token:
-            break
-        ids.append(int(token))
-        text = tokenizer.decode(ids)
-        if not text.endswith("\ufffd"):  # wait for the rest of a multi-byte character
-            click.echo(text[shown:], nl=False)
-            shown = len(text)
-    click.echo(tokenizer.decode(ids)[shown:])
+    )
+    for piece in stream_text(tokens, tokenizer.decode, tokenizer.eot_token):
+        click.echo(piece, nl=False)
+    click.echo()
 
 
 def _say_what_generation_ignores(
