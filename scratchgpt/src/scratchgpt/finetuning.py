@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from scratchgpt import checkpoint, distributed, hub, lora, weights
+from scratchgpt import checkpoint, hub, lora, weights
 from scratchgpt.classify import (
     GPTClassifier,
     load_classifier,
@@ -36,7 +36,7 @@ from scratchgpt.instruct import Record, collate, encode_example, read_records, r
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer, load_tokenizer_for_model
 from scratchgpt.train_config import ConfigError, TrainConfig
-from scratchgpt.training import Trainer
+from scratchgpt.training import Trainer, train
 
 TASKS = ("classify", "instruct")
 ADAPTER_DIR = "adapter"
@@ -280,12 +280,4 @@ class FinetuneTrainer(Trainer):
 
 def finetune(cfg: FinetuneConfig, *, resume: bool = False) -> Path:
     """Run (or continue) a fine-tuning run as configured; returns the run folder."""
-    try:
-        ctx = distributed.setup(cfg.device)
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    try:
-        FinetuneTrainer(cfg, ctx, resume=resume).run()
-    finally:
-        distributed.teardown()
-    return Path(cfg.out)
+    return train(cfg, resume=resume, trainer=FinetuneTrainer)

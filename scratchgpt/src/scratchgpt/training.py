@@ -691,17 +691,18 @@ class Trainer:
         return report and distributed.any_process(self.ctx, ctrl_c.pressed)
 
 
-def train(cfg: TrainConfig, *, resume: bool = False) -> Path:
+def train(cfg: TrainConfig, *, resume: bool = False, trainer: type[Trainer] = Trainer) -> Path:
     """Run (or continue) training as configured; returns the run folder.
 
     Under torchrun every process calls this; the process group is joined and left here.
+    ``trainer`` is the kind of run (fine-tuning passes its own).
     """
     try:
         ctx = distributed.setup(cfg.device)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     try:
-        Trainer(cfg, ctx, resume=resume).run()
+        trainer(cfg, ctx, resume=resume).run()
     finally:
         distributed.teardown()
     return Path(cfg.out)
