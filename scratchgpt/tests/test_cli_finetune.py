@@ -94,6 +94,14 @@ def test_classifier_learns_and_loads_in_transformers(tmp_path, spam_file, tiktok
     assert "true \\ predicted" in result.output
 
 
+def test_lora_on_fresh_weights_is_said(tmp_path, spam_file, tiktoken_cache):
+    run = tmp_path / "run"
+    result = invoke("finetune", "classify", "--data", spam_file, "--out", run, "--preset", "test",
+                    "--lora", 2, "--max-steps", 1, *FAST)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "warning: --lora on fresh weights: most of the model stays random" in result.output
+
+
 def test_lora_classifier_from_a_model_folder(tmp_path, base_model, spam_file):
     before = _digest(base_model)
     run = tmp_path / "run"

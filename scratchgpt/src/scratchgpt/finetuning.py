@@ -33,6 +33,7 @@ from scratchgpt.classify import (
 )
 from scratchgpt.data import DataError
 from scratchgpt.instruct import Record, collate, encode_example, read_records, respond
+from scratchgpt.messages import warn
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer, load_tokenizer_for_model
 from scratchgpt.train_config import ConfigError, TrainConfig
@@ -146,6 +147,9 @@ class FinetuneTrainer(Trainer):
         else:
             self.tokenizer = GPT2Tokenizer.from_tiktoken()
             self.model_cfg = cfg.model_config(self.tokenizer.vocab_size)
+            if (cfg.lora_rank or cfg.train_layers) and self.ctx.is_main:
+                what = "--lora" if cfg.lora_rank else "--train-layers"
+                warn(f"{what} on fresh weights: most of the model stays random; give --model")
         n_ctx = self.model_cfg.context_length
         eot = self.tokenizer.eot_token
         items: list[tuple[list[int], Any]]
