@@ -98,6 +98,18 @@ def test_every_broken_link_anchor_and_image_is_reported_at_its_line(make_site):
     ]
 
 
+def test_a_malformed_url_is_a_broken_link_not_a_traceback(make_site):
+    bad = post_file("Bad", "2025-03-01", "A [link](http://[oops) to nowhere.\n")
+    site = make_site({**GOOD, "posts/2025-03-01-bad.md": bad})
+    result = run("check", "--external", str(site))
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    path = site / "posts/2025-03-01-bad.md"
+    assert result.output.splitlines() == [
+        f"{path}:6: link to http://[oops -- malformed URL (Invalid IPv6 URL)",
+        "Error: 1 broken link",
+    ]
+
+
 def test_check_against_a_built_folder_and_build_with_check(make_site):
     site = make_site({**GOOD, "posts/2025-03-01-broken.md": BROKEN})
     built = run("build", str(site), "--check")

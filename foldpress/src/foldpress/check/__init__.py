@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urldefrag
+from urllib.parse import urldefrag, urlsplit
 
 from foldpress.cache import CACHE_DIR
 from foldpress.check.external import Answer, Limits, check_external
@@ -35,8 +35,8 @@ def check_links(
     """Every broken link, anchor and image of the site's Markdown, as errors at their
     files and lines, in file order. ``out_dir`` is the built site the internal links are
     checked against; with ``external``, links to other sites are asked for too."""
-    links = site_links(site_dir, config, drafts=drafts)
-    errors = check_internal(links, out_dir)
+    links, errors = _well_formed(site_links(site_dir, config, drafts=drafts))
+    errors += check_internal(links, out_dir)
     if external:
         web = [link for link in links if _is_web(link)]
         answers = check_external(
@@ -53,6 +53,21 @@ def check_links(
                 message = f"{what} {link.url} -- {answer.describe()}"
                 errors.append(ContentError(link.source, link.line, message))
     return in_order(errors)
+
+
+def _well_formed(links: list[Link]) -> tuple[list[Link], list[ContentError]]:
+    """The links whose URLs can be read, and an error for each of the others."""
+    good, errors = [], []
+    for link in links:
+        try:
+            urlsplit(link.url)
+        except ValueError as error:  # e.g. "http://[oops": a host that is no address
+            what = "image" if link.image else "link to"
+            message = f"{what} {link.url} -- malformed URL ({error})"
+            errors.append(ContentError(link.source, link.line, message))
+        else:
+            good.append(link)
+    return good, errors
 
 
 def _is_web(link: Link) -> bool:
