@@ -12,7 +12,7 @@ import json
 import os
 import queue
 import re
-import selectors
+import select
 import signal
 import socket
 import subprocess
@@ -512,16 +512,22 @@ def run_foldpress(*args: str, **options) -> subprocess.Popen:
 
 
 def read_line_matching(stream, pattern: str) -> re.Match:
-    """Read ``stream`` until a line matches ``pattern``, within TIMEOUT."""
+    """Read ``stream`` until a line matches ``pattern``, within TIMEOUT.
+
+    It reads the pipe itself, not through ``stream``'s buffer: two lines that arrive
+    together would leave the second in that buffer, unseen by ``select``.
+    """
     deadline = time.monotonic() + TIMEOUT
-    with selectors.DefaultSelector() as selector:
-        selector.register(stream, selectors.EVENT_READ)
-        while (left := deadline - time.monotonic()) > 0:
-            if selector.select(left):
-                line = stream.readline()
-                assert line, f"output ended before a line matching {pattern!r}"
-                if match := re.search(pattern, line):
-                    return match
+    pending = b""
+    while (left := deadline - time.monotonic()) > 0:
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if match := re.search(pattern, line.decode()):
+                return match
+        if select.select([stream], [], [], left)[0]:
+            chunk = os.read(stream.fileno(), 65536)
+            assert chunk, f"output ended before a line matching {pattern!r}"
+            pending += chunk
     raise AssertionError(f"no line matching {pattern!r} within {TIMEOUT} s")
 
 
