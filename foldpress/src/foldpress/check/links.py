@@ -9,7 +9,7 @@ from pathlib import Path
 
 from foldpress.config import SiteConfig
 from foldpress.markdown import Document, Markdown
-from foldpress.reader import markdown_files, read_page, read_post
+from foldpress.reader import POST_SUFFIXES, markdown_files, read_page, read_post
 
 # An HTML attribute that holds a URL, in a Markdown file's raw HTML.
 _URL_ATTRIBUTE = re.compile(
@@ -33,7 +33,7 @@ def site_links(site_dir: Path, config: SiteConfig, *, drafts: bool = False) -> l
     file order. Files that cannot be read are left to the build to report."""
     md = Markdown()
     found: list[Link] = []
-    for path in markdown_files(site_dir / "posts"):
+    for path in markdown_files(site_dir / "posts", POST_SUFFIXES):
         post, _ = read_post(path, config)
         if post and (drafts or not post.draft):
             found += document_links(md.parse(post.body_markdown), path, post.source_lines, post.url)

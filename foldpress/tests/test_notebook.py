@@ -1,0 +1,318 @@
+"""Jupyter notebooks as posts: notebooks written here with nbformat's own constructors
+(nbformat 4, Python, R and Julia kernels, every output type and Jupyter Book cell tag),
+built into a site and read back with BeautifulSoup, feedparser-free checks of the
+Markdown copy, and broken notebooks that must fail at their path."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import feedparser
+import nbformat
+import pytest
+from conftest import soup
+from nbformat import v4
+from PIL import Image
+
+from foldpress.build import build
+from foldpress.errors import BuildError
+from foldpress.notebook import strip_ansi
+
+KERNELS = {
+    "python": {"name": "python3", "display_name": "Python 3", "language": "python"},
+    "r": {"name": "ir", "display_name": "R", "language": "R"},
+    "julia": {"name": "julia-1.10", "display_name": "Julia 1.10", "language": "julia"},
+}
+FRONT = "---\ntitle: Attention in a notebook\ndate: 2025-06-01\ntags: [notebooks]\n---\n"
+
+
+def png(size: tuple[int, int]) -> str:
+    data = io.BytesIO()
+    Image.new("RGB", size, (20, 90, 200)).save(data, "PNG")
+    return base64.b64encode(data.getvalue()).decode()
+
+
+def notebook(cells: list, kernel: str = "python", **metadata: object) -> str:
+    nb = v4.new_notebook(cells=cells, metadata={"kernelspec": KERNELS[kernel], **metadata})
+    return nbformat.writes(nb)
+
+
+def every_output() -> list:
+    """A notebook's cells with each kind of output Jupyter saves."""
+    code = v4.new_code_cell
+    out = v4.new_output
+    return [
+        v4.new_raw_cell(FRONT),
+        v4.new_markdown_cell("The intro, with $x^2$ math.\n\nSecond paragraph."),
+        v4.new_markdown_cell("## Below the fold\n\nA [link](https://example.org/)."),
+        code(
+            "print('hello')\nimport sys; print('careful', file=sys.stderr)",
+            execution_count=1,
+            outputs=[
+                out("stream", name="stdout", text="hello\n\x1b[31mred\x1b[0m text\n"),
+                out("stream", name="stderr", text="careful\n"),
+            ],
+        ),
+        code(
+            "plot()",
+            execution_count=2,
+            outputs=[
+                out(
+                    "display_data",
+                    data={"image/png": png((64, 48)), "text/plain": "<Figure size 64x48>"},
+                ),
+                out(
+                    "display_data",
+                    data={
+                        "image/svg+xml": '<svg xmlns="http://www.w3.org/2000/svg" '
+                        'width="30" height="20"><rect/></svg>'
+                    },
+                ),
+            ],
+        ),
+        code(
+            "df",
+            execution_count=3,
+            outputs=[
+                out(
+                    "execute_result",
+                    execution_count=3,
+                    data={
+                        "text/html": '<table class="dataframe">\n\n<tr><td>1</td></tr>\n</table>',
+                        "text/plain": "   a\n0  1",
+                    },
+                )
+            ],
+        ),
+        code(
+            "sympy_thing",
+            execution_count=4,
+            outputs=[
+                out(
+                    "execute_result",
+                    execution_count=4,
+                    data={"text/latex": "$$\\frac{a}{b}$$", "text/plain": "a/b"},
+                )
+            ],
+        ),
+        code(
+            "41 + 1", execution_count=5, outputs=[out("execute_result", data={"text/plain": "42"})]
+        ),
+        code(
+            "1/0",
+            execution_count=6,
+            outputs=[
+                out(
+                    "error",
+                    ename="ZeroDivisionError",
+                    evalue="division by zero",
+                    traceback=["\x1b[0;31mZeroDivisionError\x1b[0m: division by zero"],
+                )
+            ],
+        ),
+        code(
+            "widget",
+            execution_count=7,
+            outputs=[
+                out(
+                    "display_data",
+                    data={
+                        "application/vnd.jupyter.widget-view+json": {"model_id": "abc"},
+                        "text/plain": "IntSlider(value=0)",
+                    },
+                )
+            ],
+        ),
+        code("secret = 1", metadata={"tags": ["remove-cell"]}),
+        code(
+            "shown_output_only()",
+            metadata={"tags": ["remove-input"]},
+            outputs=[out("stream", name="stdout", text="only the output\n")],
+        ),
+        code(
+            "noisy()",
+            metadata={"tags": ["remove-output"]},
+            outputs=[out("stream", name="stdout", text="never shown\n")],
+        ),
+        code("folded_code()", metadata={"tags": ["hide-input"]}),
+    ]
+
+
+@pytest.fixture
+def built(make_site, tmp_path):
+    site = make_site({"posts/attention.ipynb": notebook(every_output())})
+    result = build(site, tmp_path / "out")
+    return tmp_path / "out", result
+
+
+def test_every_output_type_and_cell_tag(built):
+    out, result = built
+    folder = out / "2025/06/attention"
+    page = soup(folder / "index.html")
+    article = page.select_one("article")
+    text = article.get_text()
+    # Markdown cells through the Markdown and math pipeline
+    assert article.select_one("math") is not None
+    assert article.select_one("h2").get_text() == "Below the fold"
+    # code highlighted in the kernel's language, outputs as saved
+    assert article.select("pre.highlight code.language-python")
+    assert "hello\nred text" in text and "\x1b" not in text
+    assert "careful" in article.select_one("code.language-stderr").get_text()
+    images = {img["src"]: img for img in article.select("img")}
+    assert images["cell5-output1.png"]["width"] == "64"
+    assert images["cell5-output1.png"]["height"] == "48"
+    assert images["cell5-output2.svg"]["width"] == "30"
+    assert Image.open(folder / "cell5-output1.png").size == (64, 48)
+    assert (folder / "cell5-output2.svg").read_text().startswith("<svg")
+    assert article.select_one("div.nb-html table.dataframe td").get_text() == "1"
+    assert len(article.select("math")) == 2  # x^2 and the LaTeX output
+    assert "42" in text
+    assert (
+        "ZeroDivisionError: division by zero"
+        in article.select_one("code.language-traceback").get_text()
+    )
+    # cell tags
+    assert "secret" not in text and "IntSlider" not in text
+    assert "only the output" in text and "shown_output_only" not in text
+    assert "noisy" in text and "never shown" not in text
+    details = article.select_one("details.nb-input")
+    assert "folded_code" in details.get_text() and details.select_one("summary")
+    # the widget is dropped with one warning at its cell
+    dropped = [w for w in result.warnings if "cannot show" in w.message]
+    assert [str(w).split(": warning")[0] for w in dropped] == [
+        f"{out.parent / 'site/posts/attention.ipynb'}:cell 10"
+    ]
+    # the download link and the notebook beside the post
+    link = article.find("a", string="Download this notebook")
+    assert link["href"] == "attention.ipynb"
+    nbformat.validate(nbformat.reads((folder / "attention.ipynb").read_text(), as_version=4))
+
+
+def test_the_fold_is_the_first_markdown_cell(built):
+    out, _ = built
+    home = soup(out / "index.html").select_one("article")
+    assert "The intro" in home.get_text()
+    assert "Below the fold" not in home.get_text()
+
+
+def test_the_markdown_copy_and_feed_hold_the_cells(built):
+    out, _ = built
+    copy = (out / "2025/06/attention/index.html.md").read_text()
+    assert "```python\nprint('hello')" in copy
+    assert "```output\nhello\nred text\n```" in copy
+    assert "![<Figure size 64x48>]" not in copy  # a repr is no alt text
+    assert "(https://blog.example.com/2025/06/attention/cell5-output1.png)" in copy
+    assert "\x1b" not in copy and "secret" not in copy
+    feed = feedparser.parse((out / "feed/rss.xml").read_bytes())
+    [entry] = feed.entries
+    assert entry.title == "Attention in a notebook"
+    assert "/2025/06/attention/cell5-output1.png" in entry.content[0].value
+    assert "attention" in (out / "llms.txt").read_text()
+
+
+@pytest.mark.parametrize("kernel", ["python", "r", "julia"])
+def test_code_is_highlighted_in_the_kernels_language(make_site, tmp_path, kernel):
+    source = {"python": "def f(x):\n    return x", "r": "f <- function(x) x", "julia": "f(x) = x"}
+    cells = [v4.new_raw_cell(FRONT), v4.new_code_cell(source[kernel])]
+    site = make_site({"posts/k.ipynb": notebook(cells, kernel)})
+    build(site, tmp_path / "out")
+    code = soup(tmp_path / "out/2025/06/k/index.html").select_one("article pre code")
+    assert code["class"] == [f"language-{kernel}"]
+    assert code.select("span")  # Pygments' spans: highlighted
+
+
+def test_front_matter_from_notebook_metadata(make_site, tmp_path):
+    meta = {"foldpress": {"title": "From metadata", "date": "2025-02-03", "slug": "meta"}}
+    cells = [v4.new_markdown_cell("Hello from a notebook.")]
+    site = make_site({"posts/x.ipynb": notebook(cells, **meta)})
+    build(site, tmp_path / "out")
+    page = soup(tmp_path / "out/2025/02/meta/index.html")
+    assert page.select_one("h1").get_text() == "From metadata"
+
+
+def test_execution_counts_when_asked(make_site, tmp_path):
+    front = FRONT.replace("---\n", "---\nexecution_counts: true\n", 1)
+    cells = [v4.new_raw_cell(front), v4.new_code_cell("x = 1", execution_count=7)]
+    site = make_site({"posts/n.ipynb": notebook(cells)})
+    build(site, tmp_path / "out")
+    count = soup(tmp_path / "out/2025/06/n/index.html").select_one(".nb-count")
+    assert count.get_text() == "In [7]:"
+
+
+def test_an_older_notebook_is_read_as_nbformat_4(make_site, tmp_path):
+    v3 = {
+        "metadata": {"name": "", "foldpress": {"title": "Old", "date": "2014-01-02"}},
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "worksheets": [
+            {
+                "cells": [
+                    {"cell_type": "markdown", "metadata": {}, "source": ["An old *notebook*."]},
+                    {
+                        "cell_type": "code",
+                        "collapsed": False,
+                        "input": ["print(1)"],
+                        "language": "python",
+                        "metadata": {},
+                        "outputs": [{"output_type": "stream", "stream": "stdout", "text": ["1\n"]}],
+                        "prompt_number": 1,
+                    },
+                ],
+                "metadata": {},
+            }
+        ],
+    }
+    site = make_site({"posts/old.ipynb": json.dumps(v3)})
+    build(site, tmp_path / "out")
+    article = soup(tmp_path / "out/2014/01/old/index.html").select_one("article")
+    assert article.select_one("em").get_text() == "notebook"
+    assert "print" in article.get_text()
+
+
+def test_a_broken_notebook_is_an_error_at_its_path(make_site, tmp_path):
+    site = make_site(
+        {
+            "posts/bad-json.ipynb": '{"cells": [\n  {"cell_type": "code",,}\n]}',
+            "posts/not-valid.ipynb": json.dumps(
+                {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"x": 1}]}
+            ),
+        }
+    )
+    with pytest.raises(BuildError) as caught:
+        build(site, tmp_path / "out")
+    errors = [str(e) for e in caught.value.errors]
+    assert errors[0].startswith(f"{site}/posts/bad-json.ipynb:2: not a notebook: bad JSON")
+    assert errors[1].startswith(f"{site}/posts/not-valid.ipynb: not a valid notebook")
+
+
+def test_errors_in_cells_are_at_the_cell_and_line(make_site, tmp_path):
+    front = "---\ntitle: Broken\ndate: 2025-13-01\n---\n"
+    cells = [v4.new_raw_cell(front), v4.new_markdown_cell("fine\n\nbroken $\\frac{a$ math")]
+    site = make_site({"posts/b.ipynb": notebook(cells)})
+    with pytest.raises(BuildError) as caught:
+        build(site, tmp_path / "out")
+    where = [str(e).split(": ", 1)[0] for e in caught.value.errors]
+    path = f"{site}/posts/b.ipynb"
+    assert where == [f"{path}:cell 1:3", f"{path}:cell 2:3"]
+
+
+def test_building_twice_renders_nothing_again(make_site, tmp_path):
+    site = make_site({"posts/attention.ipynb": notebook(every_output())})
+    build(site, tmp_path / "out")
+    again = build(site, tmp_path / "out")
+    assert again.rendered == 0 and again.written == 0
+    (site / "posts/attention.ipynb").write_text(
+        notebook(every_output()).replace("hello", "hi there")
+    )
+    changed = build(site, tmp_path / "out")
+    assert changed.rendered == 1
+    assert "hi there" in (tmp_path / "out/2025/06/attention/index.html").read_text()
+    assert (tmp_path / "out/2025/06/attention/cell5-output1.png").is_file()
+
+
+def test_strip_ansi_shows_the_terminal_as_it_looked():
+    assert strip_ansi("\x1b[1;32mok\x1b[0m") == "ok"
+    assert strip_ansi("10%\r50%\r100%\ndone") == "100%\ndone"
+    assert strip_ansi("ab\x08c") == "ac"
