@@ -18,6 +18,7 @@ from PIL import Image
 
 from foldpress.build import build
 from foldpress.errors import BuildError
+from foldpress.importers import import_site
 from foldpress.notebook import strip_ansi
 
 KERNELS = {
@@ -316,3 +317,41 @@ def test_strip_ansi_shows_the_terminal_as_it_looked():
     assert strip_ansi("\x1b[1;32mok\x1b[0m") == "ok"
     assert strip_ansi("10%\r50%\r100%\ndone") == "100%\ndone"
     assert strip_ansi("ab\x08c") == "ac"
+
+
+def test_nikola_metadata_is_front_matter(make_site, tmp_path):
+    meta = {"title": "Nikola post", "slug": "nik", "date": "2020-04-25 15:43:06 UTC+02:00"}
+    meta |= {"tags": "python, jupyter", "category": "", "type": "text"}
+    site = make_site({"posts/n.ipynb": notebook([v4.new_markdown_cell("Hi.")], nikola=meta)})
+    build(site, tmp_path / "out")
+    page = soup(tmp_path / "out/2020/04/nik/index.html")
+    assert page.select_one("time")["datetime"].startswith("2020-04-25")
+    assert {a.get_text() for a in page.select(".post-meta a")} == {"python", "jupyter"}
+
+
+def test_pelican_notebook_tag_imports_as_a_notebook_post(tmp_path):
+    old = tmp_path / "old"
+    (old / "content/notebooks").mkdir(parents=True)
+    (old / "pelicanconf.py").write_text(
+        "SITENAME = 'Old'\nARTICLE_URL = 'blog/{slug}/'\nNOTEBOOK_DIR = 'notebooks'\n"
+        "STATIC_PATHS = ['notebooks']\n"
+    )
+    cells = [
+        v4.new_markdown_cell("# The notebook's own title, left out by cells[1:]"),
+        v4.new_code_cell("x <- 1", outputs=[v4.new_output("stream", text="[1] 1\n")]),
+    ]
+    (old / "content/notebooks/nb.ipynb").write_text(notebook(cells, "r"))
+    (old / "content/post.md").write_text(
+        "Title: A notebook\nDate: 2015-03-04\nTags: r\n\nThe intro.\n\n"
+        "{% notebook nb.ipynb cells[1:] %}\n\nAfter it; [download](/notebooks/nb.ipynb).\n"
+    )
+    report = import_site(old, tmp_path / "new")
+    assert report.posts == 1 and not report.skipped
+    out = tmp_path / "out"
+    build(tmp_path / "new", out)
+    article = soup(out / "blog/a-notebook/index.html").select_one("article")
+    text = article.get_text()
+    assert "The intro." in text and "After it" in text and "own title" not in text
+    assert article.select_one("code.language-r span") and "[1] 1" in text
+    assert "{% notebook" not in (out / "blog/a-notebook/index.html").read_text()
+    assert (out / "notebooks/nb.ipynb").is_file()  # the old download address

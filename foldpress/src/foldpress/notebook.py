@@ -182,14 +182,24 @@ def _front_matter(path: Path, notebook: Any) -> tuple[FrontMatter, int | None, l
         given = notebook.metadata.get(key)
         if isinstance(given, dict) and given:
             data = {str(k): v for k, v in given.items() if v not in ("", None)}
-            if key == "nikola" and isinstance(data.get("tags"), str):
-                data["tags"] = [t.strip() for t in data["tags"].split(",") if t.strip()]
+            if key == "nikola":  # Nikola's values are text: "a, b" tags, "... UTC+02:00" dates
+                if isinstance(data.get("tags"), str):
+                    data["tags"] = [t.strip() for t in data["tags"].split(",") if t.strip()]
+                if isinstance(data.get("date"), str):
+                    data["date"] = _NIKOLA_UTC.sub(_utc_offset, data["date"].strip())
             return FrontMatter(data, {}, "", 1), None, []
     fastpages = _fastpages_matter(notebook)
     if fastpages is not None:
         return fastpages, None, []
     message = "no front matter: give the notebook a first raw cell of '---' fenced YAML"
     raise ContentError(path, None, message + " (or a 'foldpress' key in its metadata)")
+
+
+_NIKOLA_UTC = re.compile(r"\s*UTC\s*([+-]\d\d:?\d\d)?$")
+
+
+def _utc_offset(match: re.Match[str]) -> str:
+    return match.group(1) or "+00:00"
 
 
 def _fastpages_matter(notebook: Any) -> FrontMatter | None:
