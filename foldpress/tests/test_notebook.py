@@ -355,3 +355,27 @@ def test_pelican_notebook_tag_imports_as_a_notebook_post(tmp_path):
     assert article.select_one("code.language-r span") and "[1] 1" in text
     assert "{% notebook" not in (out / "blog/a-notebook/index.html").read_text()
     assert (out / "notebooks/nb.ipynb").is_file()  # the old download address
+
+
+def test_quarto_options_and_fastpages_comments_and_header(make_site, tmp_path):
+    header = '# "fastpages: a title"\n> The summary.\n\n- toc: true\n- categories: [jupyter]'
+    out = v4.new_output("stream", name="stdout", text="printed 1\n")
+    cells = [
+        v4.new_markdown_cell(header),
+        v4.new_markdown_cell("The body."),
+        v4.new_code_cell("#| echo: false\nprint_one()", outputs=[out]),
+        v4.new_code_cell("#hide\nhidden_setup()"),
+        v4.new_code_cell("#collapse-hide\nfolded()"),
+        v4.new_code_cell("#| output: false\nquiet()", outputs=[out]),
+    ]
+    site = make_site({"posts/2020-02-20-fp.ipynb": notebook(cells)})
+    build(site, tmp_path / "out")
+    page = soup(tmp_path / "out/2020/02/fp/index.html")
+    assert page.select_one("h1").get_text() == "fastpages: a title"
+    assert [a.get_text() for a in page.select(".post-meta a")] == ["jupyter"]
+    article = page.select_one("article")
+    text = article.get_text()
+    assert "print_one" not in text and text.count("printed 1") == 1
+    assert "hidden_setup" not in text and "#" not in text
+    assert "folded()" in article.select_one("details.nb-input").get_text()
+    assert "quiet()" in text

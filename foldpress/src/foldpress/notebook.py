@@ -61,6 +61,25 @@ _BACKSPACED = re.compile(r"[^\n\x08]\x08")
 _FOLD = re.compile(r"^\s*<!--\s*more\s*-->\s*$", re.MULTILINE)
 _ATTACHMENT = re.compile(r"attachment:([^\s)\"'>]+)")
 _MATH_FENCES = re.compile(r"^\s*(\$\$?)(.*?)\1\s*$", re.DOTALL)
+# Quarto's cell options and fastpages' (nbdev's) comments, as the tags they amount to.
+_QUARTO_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*)$")
+_QUARTO_TAGS = {
+    ("include", "false"): "remove-cell",
+    ("echo", "false"): "remove-input",
+    ("output", "false"): "remove-output",
+    ("code-fold", "true"): "hide-input",
+}
+_FASTPAGES_TAGS = {
+    "#hide": "remove-cell",
+    "# hide": "remove-cell",
+    "#hide_input": "remove-input",
+    "#hide_output": "remove-output",
+    "#collapse": "hide-input",
+    "#collapse-hide": "hide-input",
+    "#collapse_hide": "hide-input",
+    "#collapse-show": "hide-input",
+    "#collapse_show": "hide-input",
+}
 _FASTPAGES_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 _FASTPAGES_KEY = re.compile(r"^-\s+([\w-]+)\s*:\s*(.*)$")
 
@@ -212,7 +231,8 @@ def _fastpages_matter(notebook: Any) -> FrontMatter | None:
     title = _FASTPAGES_TITLE.match(lines[0]) if lines else None
     if title is None:
         return None
-    data: dict[str, object] = {"title": title.group(1)}
+    name = title.group(1)
+    data: dict[str, object] = {"title": yaml.safe_load(name) if name[:1] in "\"'" else name}
     for line in lines[1:]:
         key = _FASTPAGES_KEY.match(line)
         if line.startswith(">"):
@@ -297,11 +317,12 @@ class _MarkdownWriter:
 
     def code(self, cell: Any, number: int) -> None:
         tags = _tags(cell)
-        if cell.source.strip() and "remove-input" not in tags:
+        source = _code_source(cell)
+        if source.strip() and "remove-input" not in tags:
             if self.counts and cell.get("execution_count"):
                 count = cell["execution_count"]
                 self.add(f'<div class="nb-count">In [{count}]:</div>', number, generated=True)
-            block = _fenced(cell.source, _language(self.notebook))
+            block = _fenced(source, _language(self.notebook))
             if "hide-input" in tags:
                 details = '<details class="nb-input">\n<summary>Show code</summary>'
                 self.add(details, number, generated=True)
@@ -372,8 +393,29 @@ def _kept(cell: Any) -> bool:
 
 
 def _tags(cell: Any) -> list[str]:
-    tags = cell.get("metadata", {}).get("tags") or []
-    return [t for t in tags if isinstance(t, str)]
+    """The cell's Jupyter Book tags, with those its first lines give as Quarto's
+    ``#| echo: false`` options or fastpages' ``#hide`` comments."""
+    tags = [t for t in cell.get("metadata", {}).get("tags") or [] if isinstance(t, str)]
+    if cell.get("cell_type") != "code":
+        return tags
+    for line in cell.source.split("\n"):
+        option = _QUARTO_OPTION.match(line)
+        if option:
+            key, value = option.group(1), option.group(2).strip().lower()
+            tags += [tag for (k, v), tag in _QUARTO_TAGS.items() if k == key and v == value]
+        elif line.strip().lower() in _FASTPAGES_TAGS:
+            tags.append(_FASTPAGES_TAGS[line.strip().lower()])
+        else:
+            break
+    return tags
+
+
+def _code_source(cell: Any) -> str:
+    """A code cell's code without the Quarto options and fastpages comments above it."""
+    lines = cell.source.split("\n")
+    while lines and (_QUARTO_OPTION.match(lines[0]) or lines[0].strip().lower() in _FASTPAGES_TAGS):
+        lines.pop(0)
+    return "\n".join(lines)
 
 
 def _last_shown(cells: list[Any]) -> int:
