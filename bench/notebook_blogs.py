@@ -7,10 +7,10 @@ its images (as files, with sizes) and its math, and is no ``{% notebook %}`` tag
 The blogs are public repositories at pinned commits, cloned by hand outside this
 repository (``git clone URL DATA/NAME && git -C DATA/NAME checkout COMMIT``); a blog
 whose clone is missing is skipped with that command. Each is made a foldpress site the
-way its owner would: the Pelican blog with ``foldpress import`` (its liquid_tags
-``{% notebook %}`` posts become notebook posts), the Nikola and fastpages blogs by
-putting their notebooks in ``posts/`` (their own front matter is read as it is: the
-notebook metadata's ``nikola`` key, fastpages' first-cell header). Then it is built
+way its owner would: the Pelican and Nikola blogs with ``foldpress import`` (the
+liquid_tags ``{% notebook %}`` posts and Nikola's ``.ipynb`` posts become notebook
+posts), the fastpages blog by putting its notebooks in ``posts/`` (fastpages'
+first-cell header is read as front matter). Then it is built
 twice, and every notebook post's page is read back with lxml and counted against its
 notebook, read with nbformat:
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -56,7 +57,7 @@ class Blog:
     name: str
     repository: str
     commit: str
-    engine: str  # "pelican": imported; else its notebooks are copied into posts/
+    engine: str  # "pelican", "nikola": imported; else its notebooks are copied into posts/
     notebooks: str = ""  # for the others: the folder its notebook posts are in
 
 
@@ -68,11 +69,16 @@ BLOGS = [
         "pelican",
     ),
     Blog(
+        "paulomarconi",
+        "https://github.com/paulomarconi/paulomarconi.github.io",
+        "fc59cc08784afd1f2aa1adba7928f11f0ca11a09",  # its "src" branch
+        "nikola",
+    ),
+    Blog(
         "mattioofr",
         "https://github.com/MattiooFR/mattioofr.github.io",
         "5bd804e726b830727259bf3900dd26923ec37050",
         "nikola",
-        "posts",
     ),
     Blog(
         "fastpages",
@@ -93,6 +99,7 @@ class Counts:
     code_cells: list[int] = field(default_factory=lambda: [0, 0])
     images: list[int] = field(default_factory=lambda: [0, 0])
     formulas: list[int] = field(default_factory=lambda: [0, 0])
+    tex_as_text: int = 0  # \begin{...} or $$ left as text on the pages
     pages_with_notebook_tag: int = 0
     missing: list[str] = field(default_factory=list)  # what was not found, by post
 
@@ -153,6 +160,10 @@ def count_post(path: Path, out: Path, config, md: Markdown, counts: Counts) -> N
     counts.formulas[0] += min(shown_math, formulas)
     if as_tex or shown_math < formulas:
         counts.missing.append(f"{path.name}: {formulas - shown_math} formulas not MathML")
+    # TeX the Markdown parser never saw as math: a bare \begin{align} in a paragraph.
+    for element in article.select("pre, code, math"):
+        element.decompose()
+    counts.tex_as_text += len(re.findall(r"\\begin\{|\$\$", article.get_text()))
 
 
 def image_outputs(path: Path) -> int:
@@ -175,8 +186,8 @@ def image_outputs(path: Path) -> int:
 
 
 def make_site(blog: Blog, src: Path, site: Path) -> None:
-    if blog.engine == "pelican":
-        report = import_site(src, site)
+    if blog.engine in ("pelican", "nikola"):
+        report = import_site(src, site, blog.engine)
         print(f"  {report.summary()}")
         for note in report.skipped:
             print(f"    skipped: {note}")
@@ -237,7 +248,8 @@ def run_blog(blog: Blog, data: Path, work: Path) -> dict | None:
         f"{counts.markdown_cells[0]}/{counts.markdown_cells[1]}, code "
         f"{counts.code_cells[0]}/{counts.code_cells[1]}; images {counts.images[0]}/"
         f"{counts.images[1]} (the notebooks hold {saved_images}); formulas as MathML "
-        f"{counts.formulas[0]}/{counts.formulas[1]}; pages with '{{% notebook': "
+        f"{counts.formulas[0]}/{counts.formulas[1]} ({counts.tex_as_text} TeX left as text)"
+        f"; pages with '{{% notebook': "
         f"{counts.pages_with_notebook_tag}; {len(cold.warnings)} warnings"
     )
     print(

@@ -379,3 +379,72 @@ def test_quarto_options_and_fastpages_comments_and_header(make_site, tmp_path):
     assert "hidden_setup" not in text and "#" not in text
     assert "folded()" in article.select_one("details.nb-input").get_text()
     assert "quiet()" in text
+
+
+def test_a_latex_environment_inside_a_paragraph_is_math_as_in_jupyter(make_site, tmp_path):
+    text = (
+        "Minimizing gives\n\\begin{align*}\nx &= 1 \\\\\ny &= 2\n\\end{align*}\nand so on.\n\n"
+        "$$\n\\begin{aligned}\na &= b\n\\end{aligned}\n$$\n\n```latex\n\\begin{align}\n```"
+    )
+    site = make_site(
+        {"posts/m.ipynb": notebook([v4.new_raw_cell(FRONT), v4.new_markdown_cell(text)])}
+    )
+    build(site, tmp_path / "out")
+    article = soup(tmp_path / "out/2025/06/m/index.html").select_one("article .post-body")
+    assert len(article.select("div.math-display math")) == 2
+    assert "Minimizing gives" in article.get_text() and "and so on." in article.get_text()
+    assert article.select_one("code.language-latex").get_text().strip() == "\\begin{align}"
+
+
+NIKOLA_CONF = """\
+BLOG_TITLE = "Old Nikola"
+SITE_URL = "https://nikola.example/"
+TRANSLATIONS = {DEFAULT_LANG: "", "es": "./es"}
+POSTS = (
+    ("posts/*.md", "blog", "post.tmpl"),
+    ("posts/*.ipynb", "blog", "post.tmpl"),
+    ("posts/*.rst", "blog", "post.tmpl"),
+)
+PAGES = (("pages/*.md", "", "page.tmpl"),)
+PRETTY_URLS = True
+"""
+
+
+def test_a_nikola_site_imports_with_its_notebook_posts(tmp_path):
+    old = tmp_path / "old"
+    (old / "posts").mkdir(parents=True)
+    (old / "files").mkdir()
+    (old / "conf.py").write_text(NIKOLA_CONF)
+    meta = {"title": "A notebook", "slug": "nb", "date": "2020-04-25 15:43:06 UTC+02:00"}
+    cells = [
+        v4.new_markdown_cell("Intro, $a^2$.\n\n<!-- TEASER_END -->\n\nMore."),
+        v4.new_code_cell(
+            "1 + 1", outputs=[v4.new_output("execute_result", data={"text/plain": "2"})]
+        ),
+    ]
+    (old / "posts/nb.ipynb").write_text(notebook(cells, nikola=meta | {"tags": "a, b"}))
+    (old / "posts/two.md").write_text(
+        "<!--\n.. title: Two\n.. slug: two\n.. date: 2020-05-01 10:00:00 UTC\n.. tags: \n-->\n\n"
+        "Teaser.\n\n<!-- TEASER_END -->\n\nRest.\n"
+    )
+    (old / "posts/split.md").write_text("Body from its .meta file.\n")
+    (old / "posts/split.meta").write_text(".. title: Split\n.. slug: split\n.. date: 2020-06-01\n")
+    (old / "posts/two.es.md").write_text("<!--\n.. title: Dos\n-->\nHola.\n")
+    (old / "posts/old.rst").write_text("Old\n===\n")
+    (old / "files/cv.pdf").write_bytes(b"%PDF-1.4\n")
+    report = import_site(old, tmp_path / "new")
+    assert (report.engine, report.posts) == ("nikola", 3)
+    assert sorted(note.what.split(":")[0] for note in report.skipped) == [
+        "a .rst post cannot be converted",
+        "a translation (es)",
+    ]
+    out = tmp_path / "out"
+    build(tmp_path / "new", out)
+    article = soup(out / "blog/nb/index.html").select_one("article")
+    assert article.select_one("math") and "2" in article.select_one("code.language-output").text
+    assert [a.get_text() for a in article.select(".post-meta a")] == ["a", "b"]
+    assert "More." not in soup(out / "index.html").get_text()  # TEASER_END is the fold
+    nbformat.validate(nbformat.read(out / "blog/nb/index.ipynb", as_version=4))  # old address
+    assert "Rest." in (out / "blog/two/index.html").read_text()
+    assert "from its .meta file" in (out / "blog/split/index.html").read_text()
+    assert (out / "cv.pdf").is_file()

@@ -36,6 +36,7 @@ import yaml
 
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError, ContentWarning
+from foldpress.markdown_math import ENVIRONMENTS
 from foldpress.model import Post
 from foldpress.reader import FrontMatter, parse_front_matter, post_from_matter, read_text
 
@@ -80,6 +81,8 @@ _FASTPAGES_TAGS = {
     "#collapse-show": "hide-input",
     "#collapse_show": "hide-input",
 }
+_ENVIRONMENT = re.compile(r"^\s*\\begin\{(" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _FASTPAGES_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 _FASTPAGES_KEY = re.compile(r"^-\s+([\w-]+)\s*:\s*(.*)$")
 
@@ -206,6 +209,8 @@ def _front_matter(path: Path, notebook: Any) -> tuple[FrontMatter, int | None, l
                     data["tags"] = [t.strip() for t in data["tags"].split(",") if t.strip()]
                 if isinstance(data.get("date"), str):
                     data["date"] = _NIKOLA_UTC.sub(_utc_offset, data["date"].strip())
+                if str(data.pop("status", "")).lower() in ("draft", "private"):
+                    data["draft"] = True
             return FrontMatter(data, {}, "", 1), None, []
     fastpages = _fastpages_matter(notebook)
     if fastpages is not None:
@@ -268,7 +273,7 @@ class _MarkdownWriter:
                 continue
             number = index + 1
             if cell.cell_type == "markdown":
-                self.add(self.attachments(cell, number), number)
+                self.add_markdown(self.attachments(cell, number), number)
                 if not folded and index == markdown[0] and index != _last_shown(cells):
                     self.add("<!--more-->", number, generated=True)
             elif cell.cell_type == "code":
@@ -282,6 +287,30 @@ class _MarkdownWriter:
         ``generated``, when no line of the cell is theirs)."""
         for number, line in enumerate(text.rstrip("\n").split("\n"), 1):
             self.lines.append((line + "\n", (cell, 0 if generated else number)))
+        self.lines.append(("\n", (cell, 0)))
+
+    def add_markdown(self, text: str, cell: int) -> None:
+        """A Markdown cell's text, each LaTeX environment that starts a line given a
+        block of its own (Jupyter shows ``\\begin{align}`` as math even in the middle
+        of a paragraph, as MathJax finds it before Markdown does)."""
+        fence = ""  # the open code fence, in which nothing is math
+        inside = ""  # the environment open
+        dollars = False  # in a $$ display formula, whose environments are its own
+        for number, line in enumerate(text.rstrip("\n").split("\n"), 1):
+            mark = _FENCE.match(line)
+            if mark and not inside:
+                opens = not fence
+                closes = fence and mark.group(1)[0] == fence[0] and len(mark.group(1)) >= len(fence)
+                fence = mark.group(1) if opens else "" if closes else fence
+            dollars = dollars != (not fence and line.count("$$") % 2 == 1)
+            begin = None if fence or inside or dollars else _ENVIRONMENT.match(line)
+            if begin and self.lines and self.lines[-1][0].strip():
+                self.lines.append(("\n", (cell, number)))
+            inside = begin.group(1) if begin else inside
+            self.lines.append((line + "\n", (cell, number)))
+            if inside and f"\\end{{{inside}}}" in line:
+                inside = ""
+                self.lines.append(("\n", (cell, number)))
         self.lines.append(("\n", (cell, 0)))
 
     def attachments(self, cell: Any, number: int) -> str:
