@@ -12,11 +12,13 @@ import json
 import feedparser
 import nbformat
 import pytest
+from click.testing import CliRunner
 from conftest import soup
 from nbformat import v4
 from PIL import Image
 
 from foldpress.build import build
+from foldpress.cli import main
 from foldpress.errors import BuildError
 from foldpress.importers import import_site
 from foldpress.notebook import strip_ansi
@@ -448,3 +450,17 @@ def test_a_nikola_site_imports_with_its_notebook_posts(tmp_path):
     assert "Rest." in (out / "blog/two/index.html").read_text()
     assert "from its .meta file" in (out / "blog/split/index.html").read_text()
     assert (out / "cv.pdf").is_file()
+
+
+def test_links_in_a_notebook_are_checked_at_their_cell(make_site):
+    cells = [
+        v4.new_raw_cell(FRONT),
+        v4.new_markdown_cell("Fine [home](/).\n\nBroken [one](/2024/12/gone/)."),
+        v4.new_code_cell("plot()", outputs=every_output()[4].outputs),
+    ]
+    site = make_site({"posts/links.ipynb": notebook(cells)})
+    result = CliRunner().invoke(main, ["check", str(site)])
+    assert result.output.splitlines() == [
+        f"{site}/posts/links.ipynb:cell 2:3: link to /2024/12/gone/ -- no such page",
+        "Error: 1 broken link",
+    ]
