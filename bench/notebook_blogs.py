@@ -21,8 +21,9 @@ notebook, read with nbformat:
   ``<math>``, none shown as its TeX;
 - residue: pages of the whole site with ``{% notebook`` in them.
 
-``--synthetic N`` times cold and unchanged builds of a site of N copies of the example
-blog's notebook post. Results go to ``bench/results/notebook_blogs.json``.
+``--synthetic N`` times a cold build of a site of N copies of the example blog's
+notebook post, the same build unchanged, and one after a notebook was edited. Results
+go to ``bench/results/notebook_blogs.json`` (``notebook_synthetic.json``).
 """
 
 from __future__ import annotations
@@ -273,7 +274,10 @@ def synthetic(posts: int, work: Path) -> dict:
         )
         (site / "posts" / f"notebook-{i:04d}.ipynb").write_text(copy, encoding="utf-8")
     times = {}
-    for step in ("cold", "unchanged"):
+    for step in ("cold", "unchanged", "one_edited"):
+        if step == "one_edited":
+            edited = site / "posts" / "notebook-0000.ipynb"
+            edited.write_text(edited.read_text().replace("row sums:", "sums of rows:"))
         started = time.perf_counter()
         result = build(site, work / f"synthetic-{posts}-out")
         times[step] = round(time.perf_counter() - started, 2)

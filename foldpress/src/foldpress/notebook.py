@@ -302,7 +302,8 @@ class _MarkdownWriter:
                 opens = not fence
                 closes = fence and mark.group(1)[0] == fence[0] and len(mark.group(1)) >= len(fence)
                 fence = mark.group(1) if opens else "" if closes else fence
-            dollars = dollars != (not fence and line.count("$$") % 2 == 1)
+            edge = line.strip().startswith("$$") or line.strip().endswith("$$")
+            dollars = dollars != (not fence and edge and line.count("$$") % 2 == 1)
             begin = None if fence or inside or dollars else _ENVIRONMENT.match(line)
             if begin and self.lines and self.lines[-1][0].strip():
                 self.lines.append(("\n", (cell, number)))
