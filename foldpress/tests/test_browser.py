@@ -102,6 +102,32 @@ def test_reading_a_post_and_seeing_an_edit_without_reloading(browser, served, ar
     page.close()
 
 
+NOTEBOOK_POST = "/2025/04/attention-weights-in-a-notebook/"
+
+
+def test_a_notebook_post_shows_its_plot_and_highlighted_code(browser, served, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url(served, NOTEBOOK_POST))
+    expect(page.locator("h1")).to_have_text("Attention weights in a notebook")
+    plot = page.locator("article img").first
+    plot.scroll_into_view_if_needed()
+    expect(plot).to_have_js_property("complete", True, timeout=WAIT_MS)
+    assert plot.evaluate("img => img.naturalWidth") == int(plot.get_attribute("width") or 0) > 0
+    # Highlighted: Pygments' keyword spans are coloured unlike the code around them.
+    keyword = page.locator("pre.highlight code.language-python .kn").first
+    text = page.locator("pre.highlight code.language-python").first
+    colour = "el => getComputedStyle(el).color"
+    assert keyword.evaluate(colour) != text.evaluate(colour)
+    output = page.locator("pre:has(> code.language-output)").first
+    assert "row sums" in page.locator("article").inner_text()
+    assert output.evaluate("el => getComputedStyle(el).borderLeftWidth") == "4px"
+    download = page.get_by_role("link", name="Download this notebook")
+    response = page.request.get(url(served, NOTEBOOK_POST) + download.get_attribute("href"))
+    assert response.ok and response.json()["nbformat"] == 4
+    page.screenshot(path=artifacts / "notebook-post.png", full_page=True)
+    page.close()
+
+
 def test_a_build_error_shows_over_the_last_good_page(browser, served, artifacts):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(url(served, "/2025/09/temperature-top-k-top-p/"))
@@ -142,7 +168,7 @@ def test_on_a_phone_no_page_scrolls_sideways_and_no_equation_is_cut(browser, ser
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     page = context.new_page()
     posts = [f"/{p.parent.relative_to(served.out)}/" for p in served.out.glob("2*/*/*/index.html")]
-    assert len(posts) == 19
+    assert len(posts) == 20
     too_wide, cut, scrolled = {}, {}, 0
     for path in [*posts, "/", "/topics/", "/archive/", "/about/"]:
         page.goto(url(served, path))

@@ -117,7 +117,7 @@ def test_example_llms_txt_links_resolve_to_copies(example):
     series = parsed.sections["Series: LLM from scratch"]
     assert len(series) == 11 and series[0].title == "Why build a language model from scratch?"
     links = [link for section in parsed.sections.values() for link in section]
-    assert len(links) == 19 + 1 + 11  # every post, the About page, the series again
+    assert len(links) == 20 + 1 + 11  # every post, the About page, the series again
     for link in links:
         copy = local_file(example, link.url, EXAMPLE_BASE)
         assert copy.is_file(), link.url

@@ -317,14 +317,15 @@ def serve(site: Path, output: Path | None, port: int, host: str, drafts: bool) -
 @click.option(
     "--from",
     "engine",
-    type=click.Choice(["hugo", "jekyll", "pelican"]),
+    type=click.Choice(["hugo", "jekyll", "pelican", "nikola"]),
     help="The engine SRC was made for (default: told by its configuration file).",
 )
 def import_(src: Path, dest: Path, engine: str | None) -> None:
-    """Make the Hugo, Jekyll or Pelican site in SRC into a foldpress site in DEST.
+    """Make the Hugo, Jekyll, Pelican or Nikola site in SRC into a foldpress site in DEST.
 
     DEST must be new or empty; SRC is only read, and its configuration (hugo.toml,
-    config.toml|yaml|json, _config.yml, pelicanconf.py) is read as text, never run.
+    config.toml|yaml|json, _config.yml, pelicanconf.py, conf.py) is read as text, never
+    run. Jupyter notebook posts (Nikola's, Pelican's {% notebook %}) become notebook posts.
     Posts, pages, static files and every old address come over: `foldpress build DEST`
     answers the old links, with redirect pages where an address changed.
 

@@ -23,9 +23,10 @@ from foldpress.markdown import Markdown, create_markdown
 from foldpress.markdown_html import MathErrors
 from foldpress.markdown_math import MathSyntax
 from foldpress.model import Page, Post
+from foldpress.notebook import at_cells
 from foldpress.outputs._markdown import post_markdown
 from foldpress.parallel import run_tasks, workers
-from foldpress.reader import markdown_files, read_page, read_post
+from foldpress.reader import POST_SUFFIXES, markdown_files, read_page, read_post
 from foldpress.render import render_errors, render_markdown, render_warnings
 from foldpress.search import words_of_html
 
@@ -60,7 +61,7 @@ def load_content(
     ``on_file(cached, total)`` is called per file, for a progress display;
     ``meanwhile()`` is run while worker processes render, if there are any.
     """
-    sources = [("post", p) for p in markdown_files(site_dir / "posts")]
+    sources = [("post", p) for p in markdown_files(site_dir / "posts", POST_SUFFIXES)]
     sources += [("page", p) for p in markdown_files(site_dir / "pages")]
     # Everything a file's rendering depends on besides its bytes.
     settings = (
@@ -132,8 +133,8 @@ def render_post(md: Markdown, post: Post, config: SiteConfig) -> list[ContentErr
     post.intro_html = rendered.intro_html
     post.intro_markdown = rendered.intro_markdown
     post.has_more = rendered.has_more
-    errors = render_errors(post.source, post.source_lines, problems)
-    post.warnings += render_warnings(post.source, post.source_lines, problems)
+    errors = at_cells(post, render_errors(post.source, post.source_lines, problems))
+    post.warnings += at_cells(post, render_warnings(post.source, post.source_lines, problems))
     if not errors:
         post_markdown(post, config, rendered.unfolded_markdown, rendered.intro_text)
         post.search_words = " ".join(words_of_html(post.body_html))

@@ -9,19 +9,20 @@ from pathlib import Path
 
 @dataclass
 class ContentError(Exception):
-    """One problem in one input file; ``line`` is 1-based, or None where no line applies."""
+    """One problem in one input file; ``line`` is 1-based, or None where no line applies.
+    In a notebook, ``line`` is in its ``cell`` (1-based, counting every cell)."""
 
     path: Path
     line: int | None
     message: str
+    cell: int | None = None
 
     def __reduce__(self):
         # Errors cross process boundaries when posts are rendered in parallel.
-        return (type(self), (self.path, self.line, self.message))
+        return (type(self), (self.path, self.line, self.message, self.cell))
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: {self.message}"
+        return f"{_where(self.path, self.cell, self.line)}: {self.message}"
 
 
 @dataclass(frozen=True)
@@ -35,15 +36,21 @@ class ContentWarning:
     path: Path
     line: int | None
     message: str
+    cell: int | None = None  # as ContentError's
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: warning: {self.message}"
+        return f"{_where(self.path, self.cell, self.line)}: warning: {self.message}"
+
+
+def _where(path: Path, cell: int | None, line: int | None) -> str:
+    """``path:line``, or in a notebook ``path:cell N:line``."""
+    where = f"{path}:cell {cell}" if cell else f"{path}"
+    return f"{where}:{line}" if line else where
 
 
 def in_order(problems: Iterable[ContentError | ContentWarning]) -> list:
-    """Problems sorted by file, then line, as a build reports them."""
-    return sorted(problems, key=lambda e: (str(e.path), e.line or 0))
+    """Problems sorted by file, then cell and line, as a build reports them."""
+    return sorted(problems, key=lambda e: (str(e.path), e.cell or 0, e.line or 0))
 
 
 class BuildError(Exception):

@@ -14,8 +14,10 @@ on the site alike.
 from __future__ import annotations
 
 import html
+import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -49,8 +51,8 @@ def bundle_files(post: Post) -> dict[str, Path]:
 class ImageSizes:
     """The sizes of a site's images, by site path, read from the files on first use."""
 
-    def __init__(self, files: dict[str, Path]) -> None:
-        self.files = files  # site path without its leading "/" -> the file it is
+    def __init__(self, files: Mapping[str, Path | bytes]) -> None:
+        self.files = files  # site path without its leading "/" -> the file it is, or its bytes
         self._sizes: dict[str, tuple[int, int] | None] = {}
 
     def size(self, site_path: str) -> tuple[int, int] | None:
@@ -58,7 +60,7 @@ class ImageSizes:
         key = site_path.lstrip("/")
         if key not in self._sizes:
             path = self.files.get(key)
-            self._sizes[key] = read_size(path) if path else None
+            self._sizes[key] = read_size(path) if path is not None else None
         return self._sizes[key]
 
     def key(self, body: str, page_url: str) -> bytes | None:
@@ -115,20 +117,23 @@ def _site_path(src: str, page_url: str) -> str | None:
     return unquote(urlsplit(urljoin(page_url, src)).path)
 
 
-def read_size(path: Path) -> tuple[int, int] | None:
-    """An image file's ``(width, height)`` in CSS pixels, or None if it has none."""
-    if path.suffix.lower() == ".svg":
-        return _svg_size(path)
+def read_size(path: Path | bytes) -> tuple[int, int] | None:
+    """An image file's ``(width, height)`` in CSS pixels (or those of the image in
+    ``path``'s bytes), or None if it has none."""
+    is_svg = path.lstrip()[:1] == b"<" if isinstance(path, bytes) else path.suffix.lower() == ".svg"
+    source = io.BytesIO(path) if isinstance(path, bytes) else path
+    if is_svg:
+        return _svg_size(source)
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:  # reads the header, not the pixels
+        with Image.open(source) as image:  # reads the header, not the pixels
             return image.size
     except (OSError, UnidentifiedImageError, ValueError):
         return None
 
 
-def _svg_size(path: Path) -> tuple[int, int] | None:
+def _svg_size(path: Path | io.BytesIO) -> tuple[int, int] | None:
     """An SVG's ``width`` and ``height`` in pixels, else its ``viewBox``'s."""
     try:
         root = next(ET.iterparse(path, events=("start",)))[1]

@@ -11,6 +11,7 @@ from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
 from foldpress.images import ImageSizes, bundle_files
 from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
+from foldpress.notebook import published_files
 from foldpress.series import collect_series, series_parts
 
 # Top-level folders and files the site's own outputs use: no post, page or old address
@@ -98,17 +99,18 @@ def build_index(
     )
 
 
-def site_files(site_dir: Path | None, posts: list[Post]) -> dict[str, Path]:
+def site_files(site_dir: Path | None, posts: list[Post]) -> dict[str, Path | bytes]:
     """The files the site publishes as they are, by site path without the leading "/":
-    ``static/`` and the posts' page bundles."""
+    ``static/``, the posts' page bundles and notebooks' images."""
     from foldpress.theme import files_in  # with Jinja2, which the output side imports later
 
-    files: dict[str, Path] = {}
+    files: dict[str, Path | bytes] = {}
     static = site_dir / "static" if site_dir else None
     if static and static.is_dir():
         files.update((p.relative_to(static).as_posix(), p) for p in files_in(static))
     for post in posts:
         files.update(bundle_files(post))
+        files.update(published_files(post))
     return files
 
 

@@ -88,6 +88,10 @@ class Post:
     warnings: list[ContentWarning] = field(default_factory=list, repr=False, compare=False)
     # Made once when the post is rendered, and cached with it; see outputs/_markdown.py.
     markdown: PostMarkdown | None = field(default=None, repr=False, compare=False)
+    # A notebook post's (see notebook.py): the files its outputs saved (images), by name
+    # beside the post, and the cell and line in it of each line of ``body_markdown``.
+    files: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    cell_lines: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.url:

@@ -59,6 +59,8 @@ _NOT_TYPOS = frozenset({"publishDate", "publishdate", "redirect_to"})
 # Jekyll's post file names: 2015-05-21-old-name.markdown.
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
+NOTEBOOK_SUFFIX = ".ipynb"  # a Jupyter notebook: a post, see foldpress.notebook
+POST_SUFFIXES = (*MARKDOWN_SUFFIXES, NOTEBOOK_SUFFIX)
 
 
 @dataclass
@@ -378,13 +380,30 @@ def read_post(
     Markdown is rendered later.
 
     The post comes back even with errors (so that its body can be checked too), but
-    with placeholders where the front matter was wrong.
+    with placeholders where the front matter was wrong. A Jupyter notebook
+    (``.ipynb``) is read by :mod:`foldpress.notebook`.
     """
+    if path.suffix.lower() == NOTEBOOK_SUFFIX:
+        from foldpress.notebook import read_notebook_post
+
+        return read_notebook_post(path, config, raw)
     try:
         text, cleaned = without_control_characters(path, read_text(path, raw))
         matter, errors = parse_front_matter(path, text)
     except ContentError as error:
         return None, [error]
+    return post_from_matter(path, config, matter, errors, cleaned)
+
+
+def post_from_matter(
+    path: Path,
+    config: SiteConfig,
+    matter: FrontMatter,
+    errors: list[ContentError],
+    cleaned: list[ContentWarning],
+) -> tuple[Post, list[ContentError]]:
+    """A post from its front matter read already (with the ``errors`` found reading
+    it, and warnings for the characters ``cleaned`` out of it), its values checked."""
     check = _Checker(path, matter, POST_KEYS, strict=config.strict)
     check.warnings[:0] = cleaned
     title = check.string("title", required=True)
@@ -446,9 +465,10 @@ def read_page(
     return page, errors
 
 
-def markdown_files(folder: Path) -> list[Path]:
-    """The Markdown files (``.md``, ``.markdown``, ``.mdown``) under ``folder`` in a
-    stable order, skipping hidden ones."""
+def markdown_files(folder: Path, suffixes: tuple[str, ...] = MARKDOWN_SUFFIXES) -> list[Path]:
+    """The Markdown files (``.md``, ``.markdown``, ``.mdown``; or those named with
+    ``suffixes``) under ``folder`` in a stable order, skipping hidden ones (and so
+    Jupyter's ``.ipynb_checkpoints``)."""
     found = []
     # os.walk, not Path.rglob: a site's thousands of posts are listed on every build.
     for top, folders, names in os.walk(folder):
@@ -456,6 +476,6 @@ def markdown_files(folder: Path) -> list[Path]:
         found += [
             os.path.join(top, name)
             for name in names
-            if not name.startswith(".") and name.lower().endswith(MARKDOWN_SUFFIXES)
+            if not name.startswith(".") and name.lower().endswith(suffixes)
         ]
     return sorted(map(Path, found))

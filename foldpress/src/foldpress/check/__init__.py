@@ -51,7 +51,7 @@ def check_links(
             if not answer.ok:
                 what = "image" if link.image else "link to"
                 message = f"{what} {link.url} -- {answer.describe()}"
-                errors.append(ContentError(link.source, link.line, message))
+                errors.append(ContentError(link.source, link.line, message, link.cell))
     return in_order(errors)
 
 
@@ -64,7 +64,7 @@ def _well_formed(links: list[Link]) -> tuple[list[Link], list[ContentError]]:
         except ValueError as error:  # e.g. "http://[oops": a host that is no address
             what = "image" if link.image else "link to"
             message = f"{what} {link.url} -- malformed URL ({error})"
-            errors.append(ContentError(link.source, link.line, message))
+            errors.append(ContentError(link.source, link.line, message, link.cell))
         else:
             good.append(link)
     return good, errors

@@ -30,7 +30,9 @@ def check_internal(links: list[Link], out_dir: Path) -> list[ContentError]:
         problem = _problem(link, out_dir, anchors)
         if problem:
             what = "image" if link.image else "link to"
-            errors.append(ContentError(link.source, link.line, f"{what} {link.url} -- {problem}"))
+            errors.append(
+                ContentError(link.source, link.line, f"{what} {link.url} -- {problem}", link.cell)
+            )
     return errors
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from pathlib import Path
 
 from foldpress.config import SiteConfig
 from foldpress.markdown import Document, Markdown
-from foldpress.reader import markdown_files, read_page, read_post
+from foldpress.reader import POST_SUFFIXES, markdown_files, read_page, read_post
 
 # An HTML attribute that holds a URL, in a Markdown file's raw HTML.
 _URL_ATTRIBUTE = re.compile(
@@ -26,6 +27,7 @@ class Link:
     url: str  # as written
     page: str  # the site path of the page it is on, which a relative URL is relative to
     image: bool = False
+    cell: int | None = None  # in a notebook, the cell ``line`` is in
 
 
 def site_links(site_dir: Path, config: SiteConfig, *, drafts: bool = False) -> list[Link]:
@@ -33,10 +35,11 @@ def site_links(site_dir: Path, config: SiteConfig, *, drafts: bool = False) -> l
     file order. Files that cannot be read are left to the build to report."""
     md = Markdown()
     found: list[Link] = []
-    for path in markdown_files(site_dir / "posts"):
+    for path in markdown_files(site_dir / "posts", POST_SUFFIXES):
         post, _ = read_post(path, config)
         if post and (drafts or not post.draft):
-            found += document_links(md.parse(post.body_markdown), path, post.source_lines, post.url)
+            links = document_links(md.parse(post.body_markdown), path, post.source_lines, post.url)
+            found += [_in_cell(link, post.cell_lines) for link in links]
     for path in markdown_files(site_dir / "pages"):
         page, _ = read_page(path, config)
         if page:
@@ -67,3 +70,12 @@ def document_links(doc: Document, source: Path, lines: dict[str, int], page: str
                 is_image = match.group(1).lower() != "href"
                 found.append(Link(source, line, url, page, is_image))
     return found
+
+
+def _in_cell(link: Link, cell_lines: list[tuple[int, int]]) -> Link:
+    """A notebook post's link at its cell and line (its body is its cells as Markdown,
+    whose lines count from 1)."""
+    if not 0 < link.line <= len(cell_lines):
+        return link
+    cell, line = cell_lines[link.line - 1]
+    return dataclasses.replace(link, line=line, cell=cell or None)

@@ -1,4 +1,4 @@
-"""``foldpress import``: a Hugo, Jekyll or Pelican site made into a foldpress site.
+"""``foldpress import``: a Hugo, Jekyll, Pelican or Nikola site made into a foldpress site.
 
 Each engine has a module that reads its site into an :class:`~._shared.OldSite`, with
 what it could not convert noted in a :class:`~._shared.Report`; ``_shared`` writes that
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from foldpress.importers import hugo, jekyll, pelican
+from foldpress.importers import hugo, jekyll, nikola, pelican
 from foldpress.importers._shared import (
     Note,
     OldSite,
@@ -23,6 +23,7 @@ ENGINES: dict[str, tuple[tuple[str, ...], Callable[[Path, Report], OldSite]]] = 
     "hugo": (hugo.CONFIG_FILES, hugo.read_site),
     "jekyll": (jekyll.CONFIG_FILES, jekyll.read_site),
     "pelican": (pelican.CONFIG_FILES, pelican.read_site),
+    "nikola": (nikola.CONFIG_FILES, nikola.read_site),  # last: conf.py is Sphinx's too
 }
 
 __all__ = ["ENGINES", "CannotImport", "Note", "Report", "detect", "import_site"]
@@ -43,7 +44,7 @@ def detect(src: Path) -> str | None:
 def import_site(src: Path, dest: Path, engine: str | None = None) -> Report:
     """Import the site in ``src`` into the new or empty folder ``dest``.
 
-    ``engine`` is "hugo", "jekyll" or "pelican"; by default it is told by the
+    ``engine`` is "hugo", "jekyll", "pelican" or "nikola"; by default it is told by the
     configuration file in ``src``. Raises CannotImport when the import cannot start.
     """
     if not src.is_dir():
@@ -57,7 +58,7 @@ def import_site(src: Path, dest: Path, engine: str | None = None) -> Report:
     engine = engine or detect(src)
     if engine is None:
         names = ", ".join(name for files, _ in ENGINES.values() for name in files)
-        raise CannotImport(f"{src} has none of {names}: give --from hugo|jekyll|pelican")
+        raise CannotImport(f"{src} has none of {names}: give --from {'|'.join(ENGINES)}")
     config_files, read_site = ENGINES[engine]
     if not any((src / name).is_file() for name in config_files):
         raise CannotImport(f"{src} has no {' or '.join(config_files)}")

@@ -9,6 +9,7 @@ for a post or page differs from the old one, the post gets ``url: OLD``.
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
@@ -81,6 +82,9 @@ class Content:
     body: str
     address: str  # where the old site served it
     aliases: list[str] = field(default_factory=list)  # older addresses that redirected to it
+    # A notebook post's notebook (nbformat 4 JSON; see importers/notebooks.py): written
+    # instead of the body, its first (raw) cell given the front matter.
+    notebook: dict[str, Any] | None = None
 
 
 @dataclass
@@ -129,13 +133,18 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
             front["aliases"] = aliases
         # foldpress's own address for it, with the settings written above
         read = read_post if item.kind == "post" else read_page
-        made, errors = read(target, config, document(front, "").encode())
+        as_markdown = target.with_suffix(".md")  # a notebook's front matter is read the same
+        made, errors = read(as_markdown, config, document(front, "").encode())
         for error in errors:
             report.note(item.source, None, f"foldpress will refuse this: {error.message}")
         if made and made.url != item.address:
             front["url"] = item.address
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(document(front, item.body), encoding="utf-8")
+        if item.notebook is not None:
+            item.notebook["cells"][0]["source"] = document(front, "").rstrip("\n")
+            target.write_text(json.dumps(item.notebook, indent=1) + "\n", encoding="utf-8")
+        else:
+            target.write_text(document(front, item.body), encoding="utf-8")
         report.redirects += len(aliases)
         if item.kind == "post":
             report.posts += 1

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import fence, first_line_of, rewrite, unescape_math
+from foldpress.importers.notebooks import as_notebook_post, has_notebook_tag
 from foldpress.reader import to_datetime
 from foldpress.slugs import slugify as topic_slug
 
@@ -157,6 +158,10 @@ def read_site(src: Path, report: Report) -> OldSite:
             report=report,
         )
         item.body = unescape_math(_CODEHILITE.sub(_fenced, body))
+        if has_notebook_tag(item.body):  # liquid_tags' {% notebook %}: a notebook post
+            places = [content / str(config.get("NOTEBOOK_DIR", "notebooks")), content, src]
+            if as_notebook_post(item, body_line, places, report) is None:
+                continue
         site.content.append(item)
     return site
 

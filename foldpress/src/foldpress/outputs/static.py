@@ -9,6 +9,7 @@ is ever published.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -19,17 +20,23 @@ from foldpress.errors import ContentWarning
 from foldpress.highlight import pygments_css
 from foldpress.images import bundle_files
 from foldpress.model import SiteIndex
+from foldpress.notebook import published_files
 from foldpress.outputs.folder import OutputFolder
 from foldpress.theme import THEME_DIR, files_in
 
 
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
-    """Copy the theme's CSS with the code-highlighting styles, the page bundles' files,
-    then ``static/``."""
+    """Copy the theme's CSS with the code-highlighting styles, the page bundles' files
+    and notebooks' images, then ``static/``."""
     out = OutputFolder.of(out)
     for post in index.posts:
         for name, path in bundle_files(post).items():
             _copy(out, name, path, path)
+        for name, file in published_files(post).items():  # a notebook's
+            if isinstance(file, Path):
+                _copy(out, name, file, post.source)
+            else:
+                out.file(name, digest(file), functools.partial(bytes, file), post.source)
     for path in files_in(THEME_DIR / "static"):
         _copy(out, "theme/" + path.relative_to(THEME_DIR / "static").as_posix(), path, None)
     out.file("theme/pygments.css", "pygments", pygments_css)  # the style is in the salt
