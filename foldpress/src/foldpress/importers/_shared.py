@@ -18,6 +18,7 @@ from typing import Any, Literal
 import tomli_w
 import yaml
 
+from foldpress import residue
 from foldpress.addresses import normalize
 from foldpress.config import SiteConfig, check_settings
 from foldpress.index import RESERVED_FILES, RESERVED_SLUGS
@@ -50,6 +51,10 @@ class Report:
     redirects: int = 0
     unconverted: list[Note] = field(default_factory=list)  # left in place, by file and line
     skipped: list[Note] = field(default_factory=list)  # files not imported, and why
+    # From the new site's first build: old syntax that shows on its pages as text, in
+    # the new site's files, and what stopped the build.
+    leftovers: list[Note] = field(default_factory=list)
+    build_errors: list[Note] = field(default_factory=list)
 
     def note(self, path: Path, line: int | None, what: str) -> None:
         self.unconverted.append(Note(path, line, what))
@@ -65,9 +70,17 @@ class Report:
             f"Imported from {self.engine}: {count(self.posts, 'post')}, "
             f"{count(self.pages, 'page')}, {count(self.static, 'static file')}, "
             f"{count(self.redirects, 'old address')} redirected; "
-            f"{count(len(self.unconverted), 'construct')} left in place, "
-            f"{count(len(self.skipped), 'file')} skipped."
+            f"{self.left_in_place()}, {count(len(self.skipped), 'file')} skipped."
         )
+
+    def left_in_place(self) -> str:
+        """What of the old syntax shows on the pages, counted in the first build's output."""
+        if self.build_errors:
+            n = len(self.build_errors)
+            errors = f"{n} error{'s' * (n != 1)}"
+            return f"the first build failed with {errors}, so leftovers are not counted"
+        shown = residue.count(note.what for note in self.leftovers)
+        return f"{shown} construct{'s' * (shown != 1)} left in place (shown as text on pages)"
 
 
 @dataclass
