@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from foldpress.importers import _kramdown as kramdown
+from foldpress.importers._embeds import liquid_tag
 from foldpress.importers._matter import has_front_matter, split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import (
@@ -124,6 +126,8 @@ def read_site(src: Path, report: Report) -> OldSite:
         found.append((item, matter.body_line))
 
     links = _Links(by_path, by_name, settings.get("base_url", ""))
+    links.code_dirs = [src / str(config.get("code_dir") or "downloads/code")]
+    links.code_dirs.append(src / "source" / str(config.get("code_dir") or "downloads/code"))
     for item, body_line in found:
         body = rewrite(
             item.body,
@@ -135,6 +139,7 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         if separator.strip() and separator != "<!--more-->":  # after: lines reported stay right
             body = body.replace(separator, "\n<!--more-->\n", 1)
+        body = kramdown.convert(body)
         item.body = unescape_math(kramdown_math(body))
         site.content.append(item)
     posts = [item for item in site.content if item.kind == "post"]
@@ -323,6 +328,7 @@ class _Links:
         self.by_path = by_path
         self.by_name = by_name
         self.base_url = base_url.rstrip("/")
+        self.code_dirs: list[Path] = []  # where {% include_code %} finds its files
 
     def convert(self, match: re.Match[str]) -> tuple[str | None, str]:
         if match.group("raw"):
@@ -338,7 +344,8 @@ class _Links:
                 target = argument.strip("/")
                 address = self.by_path.get(target) or ("/" + target if "." in target else None)
                 return address, f"{{% link {argument} %}}: no such file"
-            return None, f"Liquid tag {first_line_of(match.group())} not converted"
+            embed = liquid_tag(name, argument, self.code_dirs)
+            return embed, f"Liquid tag {first_line_of(match.group())} not converted"
         expr = match.group("expr")
         if expr == "site.baseurl":
             return "", ""
