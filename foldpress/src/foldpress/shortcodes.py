@@ -120,7 +120,7 @@ class Shortcodes:
         from foldpress.theme import THEME_DIR
 
         folders = [self.site_dir / "templates" / FOLDER, THEME_DIR / "templates" / FOLDER]
-        return jinja2.Environment(
+        env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(f) for f in folders]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -128,6 +128,8 @@ class Shortcodes:
             lstrip_blocks=True,
             auto_reload=False,
         )
+        env.filters["markdownify"] = _markdownify
+        return env
 
     def expand(
         self,
@@ -253,6 +255,15 @@ class Shortcodes:
             prefix = text[line_start : call.opener.start]
             return f"<!--foldpress-shortcode-{number}" + ("\n" + prefix) * lines + "-->"
         return f"<!--foldpress-shortcode-{number}" + "\n" * lines + "-->"
+
+
+def _markdownify(text: object) -> object:
+    """``{{ args.caption|markdownify }}``: an argument's Markdown as HTML."""
+    import markupsafe
+
+    from foldpress.markdown import create_markdown
+
+    return markupsafe.Markup(create_markdown().html(str(text or "")))
 
 
 def _template_problem(name: str, error: Exception) -> str:

@@ -103,6 +103,7 @@ class OldSite:
     settings: dict[str, Any]  # site.toml's
     content: list[Content] = field(default_factory=list)
     static: dict[str, Path] = field(default_factory=dict)  # path in static/ -> file to copy
+    templates: dict[str, str] = field(default_factory=dict)  # path in templates/ -> its text
 
 
 def check_destination(dest: Path) -> str | None:
@@ -154,6 +155,10 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
             report.posts += 1
         else:
             report.pages += 1
+    for name, text in sorted(old.templates.items()):  # the old site's shortcodes, translated
+        target = dest / "templates" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     for name, source in sorted(old.static.items()):
         if name.split("/")[0] in RESERVED_SLUGS or name in RESERVED_FILES - _YOURS_WIN:
             report.skip(source, f"not copied: /{name} is made by foldpress itself")

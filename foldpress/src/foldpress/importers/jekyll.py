@@ -27,6 +27,12 @@ from foldpress.importers._syntax import (
     rewrite,
     unescape_math,
 )
+from foldpress.importers._templates import (
+    Untranslatable,
+    liquid_include_call,
+    shortcode_name,
+    translate_liquid_include,
+)
 from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
 
 CONFIG_FILES = ("_config.yml", "_config.yaml")
@@ -127,6 +133,7 @@ def read_site(src: Path, report: Report) -> OldSite:
 
     links = _Links(by_path, by_name, settings.get("base_url", ""))
     links.code_dirs = [src / str(config.get("code_dir") or "downloads/code")]
+    links.includes, links.report = src / "_includes", report
     links.code_dirs.append(src / "source" / str(config.get("code_dir") or "downloads/code"))
     for item, body_line in found:
         body = rewrite(
@@ -142,6 +149,9 @@ def read_site(src: Path, report: Report) -> OldSite:
         body = kramdown.convert(body)
         item.body = unescape_math(kramdown_math(body))
         site.content.append(item)
+    for name, text in links.translated.items():
+        if text is not None:
+            site.templates[f"shortcodes/{shortcode_name(name)}.html"] = text
     posts = [item for item in site.content if item.kind == "post"]
     permalink = _foldpress_permalink(pattern, any(_categories(i.front) for i in posts))
     if permalink:
@@ -329,6 +339,30 @@ class _Links:
         self.by_name = by_name
         self.base_url = base_url.rstrip("/")
         self.code_dirs: list[Path] = []  # where {% include_code %} finds its files
+        self.includes: Path | None = None  # the site's _includes/
+        self.translated: dict[str, str | None] = {}  # include -> shortcode template, or None
+        self.report: Report | None = None
+
+    def include(self, argument: str) -> str | None:
+        """``{% include NAME args %}`` as a call of NAME translated into a shortcode."""
+        name, _, args = argument.partition(" ")
+        path = self.includes / name if self.includes else None
+        if (
+            path is None
+            or not path.is_file()
+            or not path.resolve().is_relative_to(
+                self.includes.resolve()  # type: ignore[union-attr]
+            )
+        ):
+            return None
+        if name not in self.translated:
+            try:
+                self.translated[name] = translate_liquid_include(path.read_text(encoding="utf-8"))
+            except (Untranslatable, UnicodeDecodeError) as error:
+                self.translated[name] = None
+                if self.report:
+                    self.report.note(path, None, f"include not translated: {error}")
+        return liquid_include_call(name, args) if self.translated[name] is not None else None
 
     def convert(self, match: re.Match[str]) -> tuple[str | None, str]:
         if match.group("raw"):
@@ -344,6 +378,9 @@ class _Links:
                 target = argument.strip("/")
                 address = self.by_path.get(target) or ("/" + target if "." in target else None)
                 return address, f"{{% link {argument} %}}: no such file"
+            if name == "include":
+                call = self.include(argument)
+                return call, f"Liquid tag {first_line_of(match.group())} not converted"
             embed = liquid_tag(name, argument, self.code_dirs)
             return embed, f"Liquid tag {first_line_of(match.group())} not converted"
         expr = match.group("expr")
