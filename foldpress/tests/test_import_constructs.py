@@ -296,3 +296,30 @@ def test_hugo_built_in_and_own_shortcodes(tmp_path):
 def test_what_cannot_be_translated_says_what(template, why):
     with pytest.raises(Untranslatable, match=why):
         translate_hugo(template)
+
+
+def test_block_tags_of_a_site_s_own_plugins_show_their_content(tmp_path):
+    post = (
+        "---\ntitle: Plugins\n---\n"
+        '{% figure caption:"Time lapse [video](https://youtu.be/x?a=1%20) of **it**." %}\n'
+        "![drawing](/images/drawing.jpg)\n{% endfigure %}\n\n"
+        "See {% post_url /notes/2012-01-01-first %}.\n"
+    )
+    result, new = import_and_build(
+        tmp_path,
+        {
+            "_config.yml": "title: P\n",
+            "_posts/notes/2012-01-01-first.md": "---\ntitle: First\n---\nOne.\n",
+            "_posts/2013-01-02-plugins.md": post,
+        },
+    )
+    assert "0 constructs left in place" in result.stdout, result.output
+    assert "Liquid block {% figure" in result.stderr  # reported, each call
+    found = [
+        a
+        for a in (new / "_site").rglob("*.html")
+        if "Plugins" in a.read_text() and "drawing" in a.read_text()
+    ]
+    page = BeautifulSoup(found[0].read_text(), "lxml").find("div", class_="figure")
+    assert page.img["src"] == "/images/drawing.jpg"
+    assert page.find("div", class_="caption").strong.get_text() == "it"

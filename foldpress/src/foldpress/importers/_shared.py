@@ -75,12 +75,14 @@ class Report:
 
     def left_in_place(self) -> str:
         """What of the old syntax shows on the pages, counted in the first build's output."""
-        if self.build_errors:
-            n = len(self.build_errors)
-            errors = f"{n} error{'s' * (n != 1)}"
-            return f"the first build failed with {errors}, so leftovers are not counted"
         shown = residue.count(note.what for note in self.leftovers)
-        return f"{shown} construct{'s' * (shown != 1)} left in place (shown as text on pages)"
+        counted = f"{shown} construct{'s' * (shown != 1)} left in place (shown as text on pages"
+        if not self.build_errors:
+            return counted + ")"
+        n = len(self.build_errors)
+        return (
+            f"{counted} that the first build could read; it failed with {n} error{'s' * (n != 1)})"
+        )
 
 
 @dataclass

@@ -376,10 +376,12 @@ def liquid_include_call(name: str, args: str) -> str | None:
         if not equals or not re.fullmatch(r"[\w-]+", key):
             return None
         named.append(f'{key}="{value.replace(chr(34), chr(92) + chr(34))}"')
+    if name.endswith((".md", ".markdown")):  # an include of Markdown: its output is Markdown
+        return "{{% " + " ".join([shortcode_name(name), *named]) + " %}}"
     return "{{< " + " ".join([shortcode_name(name), *named]) + " >}}"
 
 
 def shortcode_name(include: str) -> str:
     """The shortcode an include or a Hugo shortcode file becomes: its path, less the
     suffix, ``/`` written ``-``."""
-    return re.sub(r"\.html?$", "", include).replace("/", "-")
+    return re.sub(r"\.(html?|md|markdown)$", "", include).replace("/", "-")

@@ -127,9 +127,10 @@ def read_site(src: Path, report: Report) -> OldSite:
                     site.static[item.address.strip("/") + "/" + where] = resource
 
     own = _own_shortcodes(src, config, site, report)
+    missing: set[str] = set()
     for item, body_line in found:
         shortcodes = _Shortcodes(refs, item.source.relative_to(content_dir).parent.as_posix())
-        shortcodes.kept = own | BUNDLED
+        shortcodes.kept, shortcodes.missing = own | BUNDLED, missing
         own_params = item.front.get("params")
         shortcodes.params = {**params, **(own_params if isinstance(own_params, dict) else {})}
         shortcodes.params |= item.front
@@ -143,6 +144,9 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         item.body = unescape_math(body)
         site.content.append(item)
+    for name in sorted(missing):
+        why = "called in the old site, whose template is not in its folder (a theme's?)"
+        site.templates[f"shortcodes/{name}.html"] = _placeholder_template(why)
     permalink = _foldpress_permalink(found, permalinks, ugly)
     if permalink:
         site.settings["permalink"] = permalink
@@ -336,6 +340,7 @@ class _Shortcodes:
         self.folder = folder  # the content file's folder, for relative refs
         self.kept: set[str] = set()  # shortcodes foldpress has templates for
         self.params: dict[str, object] = {}  # what {{< param >}} reads: page's, then site's
+        self.missing: set[str] = set()  # called, with no template (a theme not in the folder)
 
     def convert(self, match: re.Match[str]) -> tuple[str | None, str]:
         if match.group("comment"):  # foldpress reads {{</* */>}} as Hugo does
@@ -355,6 +360,9 @@ class _Shortcodes:
             return (None if value is None else str(value)), f"{what}: no such parameter"
         if name.lstrip("/") in self.kept:
             return match.group(), ""  # a foldpress shortcode of the same name takes it
+        if re.fullmatch(r"/?[A-Za-z_][\w.-]*", name):
+            self.missing.add(name.lstrip("/"))
+            return None, f"{what}: no template for it here, so it shows its inner content only"
         return None, what
 
     def ref(self, target: str) -> str | None:
@@ -393,9 +401,14 @@ def _own_shortcodes(src: Path, config: dict, site: OldSite, report: Report) -> s
                 text = translate_hugo(path.read_text(encoding="utf-8"))
             except (Untranslatable, UnicodeDecodeError) as error:
                 report.note(path, None, f"shortcode template not translated: {error}")
-                text = f"{{# {path.name}: not translated from Hugo #}}{{{{ inner or '' }}}}\n"
+                text = _placeholder_template(f"{path.name}: not translated from Hugo")
             site.templates[f"shortcodes/{name}.html"] = text
     return names
+
+
+def _placeholder_template(why: str) -> str:
+    """A template for a shortcode the import could not bring: its inner content only."""
+    return f"{{# {why} #}}{{{{ inner or '' }}}}\n"
 
 
 def _figure(named: dict[str, str]) -> str | None:

@@ -129,15 +129,27 @@ def read_site(src: Path, report: Report) -> OldSite:
         if in_posts:
             by_name[relative.stem] = item.address
             by_name["/".join([*parts[: parts.index("_posts")], relative.stem])] = item.address
+            # {% post_url folder/name %}, for a post in a folder under _posts/
+            by_name["/".join([*parts[parts.index("_posts") + 1 : -1], relative.stem])] = (
+                item.address
+            )
         found.append((item, matter.body_line))
 
     links = _Links(by_path, by_name, settings.get("base_url", ""))
-    links.code_dirs = [src / str(config.get("code_dir") or "downloads/code")]
-    links.includes, links.report = src / "_includes", report
-    links.code_dirs.append(src / "source" / str(config.get("code_dir") or "downloads/code"))
+    plugin_blocks: set[str] = set()
+    # Jekyll's source folder (Octopress: source/), where includes and code files are.
+    source = src / str(config.get("source") or ".")
+    code_dir = str(config.get("code_dir") or "downloads/code")
+    links.code_dirs = [source / code_dir, src / "source" / code_dir]
+    includes = str(config.get("includes_dir") or "_includes")
+    candidates = [source / includes, src / includes]  # a source: folder made by a build step
+    candidates += [p.parent / includes for p in sorted(src.glob("*/_posts"))]
+    links.includes = next((c for c in candidates if c.is_dir()), None)
+    links.report = report
     for item, body_line in found:
+        body = _plugin_blocks(item.body, item.source, body_line, report, plugin_blocks)
         body = rewrite(
-            item.body,
+            body,
             _LIQUID,
             links.convert,
             source=item.source,
@@ -149,6 +161,8 @@ def read_site(src: Path, report: Report) -> OldSite:
         body = kramdown.convert(body)
         item.body = unescape_math(kramdown_math(body))
         site.content.append(item)
+    for name in sorted(plugin_blocks):
+        site.templates[f"shortcodes/{name}.html"] = _PLUGIN_BLOCK_TEMPLATE
     for name, text in links.translated.items():
         if text is not None:
             site.templates[f"shortcodes/{shortcode_name(name)}.html"] = text
@@ -378,7 +392,7 @@ class _Links:
                 target = argument.strip("/")
                 address = self.by_path.get(target) or ("/" + target if "." in target else None)
                 return address, f"{{% link {argument} %}}: no such file"
-            if name == "include":
+            if name in ("include", "include_cached"):  # the second, jekyll-include-cache's
                 call = self.include(argument)
                 return call, f"Liquid tag {first_line_of(match.group())} not converted"
             embed = liquid_tag(name, argument, self.code_dirs)
@@ -393,3 +407,60 @@ class _Links:
             path = "/" + url.group("path").lstrip("/")
             return (path if url.group("filter") == "relative_url" else self.base_url + path), ""
         return None, f"Liquid output {first_line_of(match.group())} not converted"
+
+
+# A block tag of a site's own Ruby plugin ({% notice %}...{% endnotice %}): its Ruby
+# cannot be translated, so it becomes a shortcode pair whose template shows the inner
+# content and a caption or title argument; each call is reported.
+_PLUGIN_BLOCK = re.compile(
+    r"\{%-?\s*(?P<name>[A-Za-z_]\w*)(?P<args>(?:[^%]|%(?!\}))*?)-?%\}(?P<inner>.*?)\{%-?\s*end(?P=name)\s*-?%\}",
+    re.S,
+)
+_LIQUID_BLOCKS = {
+    "if",
+    "unless",
+    "for",
+    "case",
+    "capture",
+    "comment",
+    "raw",
+    "highlight",
+    "tablerow",
+}
+_PLUGIN_ARGUMENT = re.compile(r"""(?:^|\s)(\w+)\s*[:=]\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+))""")
+_PLUGIN_BLOCK_TEMPLATE = (
+    "{# a block tag of the old site's own plugin: its inner content and caption only #}\n"
+    '<div class="{{ name }}">{{ inner or "" }}'
+    '{% if args.get("caption") or args.get("title") %}'
+    '<div class="caption">{{ (args.get("caption") or args.get("title"))|markdownify }}</div>'
+    "{% endif %}</div>\n"
+)
+
+
+def _quoted(value: str) -> str:
+    """A value as a shortcode argument writes it inside double quotes."""
+    return re.sub(r'\\(?=")', "", value).replace('"', '\\"')
+
+
+def _plugin_blocks(
+    body: str, source: Path, first_line: int, report: Report, names: set[str]
+) -> str:
+    """``body`` with the block tags of the site's own plugins as shortcode pairs."""
+
+    def pair(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name in _LIQUID_BLOCKS or "{% end" + name in match.group("inner"):
+            return match.group()
+        names.add(name)
+        line = first_line + body.count("\n", 0, match.start())
+        what = f"Liquid block {first_line_of(match.group())}: a plugin's tag"
+        report.note(source, line, f"{what}, shown as its inner content and caption")
+        values = {
+            m.group(1): next(v for v in m.groups()[1:] if v is not None)
+            for m in _PLUGIN_ARGUMENT.finditer(match.group("args"))
+        }
+        named = " ".join(f'{k}="{_quoted(v)}"' for k, v in values.items())
+        inner = match.group("inner")
+        return f"{{{{< {name} {named} >}}}}{inner}{{{{< /{name} >}}}}"
+
+    return _PLUGIN_BLOCK.sub(pair, body)
