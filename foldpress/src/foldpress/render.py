@@ -76,7 +76,8 @@ def render_markdown(
     errors, warnings = list(calls.errors), list(calls.warnings)
     (warnings if md.math_errors == "warn" else errors).extend(check_math(doc))
     body_html = restore(md.render(doc, errors=errors, warnings=warnings))
-    warnings += find_leftovers(page_text(doc, calls.shown()))
+    if not errors:  # else the build stops, and the errors say what is wrong first
+        warnings += find_leftovers(page_text(doc, calls.shown()))
     problems = _problems("body", errors, warnings)
 
     fold = next((f for f in doc.folds if f[3]), None)  # the first at the top level
@@ -97,7 +98,8 @@ def render_markdown(
                 summary_doc, doc_id=doc_id, heading_ids=False, errors=errors, warnings=warnings
             )
         )
-        warnings += find_leftovers(page_text(summary_doc, summary_calls.shown()))
+        if not errors:
+            warnings += find_leftovers(page_text(summary_doc, summary_calls.shown()))
         problems += _problems("summary", errors, warnings)
         intro_markdown, has_more, intro_text = summary.strip() + "\n", True, None
     else:
