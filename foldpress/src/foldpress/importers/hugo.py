@@ -4,8 +4,9 @@
 Content with a date is a post, content without one a page. Old addresses follow
 Hugo's rules: the file's path (a bundle's folder), ``slug``, ``url``, the ``permalinks``
 setting and ``uglyURLs``; ``aliases`` are kept. Custom taxonomies become topics. The
-shortcodes Markdown can say (highlight, figure, ref, relref) are converted; the rest
-are reported and left in place.
+shortcodes Markdown can say (highlight, figure, ref, relref, param) are converted; those
+foldpress has too (youtube, gist, x...) stay calls; the site's own shortcode templates
+are translated into foldpress ones (see ``_templates``); the rest are reported.
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ pages, and every other file that Jekyll copies as it is.
 Old addresses follow Jekyll's ``permalink`` setting (``date``, ``pretty``, ``ordinal``,
 ``none`` or a pattern of ``:year``, ``:title``, ``:categories``...), a post's or page's
 own ``permalink``, and the ``redirect_from`` of jekyll-redirect-from. Liquid that Markdown
-can say is converted; the rest is reported and left in place.
+can say is converted, embeds become foldpress's shortcodes, includes are translated into
+shortcodes of the site, kramdown's own syntax is written as Markdown and HTML; the rest is
+reported and left in place.
 """
 
 from __future__ import annotations
