@@ -55,9 +55,13 @@ class Outline:
 class Document:
     """A parsed Markdown text: its events, and where its lines start."""
 
-    def __init__(self, text: str, events: list[Event]) -> None:
+    def __init__(
+        self, text: str, events: list[Event], math_warnings: list[tuple[int, str]] | None = None
+    ) -> None:
         self.text = text
         self.events = events
+        # (0-based line, message) for each display formula left as text, unclosed
+        self.math_warnings = math_warnings or []
         self.code_html: dict[int, str] = {}  # by event index: an intro shows a block again
 
     def line(self, offset: int) -> int:
@@ -187,7 +191,7 @@ class Markdown:
         return list(self._parser.events_with_range(text, merge_text=True))  # type: ignore[arg-type]
 
     def parse(self, text: str) -> Document:
-        return Document(text, locate_math(text, self._events(text), self._events, self.math))
+        return Document(text, *locate_math(text, self._events(text), self._events, self.math))
 
     def link_definitions(self, text: str) -> list[str]:
         """The destination of each link reference definition (``[label]: URL``)."""

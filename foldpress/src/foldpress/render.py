@@ -61,7 +61,7 @@ def render_markdown(
     """
     doc = md.parse(text)
     errors: list[tuple[int, str]] = []
-    warnings: list[tuple[int, str]] = []
+    warnings: list[tuple[int, str]] = list(doc.math_warnings)
     (warnings if md.math_errors == "warn" else errors).extend(check_math(doc))
     body_html = md.render(doc, errors=errors, warnings=warnings)
     problems = _problems("body", errors, warnings)
@@ -76,7 +76,7 @@ def render_markdown(
         intro_text = doc.first_paragraph_text(stop=index)
     elif summary:
         summary_doc = md.parse(summary)
-        errors, warnings = [], []
+        errors, warnings = [], list(summary_doc.math_warnings)
         (warnings if md.math_errors == "warn" else errors).extend(check_math(summary_doc))
         intro_html = md.render(
             summary_doc, doc_id=doc_id, heading_ids=False, errors=errors, warnings=warnings
