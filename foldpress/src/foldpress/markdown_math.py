@@ -37,6 +37,12 @@ _PAIRED = re.compile(
     re.DOTALL,
 )
 _DOLLAR_DIGIT = re.compile(r"\$\d")
+# "$", spaces, a formula on one line, spaces, "$" (neither escaped nor doubled, the
+# closing one not followed by a digit).
+_SPACED = re.compile(
+    rb"(?<![\\$])\$(?!\$)(?P<before>[ \t]*)(?P<body>[^$\n]*?[^\s$\\])(?P<after>[ \t]*)"
+    rb"(?<![\\$])\$(?![$\d])"
+)
 _CLOSE_OF = {b"\\(": b"\\)", b"\\[": b"\\]"}
 
 
@@ -77,6 +83,12 @@ def locate_math(
             source = stand_ins(text.encode(), blocks) if blocks else text.encode()
             text = source.decode()
             events = parse(text)
+    moved: list[tuple[int, int]] = []
+    if syntax.dollar and (b"$ " in source or b" $" in source):
+        source, moved = _spaced_dollars(source, events)
+        if moved:
+            text = source.decode()
+            events = parse(text)
     kept = {block.start for block in blocks}
     # Most posts have none of it: a look at the text avoids a look at the events.
     wants_pairs = (syntax.paren and "\\(" in text) or (syntax.bracket and "\\[" in text)
@@ -87,6 +99,8 @@ def locate_math(
         events = _fix_delimiters(text, source, events, parse, syntax, kept)
     if blocks:
         events = _with_blocks(events, blocks)
+    if moved:
+        events = _without_moved_spaces(events, moved)
     return events, warnings
 
 
@@ -117,6 +131,54 @@ def _display_blocks(
 
     wanted = Syntax(syntax.double_dollar, syntax.bracket, syntax.environments)
     return find_blocks(source, readable, wanted)
+
+
+def _spaced_dollars(source: bytes, events: list[Event]) -> tuple[bytes, list[tuple[int, int]]]:
+    """``source`` with each ``$ x $`` in text (spaces inside, which MathJax reads as
+    math and pulldown-cmark does not) written `` $x$ ``: the same bytes, its dollars
+    moved in; and where the spaces moved out are, which are no text.
+
+    MathJax's tex2jax pairs any two ``$`` in a paragraph, money too (which is why it
+    leaves ``$`` off by default); pandoc's ``tex_math_dollars`` wants no space just
+    inside either ``$`` and no digit just after the closing one. Here pandoc's rule
+    holds but for the spaces, which MathJax users write: ``$5 and $10`` stays money,
+    and so does ``$5 and $ 10`` (a ``$`` before a digit opens no spaced formula)."""
+    out = bytearray(source)
+    moved = []
+    in_code = 0
+    for event, span in events:
+        if type(event) is not dict:
+            continue
+        [(kind, value)] = event.items()
+        if kind in ("Start", "End") and (value == "CodeBlock" or "CodeBlock" in value):
+            in_code += 1 if kind == "Start" else -1
+        if kind != "Text" or in_code or b"$" not in source[span["start"] : span["end"]]:
+            continue
+        for match in _SPACED.finditer(source, span["start"], span["end"]):
+            before, body, after = match.group("before", "body", "after")
+            if not (before or after) or (not before and body[:1].isdigit()):
+                continue
+            out[match.start() : match.end()] = before + b"$" + body + b"$" + after
+            # (where the text before the formula ends, how many spaces to take off it;
+            # where the text after it starts, how many)
+            moved += [(match.start() + len(before), -len(before))]
+            moved += [(match.end() - len(after), len(after))]
+    return bytes(out), moved
+
+
+def _without_moved_spaces(events: list[Event], moved: list[tuple[int, int]]) -> list[Event]:
+    """``events`` with the spaces moved out of ``$ x $`` taken off the text beside it."""
+    ends = {at: -count for at, count in moved if count < 0}
+    starts = {at: count for at, count in moved if count > 0}
+    out: list[Event] = []
+    for event, span in events:
+        if type(event) is dict and "Text" in event:
+            value: str = event["Text"]
+            value = value[: len(value) - ends.get(span["end"], 0)]
+            value = value[starts.get(span["start"], 0) :]
+            event = {"Text": value}
+        out.append((event, span))
+    return out
 
 
 def _placed(blocks: list[MathBlock], events: list[Event]) -> set[int]:

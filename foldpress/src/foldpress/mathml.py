@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from latex2mathml.converter import convert
 
+from foldpress.mathjax_tex import mathjax_to_latex2mathml, mend_mathml
+
 # latex2mathml's exceptions carry no message; these say what the author got wrong.
 _EXPLAIN = {
     "NumeratorNotFoundError": "\\frac without a numerator",
@@ -68,10 +70,12 @@ def to_mathml(latex: str, display: bool) -> str:
     tex = _NO_OUTPUT.sub("", latex) if "\\" in latex else latex
     if "\\begin" in tex:
         tex = _ENVIRONMENT.sub(lambda m: _AS[m[2]][m[1] == "end"], tex)
+    tex = mathjax_to_latex2mathml(tex)
     try:
         mathml = convert(tex, display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many unrelated types
         raise MathError(_EXPLAIN.get(type(error).__name__, f"cannot parse ({error!r})")) from None
+    mathml = mend_mathml(mathml)
     unknown = _UNKNOWN_COMMAND.search(mathml)
     if unknown:
         command, stray = unknown.groups()
