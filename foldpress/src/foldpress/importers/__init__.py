@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from foldpress.importers import hugo, jekyll, pelican
+from foldpress.importers._math import math_settings, old_math, rewrite_math
 from foldpress.importers._shared import (
     Note,
     OldSite,
@@ -63,6 +64,11 @@ def import_site(src: Path, dest: Path, engine: str | None = None) -> Report:
         raise CannotImport(f"{src} has no {' or '.join(config_files)}")
     report = Report(engine)
     old = read_site(src, report)
+    # Math where the old site had it, per delimiter, found by the build's own scanner.
+    syntax = read_as = old_math(src, engine)
+    for item in old.content:
+        item.body, syntax = rewrite_math(item.body, engine, read_as)
+    old.settings.update(math_settings(syntax))
     # A formula foldpress cannot convert is shown as its TeX with a warning, not an
     # error: the old engine's MathJax may have read it.
     old.settings["math_errors"] = "warn"

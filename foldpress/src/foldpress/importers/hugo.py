@@ -24,7 +24,7 @@ import yaml
 
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
-from foldpress.importers._syntax import arguments, fence, first_line_of, rewrite, unescape_math
+from foldpress.importers._syntax import arguments, fence, first_line_of, rewrite
 from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
 
 CONFIG_FILES = (
@@ -134,7 +134,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             first_line=body_line,
             report=report,
         )
-        item.body = unescape_math(body)
+        item.body = body
         site.content.append(item)
     permalink = _foldpress_permalink(found, permalinks, ugly)
     if permalink:

@@ -21,9 +21,7 @@ from foldpress.importers._shared import Content, OldSite, Report, old_address, u
 from foldpress.importers._syntax import (
     fence,
     first_line_of,
-    kramdown_math,
     rewrite,
-    unescape_math,
 )
 from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
 
@@ -135,7 +133,7 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         if separator.strip() and separator != "<!--more-->":  # after: lines reported stay right
             body = body.replace(separator, "\n<!--more-->\n", 1)
-        item.body = unescape_math(kramdown_math(body))
+        item.body = body
         site.content.append(item)
     posts = [item for item in site.content if item.kind == "post"]
     permalink = _foldpress_permalink(pattern, any(_categories(i.front) for i in posts))

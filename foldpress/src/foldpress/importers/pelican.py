@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
-from foldpress.importers._syntax import fence, first_line_of, rewrite, unescape_math
+from foldpress.importers._syntax import fence, first_line_of, rewrite
 from foldpress.reader import to_datetime
 from foldpress.slugs import slugify as topic_slug
 
@@ -156,7 +156,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             first_line=body_line,
             report=report,
         )
-        item.body = unescape_math(_CODEHILITE.sub(_fenced, body))
+        item.body = _CODEHILITE.sub(_fenced, body)
         site.content.append(item)
     return site
 
