@@ -126,3 +126,20 @@ def test_jekyll_reads_double_dollars_with_or_without_mathjax(tmp_path):
 )
 def test_kramdown_math_is_found_by_the_build_scanner(kramdown, foldpress):
     assert kramdown_math(kramdown) == foldpress
+
+
+def test_the_old_sites_macros_become_the_math_preamble(tmp_path):
+    # MathJax 3's "macros" in its configuration, and \newcommand lines in a layout.
+    partial = MATHJAX_DOLLAR.replace("inlineMath", 'macros: {R: "{\\\\mathbb{R}}"}, inlineMath')
+    partial += "<div hidden>$$\\newcommand{\\vx}{\\mathbf{x}}$$</div>\n"
+    old = hugo_site(tmp_path / "old", "", partial)
+    (old / "content/posts/notes.md").write_text(POST + "\nIn $\\R^n$, $\\vx$.\n")
+    assert old_math(old, "hugo").preamble == (
+        "\\newcommand{\\vx}{\\mathbf{x}}\n\\newcommand{\\R}{{\\mathbb{R}}}"
+    )
+    import_site(old, tmp_path / "new")
+    settings = tomllib.loads((tmp_path / "new/site.toml").read_text(encoding="utf-8"))
+    assert "\\newcommand{\\R}" in settings["math_preamble"]
+    build(tmp_path / "new")
+    [page] = (tmp_path / "new/_site").glob("**/notes/index.html")
+    assert "\\R" not in soup(page).find(class_="post-body").get_text()

@@ -305,3 +305,22 @@ def test_what_cannot_be_converted_shows_as_its_tex_with_a_warning():
     assert '<code class="math-error">\\ce{H2O}</code>' in html
     [(line, message)] = warnings
     assert line == 0 and "unknown LaTeX command \\ce" in message
+
+
+def test_macros_a_post_defines_hold_for_its_later_formulas():
+    # As MathJax keeps them for the page: often defined in a hidden <div>.
+    text = (
+        '<div style="display: none">\n$$\n\\newcommand{\\R}{\\mathbb{R}}\n'
+        "\\newcommand{\\E}[2]{\\mathbb{E}_{#1}\\left[#2\\right]}\n"
+        "\\DeclareMathOperator*{\\argmax}{arg\\,max}\n$$\n</div>\n\n"
+        "So $x \\in \\R^n$ and $\\E{x}{f(x)}$, and $$\\def\\v{\\mathbf{v}} \\v$$ then $\\v$.\n"
+    )
+    html = page(text)
+    texts = [m.get_text() for m in html.find_all("math")]
+    assert texts == ["x∈ℝn", "𝔼x[f(x)]", "𝐯", "𝐯"]
+    assert not re.search(r"\\[A-Za-z]", html.p.get_text())  # the div stays hidden
+
+
+def test_the_site_preamble_holds_for_every_formula():
+    site = Markdown(math=MathSyntax(preamble="\\newcommand{\\vx}{\\mathbf{x}}"))
+    assert formulas("Then $\\vx$.\n", site) == [("inline", "\U0001d431")]  # bold x

@@ -55,6 +55,9 @@ class MathSyntax:
     paren: bool = True  # \(..\)
     bracket: bool = True  # \[..\]
     environments: bool = True  # \begin{equation}..\end{equation} as a block
+    # TeX macro definitions (\newcommand...) every formula may use, as a site's MathJax
+    # configuration or layout made them
+    preamble: str = ""
 
     @property
     def any_delimiter(self) -> bool:
