@@ -101,6 +101,8 @@ def test_lines_of_a_display_block_are_latex_whatever_they_start_with(opening, li
         ("1. $$\n   a\n   + b\n   $$\n", "li"),
         ("> quoted\n>\n> $$\n> a\n> = b\n> $$\n", "blockquote"),
         ("> - $$\n>   a\n>   # b\n>   $$\n", "li"),
+        # lil-log: a nested item whose formula's lines are indented less than its text.
+        ("- a\n    - $$\n    a\n    - b\n    $$\n", "li"),
     ],
 )
 def test_display_blocks_inside_list_items_and_blockquotes(text, container):
@@ -109,7 +111,29 @@ def test_display_blocks_inside_list_items_and_blockquotes(text, container):
     assert math.get_text() in ("a−b", "a+b", "a=b", "a#b")
     assert math.find_parent(container) is not None
     assert not html.find(["h1", "h2"])
-    assert len(html.find_all(["ul", "ol"])) <= 1
+    assert "−b" not in [li.get_text() for li in html.find_all("li")]  # no item of it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # lil-log and The Clever Machine, as kramdown reads them: blank lines inside.
+        "Before.\n\n$$\na \\\\\n\nb \\\\\n\n- c\n$$\n\nAfter $x$.\n",
+        "Before.\n\n$$\\begin{align}\n\na &= b \\\\\n\\end{align}\n$$\n\nAfter $x$.\n",
+    ],
+)
+def test_a_dollar_block_may_hold_blank_lines_as_in_kramdown(text):
+    html = page(text)
+    assert len(html.find_all("math", display="block")) == 1
+    assert [p.get_text() for p in html.find_all("p")] == ["Before.", "After x."]
+    assert md.parse(text).math_warnings == []
+
+
+def test_a_stray_opening_past_a_blank_line_does_not_take_the_next_formula():
+    text = "$$\noops\n\nText.\n\n$$\nx\n$$\n\nMore.\n"
+    doc = md.parse(text)
+    assert [line for line, _ in doc.math_warnings] == [0]
+    assert display_formulas(text) == ["x"]
 
 
 def test_an_environment_may_hold_blank_lines():
@@ -158,7 +182,7 @@ def test_an_unclosed_display_block_stays_text_with_a_warning(text, line):
     doc = md.parse(text)
     [(found_line, message)] = doc.math_warnings
     assert found_line == line
-    assert "not closed" in message and "left as text" in message
+    assert "never closed" in message and "left as text" in message
     assert "<math" not in md.html(text.partition("\nNext")[0])
 
 
@@ -178,8 +202,7 @@ def test_an_unclosed_block_is_a_warning_of_the_build_at_its_line(make_site):
     result = build(site)
     where = site / "posts/2025-01-01-m.md"
     assert [str(w) for w in result.warnings] == [
-        f"{where}:8: warning: $$ opens display math that is not closed before the "
-        "paragraph ends; left as text"
+        f"{where}:8: warning: $$ opens display math that is never closed; left as text"
     ]
     text = soup(site / "_site/2025/01/m/index.html").find(class_="post-body").get_text()
     assert "$$\nx = 1" in text and "Not math." in text

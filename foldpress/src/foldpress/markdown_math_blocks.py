@@ -12,14 +12,17 @@ source, with a stand-in of the same length that Markdown reads as one unit and n
 else, so every byte range of the parse stays true of the real source:
 
 - ``$$xxx..xxx$$``, a formula pulldown-cmark reads inside its paragraph;
-- for an environment with blank lines inside (TeX allows none in ``$$``, ``\\[``, but
-  MathJax users split long ``align`` blocks), ``<?xxx..xxx?>``, which CommonMark reads
-  as one HTML block (a processing instruction) up to its ``?>``, blank lines and all.
+- for a formula with blank lines inside (kramdown's math blocks may have them, and
+  MathJax users split long ``align`` blocks so), ``<?xxx..xxx?>``, which CommonMark
+  reads as one HTML block (a processing instruction) up to its ``?>``, blank lines and
+  all.
 
-The opening and closing delimiters must be in the same paragraph for ``$$`` and ``\\[``
-(a blank line ends TeX's math mode, and the search for the closing one: a stray ``$$``
-cannot swallow the post after it). An opening delimiter left without its closing one
-stays text, with a warning at its line, and nothing after it changes.
+Past a blank line, a ``$$`` or ``\\]`` closes the formula only as kramdown's math
+block closes: at the end of its line, and not followed in its paragraph by another
+closing delimiter (then it opens the next formula, and the first was never closed).
+So a stray ``$$`` cannot swallow the formulas after it: an opening delimiter left
+without its closing one stays text, with a warning at its line, and nothing after it
+changes.
 """
 
 from __future__ import annotations
@@ -37,10 +40,10 @@ ENVIRONMENTS = (
     *("aligned", "gathered", "split"),
 )
 _ENVIRONMENT = "|".join(ENVIRONMENTS)
-# A line's container prefix (blockquote marks, list markers, indentation), then an
-# opening delimiter.
+# A line's container prefix (blockquote marks, list markers, indentation: as deep as
+# nested lists go; code blocks are told by the parse), then an opening delimiter.
 _OPENING = re.compile(
-    rb"^(?P<prefix>(?:[ \t]{0,3}>[ \t]?|[ \t]{0,3}(?:[-+*]|\d{1,9}[.)])[ \t]+)*[ \t]*)"
+    rb"^(?P<prefix>(?:[ \t]*>[ \t]?|[ \t]*(?:[-+*]|\d{1,9}[.)])[ \t]+)*[ \t]*)"
     rb"(?P<open>\$\$|\\\[|\\begin\{(?P<env>(?:" + _ENVIRONMENT.encode() + rb")\*?)\})",
     re.M,
 )
@@ -93,8 +96,7 @@ def find_blocks(
         found = _closing(source, match, env)
         if found is None:
             if _says_block(source, match):
-                where = "" if env else " before the paragraph ends"
-                message = f"{opening.decode()} opens display math that is not closed{where}"
+                message = f"{opening.decode()} opens display math that is never closed"
                 unclosed.append((start, message + "; left as text"))
             continue
         end, lines = found
@@ -143,12 +145,13 @@ def _closing(
     source: bytes, match: re.Match[bytes], env: bytes | None
 ) -> tuple[int, list[tuple[int, int]]] | None:
     """Where the closing delimiter ends, and the block's lines as byte ranges; None if
-    it is not found (before a blank line, for ``$$`` and ``\\[``)."""
+    it is not found."""
     prefix = match.group("prefix")
     if env:
         delimiter = re.compile(rb"\\(begin|end)\{" + re.escape(env) + rb"\}")
     close = b"$$" if match.group("open") == b"$$" else b"\\]"
     depth = 0
+    past_blank = False
     lines: list[tuple[int, int]] = []
     line_start = source.rfind(b"\n", 0, match.start("open")) + 1
     while True:
@@ -159,8 +162,7 @@ def _closing(
             at = match.end()
         else:
             at = line_start + _prefix_length(source, line_start, line_end, prefix)
-            if not env and not source[at:line_end].strip():
-                return None  # a blank line: the paragraph, and TeX's math mode, end
+            past_blank = past_blank or not source[at:line_end].strip()
         if env:
             for found in delimiter.finditer(source, at, line_end):
                 if found[1] == b"begin":
@@ -172,11 +174,22 @@ def _closing(
         else:
             while (found_at := source.find(close, at, line_end)) >= 0:
                 if not _escaped(source, found_at):
+                    if past_blank and not _closes_block(source, found_at + 2, line_end, close):
+                        return None
                     return found_at + 2, lines
                 at = found_at + 2
         if line_end >= len(source):
             return None
         line_start = line_end + 1
+
+
+def _closes_block(source: bytes, end: int, line_end: int, close: bytes) -> bool:
+    """Whether a delimiter found past a blank line, ending at ``end``, closes a block as
+    kramdown's does: its line ends there, and its paragraph has no delimiter after."""
+    if source[end:line_end].strip():
+        return False
+    paragraph_end = re.compile(rb"\n[ \t>]*\n").search(source, line_end)
+    return close not in source[line_end : paragraph_end.start() if paragraph_end else None]
 
 
 def _escaped(source: bytes, at: int) -> bool:
