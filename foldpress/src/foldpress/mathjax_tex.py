@@ -73,12 +73,21 @@ def _sized_delimiter(match: re.Match[str]) -> str:
 
 
 _SIZED_BRACE = re.compile(r"(<mo [^>]*>)\\([{}])</mo>")
+_ALIGNED_CELL = re.compile(r'<mtd columnalign="(left|right)"')
 
 
 def mend_mathml(mathml: str) -> str:
     """latex2mathml's MathML with the sized braces (``\\big\\{``) it leaves as
-    their TeX written as braces."""
-    return _SIZED_BRACE.sub(r"\1\2</mo>", mathml) if "\\" in mathml else mathml
+    their TeX written as braces, and each cell's alignment said in CSS too: MathML Core
+    (Chromium) has no ``columnalign`` and centres every cell (``-webkit-center``, which
+    only a ``-webkit-`` value overrides), so the ``=`` of ``aligned`` rows would not
+    line up."""
+    if "\\" in mathml:
+        mathml = _SIZED_BRACE.sub(r"\1\2</mo>", mathml)
+    if "<mtd" in mathml:
+        style = r'style="text-align: \1; text-align: -webkit-\1"'
+        mathml = _ALIGNED_CELL.sub(rf'<mtd columnalign="\1" {style}', mathml)
+    return mathml
 
 
 @cache
