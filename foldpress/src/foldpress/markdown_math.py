@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from foldpress.markdown_math_blocks import MathBlock, Syntax, find_blocks, stand_ins
 
@@ -87,7 +88,8 @@ def locate_math(
             text = source.decode()
             events = parse(text)
     moved: list[tuple[int, int]] = []
-    if syntax.dollar and (b"$ " in source or b" $" in source):
+    # Only a "$" the parser left in text can start one.
+    if syntax.dollar and b"$" in source and any("$" in e.get("Text", "") for e in _dicts(events)):
         source, moved = _spaced_dollars(source, events)
         if moved:
             text = source.decode()
@@ -112,28 +114,37 @@ def _display_blocks(
 ) -> tuple[list[MathBlock], list[tuple[int, str]]]:
     if not (b"$$" in source or b"\\[" in source or b"\\begin{" in source):
         return [], []
-    ranges = []  # of text the parser read as text or math, not code or HTML
-    in_code = 0
-    for event, span in events:
-        if type(event) is not dict:
-            continue
-        [(kind, value)] = event.items()
-        if kind in ("Start", "End") and (value == "CodeBlock" or "CodeBlock" in value):
-            in_code += 1 if kind == "Start" else -1
-        elif (kind == "Text" and not in_code) or kind in ("InlineMath", "DisplayMath"):
-            ranges.append((span["start"], span["end"]))
-    starts = [start for start, _ in ranges]
+    dicts = [(event, span) for event, span in events if type(event) is dict]
+    read_whole = {
+        span["start"]: span["end"]
+        for event, span in dicts
+        if "DisplayMath" in event and source.startswith(b"$$", span["start"])
+    }
+    found: list[tuple[list[dict[str, int]], list[int], list[int]]] = []
 
     def readable(offset: int) -> bool:
+        if not found:  # the first time: text read as text or math, not code or HTML
+            code = [
+                span
+                for e, span in dicts
+                if type(e.get("Start")) is dict and "CodeBlock" in e["Start"]
+            ]
+            spans = [
+                span for e, span in dicts if "Text" in e or "InlineMath" in e or "DisplayMath" in e
+            ]
+            found.append((code, [s["start"] for s in spans], [s["end"] for s in spans]))
+        code, starts, ends = found[0]
+        if any(span["start"] <= offset < span["end"] for span in code):
+            return False
         # Text events hold the "[" of "\\[", not always its backslash: either counts.
         for at in (offset, offset + 1):
             i = bisect_right(starts, at) - 1
-            if i >= 0 and at < ranges[i][1]:
+            if i >= 0 and at < ends[i]:
                 return True
         return False
 
     wanted = Syntax(syntax.double_dollar, syntax.bracket, syntax.environments)
-    return find_blocks(source, readable, wanted)
+    return find_blocks(source, readable, wanted, read_whole)
 
 
 def _spaced_dollars(source: bytes, events: list[Event]) -> tuple[bytes, list[tuple[int, int]]]:
@@ -158,15 +169,25 @@ def _spaced_dollars(source: bytes, events: list[Event]) -> tuple[bytes, list[tup
         if kind != "Text" or in_code or b"$" not in source[span["start"] : span["end"]]:
             continue
         for match in _SPACED.finditer(source, span["start"], span["end"]):
-            before, body, after = match.group("before", "body", "after")
-            if not (before or after) or (not before and body[:1].isdigit()):
+            if not _spaced(match):
                 continue
+            before, body, after = match.group("before", "body", "after")
             out[match.start() : match.end()] = before + b"$" + body + b"$" + after
             # (where the text before the formula ends, how many spaces to take off it;
             # where the text after it starts, how many)
             moved += [(match.start() + len(before), -len(before))]
             moved += [(match.end() - len(after), len(after))]
     return bytes(out), moved
+
+
+def _dicts(events: list[Event]) -> Iterator[dict[str, Any]]:
+    return (event for event, _ in events if type(event) is dict)
+
+
+def _spaced(match: re.Match[bytes]) -> bool:
+    """Whether a ``$..$`` of :data:`_SPACED` has spaces inside and is no money."""
+    before, body, after = match.group("before", "body", "after")
+    return bool(before or after) and not (not before and body[:1].isdigit())
 
 
 def _without_moved_spaces(events: list[Event], moved: list[tuple[int, int]]) -> list[Event]:
@@ -186,21 +207,29 @@ def _without_moved_spaces(events: list[Event], moved: list[tuple[int, int]]) -> 
 
 def _placed(blocks: list[MathBlock], events: list[Event]) -> set[int]:
     """The starts of the blocks that the parse of their stand-ins read as one unit."""
-    placed = set()
     ends = {block.start: block.end for block in blocks}
-    for event, span in events:
-        if type(event) is not dict or span["start"] not in ends:
-            continue
-        end = ends[span["start"]]
-        read_whole = "DisplayMath" in event and span["end"] == end
-        if read_whole or (event.get("Start") == "HtmlBlock" and span["end"] >= end):
-            placed.add(span["start"])
-    return placed
+    return {
+        span["start"]
+        for event, span in events
+        if type(event) is dict
+        and span["start"] in ends
+        and (
+            ("DisplayMath" in event and span["end"] == ends[span["start"]])
+            or (event.get("Start") == "HtmlBlock" and span["end"] >= ends[span["start"]])
+        )
+    }
 
 
 def _with_blocks(events: list[Event], blocks: list[MathBlock]) -> list[Event]:
     """``events`` with each block's stand-in replaced by its formula."""
     by_start = {block.start: block for block in blocks}
+    if not any(block.blank_inside for block in blocks):  # formulas in place, one for one
+        return [
+            ({"DisplayMath": by_start[span["start"]].latex}, span)
+            if type(event) is dict and "DisplayMath" in event and span["start"] in by_start
+            else (event, span)
+            for event, span in events
+        ]
     out: list[Event] = []
     i = 0
     while i < len(events):

@@ -75,12 +75,17 @@ class Syntax:
 
 
 def find_blocks(
-    source: bytes, readable: Callable[[int], bool], syntax: Syntax
+    source: bytes,
+    readable: Callable[[int], bool],
+    syntax: Syntax,
+    read_whole: dict[int, int] | None = None,
 ) -> tuple[list[MathBlock], list[tuple[int, str]]]:
-    """The display-math blocks of ``source``, top to bottom, and a ``(byte offset,
-    message)`` for each opening delimiter left without its closing one.
-    ``readable(offset)`` says whether the parser read that byte as text (not code, not
-    HTML)."""
+    """The display-math blocks of ``source`` the parser did not read whole, top to
+    bottom, and a ``(byte offset, message)`` for each opening delimiter left without its
+    closing one. ``readable(offset)`` says whether the parser read that byte as text
+    (not code, not HTML); ``read_whole`` holds where each ``$$`` formula it read starts
+    and ends (none of its lines looked like Markdown: nothing to do)."""
+    read_whole = read_whole or {}
     blocks: list[MathBlock] = []
     unclosed: list[tuple[int, str]] = []
     position = 0
@@ -91,6 +96,9 @@ def find_blocks(
         opening, env = match.group("open"), match.group("env")
         start = match.start("open")
         position = match.end()
+        if start in read_whole:
+            position = read_whole[start]
+            continue
         if not readable(start) or not _wanted(opening, syntax):
             continue
         found = _closing(source, match, env)
