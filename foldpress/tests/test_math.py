@@ -324,3 +324,18 @@ def test_macros_a_post_defines_hold_for_its_later_formulas():
 def test_the_site_preamble_holds_for_every_formula():
     site = Markdown(math=MathSyntax(preamble="\\newcommand{\\vx}{\\mathbf{x}}"))
     assert formulas("Then $\\vx$.\n", site) == [("inline", "\U0001d431")]  # bold x
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        # wiseodd's Riemannian geometry post: a column of conditions after the equations.
+        "\\begin{alignat}{2}\na &= b \\qquad &&\\text{if } x \\\\\nc &= d &&\\text{else}\n"
+        "\\end{alignat}",
+        "\\begin{flalign*}\na &= b && c \\\\\nd &= e && f\n\\end{flalign*}",
+    ],
+)
+def test_alignat_and_flalign_are_aligned_tables(latex):
+    rows = mathml(latex).find_all("mtr")
+    assert len(rows) == 2 and all(len(row.find_all("mtd", recursive=False)) >= 3 for row in rows)
+    assert "&" not in mathml(latex).get_text()

@@ -44,8 +44,10 @@ class MathError(ValueError):
 # amsmath's display environments, as the latex2mathml environments that lay them out
 # alike; unnumbered, as MathJax shows them by default.
 _ENVIRONMENT = re.compile(
-    r"\\(begin|end)\{(equation|align|aligned|split|gather|gathered|multline|eqnarray)\*?\}"
+    r"\\(begin|end)\{(equation|align|aligned|split|gather|gathered|multline|eqnarray"
+    r"|alignat|alignedat|flalign)\*?\}"
 )
+_COLUMN_PAIRS = re.compile(r"(\\begin\{(?:alignat|alignedat)\*?\})\s*\{\d+\}")  # alignat{2}
 _AS = {
     "equation": ("", ""),
     "align": ("\\begin{align*}", "\\end{align*}"),
@@ -55,6 +57,10 @@ _AS = {
     "gathered": ("\\begin{array}{c}", "\\end{array}"),
     "multline": ("\\begin{array}{c}", "\\end{array}"),
     "eqnarray": ("\\begin{array}{rcl}", "\\end{array}"),
+    # alignat and flalign are align with set column pairs, or flush to the margins
+    "alignat": ("\\begin{align*}", "\\end{align*}"),
+    "alignedat": ("\\begin{align*}", "\\end{align*}"),
+    "flalign": ("\\begin{align*}", "\\end{align*}"),
 }
 _NO_OUTPUT = re.compile(r"\\(?:label\{[^{}]*\}|nonumber\b|notag\b)")
 # A backslash escape of CommonMark: a backslash before ASCII punctuation.
@@ -69,6 +75,7 @@ def to_mathml(latex: str, display: bool) -> str:
         raise MathError(problem)
     tex = _NO_OUTPUT.sub("", latex) if "\\" in latex else latex
     if "\\begin" in tex:
+        tex = _COLUMN_PAIRS.sub(r"\1", tex)
         tex = _ENVIRONMENT.sub(lambda m: _AS[m[2]][m[1] == "end"], tex)
     tex = mathjax_to_latex2mathml(tex)
     try:
