@@ -346,7 +346,7 @@ def main() -> None:
         share = f"{100 * ok / n:.1f}%" if n else "-"
         print(
             f"| {repo} | {info['engine']} | `{info['commit'][:10]}` ({info['date']}) | "
-            f"{info['math']} | {info['macros']} | "
+            f"`{info['math']}` | {info['macros']} | "
             f"{info['posts']} | {n} | {ok} | {share} | {len(info['warnings'])} |"
         )
         rows.append({"blog": repo, **info, "formulas": n, "converted": ok, "failed": failed[repo]})
