@@ -16,7 +16,8 @@ from conftest import soup
 
 from foldpress.build import build
 from foldpress.cli import main
-from foldpress.importers._syntax import kramdown_math, unescape_math
+from foldpress.importers._math import kramdown_math, rewrite_math
+from foldpress.markdown_math import MathSyntax
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -292,7 +293,7 @@ def test_the_engine_is_told_by_the_config_file_unless_given(tmp_path):
     ],
 )
 def test_kramdown_math_inline_or_display(kramdown, foldpress):
-    assert kramdown_math(kramdown) == foldpress
+    assert kramdown_math(kramdown, dollar_was_math=True) == foldpress
 
 
 def test_markdown_escaped_formulas_are_written_as_plain_tex():
@@ -301,7 +302,7 @@ def test_markdown_escaped_formulas_are_written_as_plain_tex():
         "Sets $\\left\\\\{ x \\right\\\\}$ and $a \\* b$, kept $\\{a\\}$.\n\n"
         "```\n$\\left\\\\{ code \\right\\\\}$\n```\n"
     )
-    assert unescape_math(body) == (
+    assert rewrite_math(body, "hugo", MathSyntax())[0] == (
         "Sets $\\left\\{ x \\right\\}$ and $a * b$, kept $\\{a\\}$.\n\n"
         "```\n$\\left\\\\{ code \\right\\\\}$\n```\n"
     )

@@ -4,6 +4,8 @@ money left alone, Markdown-escaped LaTeX, and ``math_errors``; each checked in t
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 from conftest import SITE_TOML, post_file, soup
@@ -232,3 +234,108 @@ def test_math_settings_reach_the_build_and_a_bad_value_is_named(make_site):
     (site / "site.toml").write_text(SITE_TOML + 'math_errors = "ignore"\n')
     with pytest.raises(BuildError, match="'math_errors' must be one of 'error', 'warn'"):
         build(site)
+
+
+def mathml(latex: str, display: bool = True) -> BeautifulSoup:
+    return BeautifulSoup(to_mathml(latex, display), "lxml")
+
+
+def test_mathjax_commands_latex2mathml_lacks_are_converted():
+    assert [mo.get_text() for mo in mathml("\\arg\\max_x f").find_all("mo")][:2] == [
+        "arg",
+        "max",
+    ]
+    for latex, bar in [
+        ("\\big\\vert x \\big\\vert", "|"),
+        ("\\bigl\\lvert x \\bigr\\rvert", "|"),
+        ("\\Big\\lVert x \\Big\\rVert", "\u2016"),
+        ("\\bigg\\| x \\bigg\\|", "\u2016"),
+        ("\\Bigl\\{ x \\Bigr\\}", "{"),
+    ]:
+        sized = mathml(latex).find_all("mo", minsize=True)
+        assert [mo.get_text() for mo in sized] in ([bar, bar], [bar, "}"]), latex
+    assert mathml("\\require{cancel} \\cancel{x}").find("menclose")
+    assert mathml("\\require{cancel} x").get_text() == "x"
+    assert mathml("\\operatorname*{argmax}_x f").find("mo").get_text() == "argmax"
+    assert mathml("\\boldsymbol{\\theta}").find("mi")["mathvariant"] == "bold-italic"
+    assert mathml("x = 1 \\tag{1}").find("mtext").get_text() == "(1)"
+    assert mathml("x \\label{eq:x}").get_text() == "x"
+    assert mathml("\\eqref{eq:x}").get_text() == "(eq:x)"
+
+
+def test_color_takes_the_group_after_it_as_mathjax_does():
+    colored = mathml("\\color{red}{x} + y").find("mstyle", mathcolor="red")
+    assert colored.get_text() == "x"
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        "\\begin{aligned} \\color{red}{a} &= b \\\\ c &= d \\end{aligned}",
+        "\\begin{aligned} \\color{red} a &= \\color{blue} b \\\\ c &= d \\end{aligned}",
+        "\\begin{aligned} {\\color{red} a} &= b \\\\ c &= \\color{red}{d} \\end{aligned}",
+    ],
+)
+def test_color_ends_at_the_cell_of_an_aligned_row(latex):
+    rows = mathml(latex).find_all("mtr")
+    assert [len(row.find_all("mtd", recursive=False)) for row in rows] == [2, 2]
+    assert "&" not in mathml(latex).get_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("So $ x_1 $, and $ y$ and $z $.\n", ["x1", "y", "z"]),
+        ("It costs $5 and $10.\n", []),
+        ("It costs $5 and $ 10 now.\n", []),
+        ("Escaped \\$ x $ stays.\n", []),
+        ("In code `$ x $` stays.\n", []),
+    ],
+)
+def test_spaces_inside_dollars_are_math_as_in_mathjax_but_money_is_not(text, found):
+    html = page(text)
+    assert [m.get_text() for m in html.find_all("math")] == found
+    assert not re.search(r"\s[,.]", html.p.get_text())  # no space left before punctuation
+
+
+def test_what_cannot_be_converted_shows_as_its_tex_with_a_warning():
+    warn = Markdown(math_errors="warn")
+    warnings: list[tuple[int, str]] = []
+    html = warn.render(warn.parse("Water: $\\ce{H2O}$.\n"), warnings=warnings)
+    assert '<code class="math-error">\\ce{H2O}</code>' in html
+    [(line, message)] = warnings
+    assert line == 0 and "unknown LaTeX command \\ce" in message
+
+
+def test_macros_a_post_defines_hold_for_its_later_formulas():
+    # As MathJax keeps them for the page: often defined in a hidden <div>.
+    text = (
+        '<div style="display: none">\n$$\n\\newcommand{\\R}{\\mathbb{R}}\n'
+        "\\newcommand{\\E}[2]{\\mathbb{E}_{#1}\\left[#2\\right]}\n"
+        "\\DeclareMathOperator*{\\argmax}{arg\\,max}\n$$\n</div>\n\n"
+        "So $x \\in \\R^n$ and $\\E{x}{f(x)}$, and $$\\def\\v{\\mathbf{v}} \\v$$ then $\\v$.\n"
+    )
+    html = page(text)
+    texts = [m.get_text() for m in html.find_all("math")]
+    assert texts == ["x∈ℝn", "𝔼x[f(x)]", "𝐯", "𝐯"]
+    assert not re.search(r"\\[A-Za-z]", html.p.get_text())  # the div stays hidden
+
+
+def test_the_site_preamble_holds_for_every_formula():
+    site = Markdown(math=MathSyntax(preamble="\\newcommand{\\vx}{\\mathbf{x}}"))
+    assert formulas("Then $\\vx$.\n", site) == [("inline", "\U0001d431")]  # bold x
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        # wiseodd's Riemannian geometry post: a column of conditions after the equations.
+        "\\begin{alignat}{2}\na &= b \\qquad &&\\text{if } x \\\\\nc &= d &&\\text{else}\n"
+        "\\end{alignat}",
+        "\\begin{flalign*}\na &= b && c \\\\\nd &= e && f\n\\end{flalign*}",
+    ],
+)
+def test_alignat_and_flalign_are_aligned_tables(latex):
+    rows = mathml(latex).find_all("mtr")
+    assert len(rows) == 2 and all(len(row.find_all("mtd", recursive=False)) >= 3 for row in rows)
+    assert "&" not in mathml(latex).get_text()

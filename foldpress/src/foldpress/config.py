@@ -37,6 +37,7 @@ class SiteConfig:
     math_bracket: bool = True
     math_environments: bool = True
     math_errors: Literal["error", "warn"] = "error"
+    math_preamble: str = ""  # \newcommand lines every formula may use
     # Posts' addresses: {year}, {month}, {day} and {slug} are filled in.
     permalink: str = DEFAULT_PERMALINK
     # Front matter keys foldpress does not know are errors, not kept as ``extra``.
@@ -67,6 +68,7 @@ class SiteConfig:
             self.math_paren,
             self.math_bracket,
             self.math_environments,
+            self.math_preamble,
         )
 
     @cached_property

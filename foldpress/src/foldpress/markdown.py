@@ -24,6 +24,7 @@ import pyromark
 
 from foldpress.markdown_html import HtmlWriter, MathErrors
 from foldpress.markdown_math import EVERY_WAY, MathSyntax, locate_math
+from foldpress.mathjax_tex import Macro, definitions
 from foldpress.mathml import MathError, convert_formula, to_mathml, unparsed_math
 
 _FOLD = re.compile(r"<!--\s*more\s*-->")
@@ -55,9 +56,15 @@ class Outline:
 class Document:
     """A parsed Markdown text: its events, and where its lines start."""
 
-    def __init__(self, text: str, events: list[Event]) -> None:
+    def __init__(
+        self, text: str, events: list[Event], math_warnings: list[tuple[int, str]] | None = None
+    ) -> None:
         self.text = text
         self.events = events
+        # (0-based line, message) for each display formula left as text, unclosed
+        self.math_warnings = math_warnings or []
+        # TeX macros the formulas may use: the site's, then the ones the text defines
+        self.macros: dict[str, Macro] = {}
         self.code_html: dict[int, str] = {}  # by event index: an intro shows a block again
 
     def line(self, offset: int) -> int:
@@ -181,13 +188,16 @@ class Markdown:
             options |= pyromark.Options.ENABLE_MATH
         self._parser = pyromark.Markdown(options=options)
         self.math = math
+        self._site_macros = definitions(math.preamble)
         self.math_errors = math_errors
 
     def _events(self, text: str) -> list[Event]:
         return list(self._parser.events_with_range(text, merge_text=True))  # type: ignore[arg-type]
 
     def parse(self, text: str) -> Document:
-        return Document(text, locate_math(text, self._events(text), self._events, self.math))
+        doc = Document(text, *locate_math(text, self._events(text), self._events, self.math))
+        doc.macros = {**self._site_macros, **definitions(text)}
+        return doc
 
     def link_definitions(self, text: str) -> list[str]:
         """The destination of each link reference definition (``[label]: URL``)."""

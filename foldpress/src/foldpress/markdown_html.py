@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from foldpress.highlight import HIGHLIGHT_CLASS, highlight_spans
+from foldpress.mathjax_tex import with_macros
 from foldpress.mathml import MathError, convert_formula
 
 if TYPE_CHECKING:
@@ -302,8 +303,11 @@ class HtmlWriter:
 
     def _math(self, latex: str, display: bool, span: dict[str, int]) -> str:
         latex = latex.strip()
+        tex = with_macros(latex, self.doc.macros)
+        if not tex:
+            return ""  # definitions only: they show nothing
         try:
-            mathml, read_as = convert_formula(latex, display)
+            mathml, read_as = convert_formula(tex, display)
         except MathError as error:
             problem = f"broken LaTeX in ${latex}$: {error}"
             if self.math_errors == "warn":

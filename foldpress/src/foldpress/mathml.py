@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from latex2mathml.converter import convert
 
+from foldpress.mathjax_tex import mathjax_to_latex2mathml, mend_mathml
+
 # latex2mathml's exceptions carry no message; these say what the author got wrong.
 _EXPLAIN = {
     "NumeratorNotFoundError": "\\frac without a numerator",
@@ -42,8 +44,10 @@ class MathError(ValueError):
 # amsmath's display environments, as the latex2mathml environments that lay them out
 # alike; unnumbered, as MathJax shows them by default.
 _ENVIRONMENT = re.compile(
-    r"\\(begin|end)\{(equation|align|aligned|split|gather|gathered|multline|eqnarray)\*?\}"
+    r"\\(begin|end)\{(equation|align|aligned|split|gather|gathered|multline|eqnarray"
+    r"|alignat|alignedat|flalign)\*?\}"
 )
+_COLUMN_PAIRS = re.compile(r"(\\begin\{(?:alignat|alignedat)\*?\})\s*\{\d+\}")  # alignat{2}
 _AS = {
     "equation": ("", ""),
     "align": ("\\begin{align*}", "\\end{align*}"),
@@ -53,6 +57,10 @@ _AS = {
     "gathered": ("\\begin{array}{c}", "\\end{array}"),
     "multline": ("\\begin{array}{c}", "\\end{array}"),
     "eqnarray": ("\\begin{array}{rcl}", "\\end{array}"),
+    # alignat and flalign are align with set column pairs, or flush to the margins
+    "alignat": ("\\begin{align*}", "\\end{align*}"),
+    "alignedat": ("\\begin{align*}", "\\end{align*}"),
+    "flalign": ("\\begin{align*}", "\\end{align*}"),
 }
 _NO_OUTPUT = re.compile(r"\\(?:label\{[^{}]*\}|nonumber\b|notag\b)")
 # A backslash escape of CommonMark: a backslash before ASCII punctuation.
@@ -67,11 +75,14 @@ def to_mathml(latex: str, display: bool) -> str:
         raise MathError(problem)
     tex = _NO_OUTPUT.sub("", latex) if "\\" in latex else latex
     if "\\begin" in tex:
+        tex = _COLUMN_PAIRS.sub(r"\1", tex)
         tex = _ENVIRONMENT.sub(lambda m: _AS[m[2]][m[1] == "end"], tex)
+    tex = mathjax_to_latex2mathml(tex)
     try:
         mathml = convert(tex, display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many unrelated types
         raise MathError(_EXPLAIN.get(type(error).__name__, f"cannot parse ({error!r})")) from None
+    mathml = mend_mathml(mathml)
     unknown = _UNKNOWN_COMMAND.search(mathml)
     if unknown:
         command, stray = unknown.groups()

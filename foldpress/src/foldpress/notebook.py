@@ -36,7 +36,7 @@ import yaml
 
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError, ContentWarning
-from foldpress.markdown_math import ENVIRONMENTS
+from foldpress.markdown_math_blocks import ENVIRONMENTS
 from foldpress.model import Post
 from foldpress.reader import FrontMatter, parse_front_matter, post_from_matter, read_text
 
@@ -81,7 +81,7 @@ _FASTPAGES_TAGS = {
     "#collapse-show": "hide-input",
     "#collapse_show": "hide-input",
 }
-_ENVIRONMENT = re.compile(r"^\s*\\begin\{(" + "|".join(re.escape(e) for e in ENVIRONMENTS) + r")\}")
+_ENVIRONMENT = re.compile(r"^\s*\\begin\{((?:" + "|".join(ENVIRONMENTS) + r")\*?)\}")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _FASTPAGES_TITLE = re.compile(r"^#\s+(.+?)\s*#*\s*$")
 _FASTPAGES_KEY = re.compile(r"^-\s+([\w-]+)\s*:\s*(.*)$")

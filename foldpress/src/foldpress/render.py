@@ -73,7 +73,8 @@ def render_markdown(
     calls = _expand(md, shortcodes, context or {}, text, 0)
     restore = calls.restore
     doc = md.parse(calls.text)
-    errors, warnings = list(calls.errors), list(calls.warnings)
+    errors = list(calls.errors)
+    warnings = list(calls.warnings) + list(doc.math_warnings)
     (warnings if md.math_errors == "warn" else errors).extend(check_math(doc))
     body_html = restore(md.render(doc, errors=errors, warnings=warnings))
     if not errors:  # else the build stops, and the errors say what is wrong first
@@ -91,7 +92,8 @@ def render_markdown(
     elif summary:
         summary_calls = _expand(md, shortcodes, context or {}, summary, 0)
         summary_doc = md.parse(summary_calls.text)
-        errors, warnings = list(summary_calls.errors), list(summary_calls.warnings)
+        errors = list(summary_calls.errors)
+        warnings = list(summary_calls.warnings) + list(summary_doc.math_warnings)
         (warnings if md.math_errors == "warn" else errors).extend(check_math(summary_doc))
         intro_html = summary_calls.restore(
             md.render(

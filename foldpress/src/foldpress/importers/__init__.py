@@ -7,12 +7,14 @@ out. The old site is only ever read, and its configuration is read as data, neve
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
 from foldpress import residue
 from foldpress.errors import BuildError
 from foldpress.importers import hugo, jekyll, nikola, pelican
+from foldpress.importers._math import math_settings, old_math, rewrite_math
 from foldpress.importers._shared import (
     Note,
     OldSite,
@@ -66,6 +68,15 @@ def import_site(src: Path, dest: Path, engine: str | None = None) -> Report:
         raise CannotImport(f"{src} has no {' or '.join(config_files)}")
     report = Report(engine)
     old = read_site(src, report)
+    # Math where the old site had it, per delimiter, found by the build's own scanner.
+    read_as = old_math(src, engine)
+    if any(item.notebook is not None for item in old.content):
+        # Jupyter's own MathJax reads $, $$ and environments in every Markdown cell.
+        read_as = dataclasses.replace(read_as, dollar=True, double_dollar=True, environments=True)
+    syntax = read_as
+    for item in old.content:
+        item.body, syntax = rewrite_math(item.body, engine, read_as)
+    old.settings.update(math_settings(syntax))
     # A formula foldpress cannot convert is shown as its TeX with a warning, not an
     # error: the old engine's MathJax may have read it.
     old.settings["math_errors"] = "warn"

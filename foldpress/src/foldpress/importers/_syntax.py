@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from foldpress.importers._shared import Report
-from foldpress.markdown import rewrite_escaped_math
 
 
 def rewrite(
@@ -70,45 +69,3 @@ def first_line_of(text: str) -> str:
     """A construct as a report shows it: its first line, shortened."""
     line = text.strip().splitlines()[0] if text.strip() else text
     return line if len(line) <= 60 else line[:57] + "..."
-
-
-# kramdown's math: $$...$$ is display math when it is a block of its own (blank lines
-# around it), inline math anywhere else, a sentence or a table cell.
-_FENCED_CODE = re.compile(r"^( {0,3})(`{3,}|~{3,})[^\n]*\n.*?^\1?\2[`~]*[ \t]*$", re.M | re.S)
-_CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
-_DOUBLE_DOLLAR = re.compile(r"\$\$(.+?)\$\$", re.S)
-
-
-def kramdown_math(body: str) -> str:
-    """``body`` with kramdown's inline ``$$...$$`` written ``$...$``, as foldpress reads
-    inline math; code is left alone."""
-    out: list[str] = []
-    last = 0
-    for code in _FENCED_CODE.finditer(body):
-        out += [_inline_math(body[last : code.start()]), code.group()]
-        last = code.end()
-    out.append(_inline_math(body[last:]))
-    return "".join(out)
-
-
-def _inline_math(text: str) -> str:
-    spans = [m.span() for m in _CODE_SPAN.finditer(text)]
-
-    def convert(match: re.Match[str]) -> str:
-        start, end = match.span()
-        if any(a <= start < b for a, b in spans):
-            return match.group()
-        before = text[:start].rpartition("\n\n")[2]
-        after = text[end:].partition("\n\n")[0]
-        if not before.strip() and not after.strip():
-            return match.group()  # a block of its own: display math
-        return "$" + match.group(1).strip() + "$"
-
-    return _DOUBLE_DOLLAR.sub(convert, text)
-
-
-def unescape_math(body: str) -> str:
-    """``body`` with each formula that was escaped for the old engine's Markdown (such as
-    ``$\\left\\\\{ x \\right\\\\}$``, written for MathJax) as plain TeX, found and
-    converted as foldpress's build reads math."""
-    return rewrite_escaped_math(body)[0]

@@ -25,7 +25,7 @@ import yaml
 
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
-from foldpress.importers._syntax import arguments, fence, first_line_of, rewrite, unescape_math
+from foldpress.importers._syntax import arguments, fence, first_line_of, rewrite
 from foldpress.importers._templates import Untranslatable, shortcode_name, translate_hugo
 from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
 from foldpress.theme import THEME_DIR
@@ -143,7 +143,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             first_line=body_line,
             report=report,
         )
-        item.body = unescape_math(body)
+        item.body = body
         site.content.append(item)
     for name in sorted(missing):
         why = "called in the old site, whose template is not in its folder (a theme's?)"

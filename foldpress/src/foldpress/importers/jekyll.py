@@ -25,9 +25,7 @@ from foldpress.importers._shared import Content, OldSite, Report, old_address, u
 from foldpress.importers._syntax import (
     fence,
     first_line_of,
-    kramdown_math,
     rewrite,
-    unescape_math,
 )
 from foldpress.importers._templates import (
     Untranslatable,
@@ -160,8 +158,7 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         if separator.strip() and separator != "<!--more-->":  # after: lines reported stay right
             body = body.replace(separator, "\n<!--more-->\n", 1)
-        body = kramdown.convert(body)
-        item.body = unescape_math(kramdown_math(body))
+        item.body = kramdown.convert(body)
         site.content.append(item)
     for name in sorted(plugin_blocks):
         site.templates[f"shortcodes/{name}.html"] = _PLUGIN_BLOCK_TEMPLATE

@@ -23,7 +23,7 @@ from foldpress.importers import _kramdown as kramdown
 from foldpress.importers._embeds import liquid_tag
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
-from foldpress.importers._syntax import fence, first_line_of, rewrite, unescape_math
+from foldpress.importers._syntax import fence, first_line_of, rewrite
 from foldpress.importers.notebooks import as_notebook_post, has_notebook_tag
 from foldpress.reader import to_datetime
 from foldpress.slugs import slugify as topic_slug
@@ -168,7 +168,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             first_line=body_line,
             report=report,
         )
-        item.body = unescape_math(_CODEHILITE.sub(_fenced, body))
+        item.body = _CODEHILITE.sub(_fenced, body)
         if has_notebook_tag(item.body):  # liquid_tags' {% notebook %}: a notebook post
             places = [content / str(config.get("NOTEBOOK_DIR", "notebooks")), content, src]
             if as_notebook_post(item, body_line, places, report) is None:
