@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from foldpress.importers import hugo, jekyll, pelican
+from foldpress.importers._ledger import LEDGER_FILE, account_for, ledger_text
 from foldpress.importers._shared import (
     Note,
     OldSite,
@@ -25,7 +26,7 @@ ENGINES: dict[str, tuple[tuple[str, ...], Callable[[Path, Report], OldSite]]] = 
     "pelican": (pelican.CONFIG_FILES, pelican.read_site),
 }
 
-__all__ = ["ENGINES", "CannotImport", "Note", "Report", "detect", "import_site"]
+__all__ = ["ENGINES", "LEDGER_FILE", "CannotImport", "Note", "Report", "detect", "import_site"]
 
 
 class CannotImport(Exception):
@@ -67,4 +68,6 @@ def import_site(src: Path, dest: Path, engine: str | None = None) -> Report:
     # error: the old engine's MathJax may have read it.
     old.settings["math_errors"] = "warn"
     write_site(old, dest, report)
+    report.rows += account_for(src, report.rows, old.engine_files)
+    (dest / LEDGER_FILE).write_text(ledger_text(report.rows, src), encoding="utf-8")
     return report

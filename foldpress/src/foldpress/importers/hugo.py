@@ -16,6 +16,7 @@ import posixpath
 import re
 import tomllib
 from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -95,6 +96,7 @@ def read_site(src: Path, report: Report) -> OldSite:
         site.static[path.relative_to(static_dir).as_posix()] = path
     found: list[tuple[Content, int]] = []
     refs: dict[str, str] = {}
+    loose: list[Path] = []  # content files that are not Markdown
     for path in _files(content_dir):
         relative = PurePosixPath(path.relative_to(content_dir).as_posix())
         suffix = path.suffix.lower()
@@ -102,7 +104,8 @@ def read_site(src: Path, report: Report) -> OldSite:
             report.skip(path, f"{suffix} content cannot be converted: not imported")
             continue
         if suffix not in MARKDOWN_SUFFIXES:
-            continue  # a bundle's resource: copied with its page below
+            loose.append(path)  # a bundle's resource: copied with its page below
+            continue
         try:
             matter = split(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
@@ -124,6 +127,12 @@ def read_site(src: Path, report: Report) -> OldSite:
                     where = resource.relative_to(folder).as_posix()
                     site.static[item.address.strip("/") + "/" + where] = resource
 
+    bundled = set(site.static.values())
+    for path in loose:  # a branch bundle's or a section's own files: at their path
+        if path not in bundled:
+            site.static.setdefault(path.relative_to(content_dir).as_posix(), path)
+    published = [d.relative_to(src).as_posix() for d in (content_dir, static_dir)]
+    site.engine_files = partial(_engine_file, published)
     for item, body_line in found:
         shortcodes = _Shortcodes(refs, item.source.relative_to(content_dir).parent.as_posix())
         body = rewrite(
@@ -159,6 +168,14 @@ def _foldpress_permalink(
         words[word] = "{slug}"
     pattern = re.sub(r":(\w+)", lambda m: words.get(m.group(1), m.group()), pattern)
     return None if ":" in pattern or "{slug}" not in pattern else pattern
+
+
+def _engine_file(published: list[str], relative: PurePosixPath) -> str | None:
+    """Why Hugo does not publish the file at ``relative``: all it publishes is in its
+    content and static folders."""
+    if any(str(relative).startswith(folder + "/") for folder in published):
+        return None
+    return f"outside {' and '.join(published)}: Hugo's settings, templates or theme"
 
 
 def _section(name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
@@ -85,8 +86,10 @@ def read_site(src: Path, report: Report) -> OldSite:
     by_path: dict[str, str] = {}  # the old site's file, as {% link %} names it -> its address
     by_name: dict[str, str] = {}  # a post's file name less its suffix -> its address
     found: list[tuple[Content, int]] = []
-    for path in sorted(p for p in src.rglob("*") if p.is_file()):
-        relative = PurePosixPath(path.relative_to(src).as_posix())
+    root = src / str(config.get("source") or ".")  # the folder Jekyll reads the site from
+    site.engine_files = partial(_engine_file, root.relative_to(src), excluded, _collections(config))
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = PurePosixPath(path.relative_to(root).as_posix())
         parts = relative.parts
         if any(p in excluded for p in parts) or str(relative) in excluded:
             continue
@@ -100,6 +103,8 @@ def read_site(src: Path, report: Report) -> OldSite:
         if text is None or not has_front_matter(text):
             if not in_posts:
                 site.static[str(relative)] = path
+            else:
+                report.skip(path, "a file in _posts without front matter: not a post")
             continue
         if path.suffix.lower() not in MARKDOWN_SUFFIXES:
             report.skip(path, "a Liquid template, not Markdown: not imported")
@@ -142,6 +147,36 @@ def read_site(src: Path, report: Report) -> OldSite:
     if permalink:
         site.settings["permalink"] = permalink
     return site
+
+
+def _collections(config: dict) -> set[str]:
+    """The folders of the collections Jekyll writes pages for (``output: true``)."""
+    collections = config.get("collections") or {}
+    if isinstance(collections, list):
+        return set()  # listed without settings: not written
+    return {
+        f"_{name}"
+        for name, settings in collections.items()
+        if isinstance(settings, dict) and settings.get("output")
+    }
+
+
+def _engine_file(
+    root: Path, excluded: set[str], collections: set[str], relative: PurePosixPath
+) -> str | None:
+    """Why Jekyll does not publish the file at ``relative`` (in the old site), or None."""
+    if root != Path(".") and not relative.is_relative_to(root.as_posix()):
+        return f"outside {root}/, the folder Jekyll builds the site from"
+    parts = relative.relative_to(root.as_posix()).parts
+    if any(p in excluded for p in parts):
+        return "excluded: Jekyll leaves it out of the site"
+    if parts[0] in collections:
+        return None  # a collection's page: published by Jekyll, so it must be accounted for
+    if len(parts) == 1 and parts[0].startswith("_"):
+        return "Jekyll's settings: not published"
+    if any(part.startswith("_") for part in parts):
+        return f"in {parts[0]}/: Jekyll's layouts, includes, data or plugins"
+    return None
 
 
 def _base_url(config: dict) -> str | None:

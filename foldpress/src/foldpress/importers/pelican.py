@@ -15,6 +15,7 @@ import posixpath
 import re
 import unicodedata
 from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -115,6 +116,9 @@ def read_site(src: Path, report: Report) -> OldSite:
 
     page_paths = [str(p).strip("/") for p in _names(config["PAGE_PATHS"])]
     article_paths = [str(p).strip("/") for p in _names(config["ARTICLE_PATHS"])]
+    site.engine_files = partial(
+        _engine_file, content.relative_to(src).as_posix(), [*page_paths, *article_paths]
+    )
     found: list[tuple[Content, int]] = []
     addresses: dict[str, str] = {}
     for path in _files(content):
@@ -124,7 +128,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             continue
         is_page = _under(name, page_paths)
         if not is_page and not any(_under(name, [a]) for a in article_paths):
-            continue
+            continue  # Pelican does not read it: the ledger says so
         if path.suffix.lower() == ".rst":
             report.skip(path, "reStructuredText cannot be converted: not imported")
             continue
@@ -132,6 +136,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             report.skip(path, "an HTML article cannot be converted: not imported")
             continue
         if path.suffix.lower() not in MARKDOWN:
+            report.skip(path, f"not in STATIC_PATHS, and not an article Pelican reads: {name}")
             continue
         try:
             meta, body, body_line = _metadata(path.read_text(encoding="utf-8"))
@@ -159,6 +164,16 @@ def read_site(src: Path, report: Report) -> OldSite:
         item.body = unescape_math(_CODEHILITE.sub(_fenced, body))
         site.content.append(item)
     return site
+
+
+def _engine_file(path: str, read: list[str], relative: PurePosixPath) -> str | None:
+    """Why Pelican does not publish the file at ``relative`` (in the old site), or None."""
+    if path != "." and not str(relative).startswith(path + "/"):
+        return f"outside PATH ({path}/): Pelican's settings, theme or plugins"
+    inside = str(relative) if path == "." else str(relative)[len(path) + 1 :]
+    if not any(_under(inside, [folder]) for folder in read):
+        return "in none of ARTICLE_PATHS, PAGE_PATHS or STATIC_PATHS: Pelican does not read it"
+    return None
 
 
 def _names(value: object) -> list[str]:
