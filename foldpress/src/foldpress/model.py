@@ -269,6 +269,7 @@ class SiteIndex:
     series: list[SeriesIndex] = field(default_factory=list)  # sorted by name
     parts: dict[str, SeriesPart] = field(default_factory=dict, repr=False)  # by post URL
     images: ImageSizes | None = field(default=None, repr=False)  # local images' sizes
+    not_found: Page | None = None  # the site's own 404 page, if it has one
 
     def series_part(self, post: Post) -> SeriesPart | None:
         """The post's place in its series, if it is in one."""

@@ -23,10 +23,12 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from foldpress.importers import _not_found as not_found
+from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import arguments, fence, first_line_of, rewrite, unescape_math
-from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
+from foldpress.reader import MARKDOWN_SUFFIXES
 
 CONFIG_FILES = (
     "hugo.toml",
@@ -145,10 +147,29 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         item.body = unescape_math(body)
         site.content.append(item)
+    if not any(item.address == not_found.ADDRESS for item in site.content):
+        _bring_not_found(src, config, site, report)
     permalink = _foldpress_permalink(found, permalinks, ugly)
     if permalink:
         site.settings["permalink"] = permalink
     return site
+
+
+def _bring_not_found(src: Path, config: dict, site: OldSite, report: Report) -> None:
+    """The 404 template's text as the new site's 404 page."""
+    themes = config.get("theme") or []
+    path = not_found.hugo_layout(src, [themes] if isinstance(themes, str) else list(themes))
+    if path is None:
+        return
+    try:
+        body, dropped = not_found.from_hugo_template(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, OSError) as error:
+        report.note(path, None, f"the old 404 page not read: {error}")
+        return
+    if dropped:
+        report.note(path, None, f"{dropped} Go template actions of the old 404 page left out")
+    front: dict[str, object] = {"title": not_found.title_of(body)}
+    site.content.append(Content("page", path, "404.md", front, body, not_found.ADDRESS))
 
 
 def _foldpress_permalink(
@@ -219,10 +240,12 @@ def _content(
     when = None
     if "date" in front:
         try:
-            when = to_datetime(front["date"], tz)
+            when, front["date"] = old_date(front["date"], tz)
         except ValueError:
             report.skip(path, f"a date foldpress cannot read: {front['date']!r}")
             return None
+    for key in other_dates(front, tz):
+        report.note(path, None, f"{key} is not a date Hugo reads: left out")
     is_list = relative.stem == "_index"
     parts = (
         list(relative.parent.parts)
@@ -243,6 +266,8 @@ def _content(
     if address is None:
         report.skip(path, f"its address {given_url!r} is not one on this site")
         return None
+    if address == "/404/":
+        address = not_found.ADDRESS  # content for the 404 page: the new one's text
     if address == "/":
         report.skip(path, "the home page: foldpress makes its own front page")
         return None

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._matter import has_front_matter, split
+from foldpress.importers._not_found import flush_left, title_of
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import (
     fence,
@@ -26,7 +28,7 @@ from foldpress.importers._syntax import (
     rewrite,
     unescape_math,
 )
-from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
+from foldpress.reader import MARKDOWN_SUFFIXES
 
 CONFIG_FILES = ("_config.yml", "_config.yaml")
 
@@ -106,7 +108,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             else:
                 report.skip(path, "a file in _posts without front matter: not a post")
             continue
-        if path.suffix.lower() not in MARKDOWN_SUFFIXES:
+        if path.suffix.lower() not in MARKDOWN_SUFFIXES and str(relative) != "404.html":
             report.skip(path, "a Liquid template, not Markdown: not imported")
             continue
         try:
@@ -122,6 +124,9 @@ def read_site(src: Path, report: Report) -> OldSite:
         if item is None:
             continue
         item.body = matter.body
+        if path.suffix.lower() not in MARKDOWN_SUFFIXES:  # 404.html: HTML, read as such
+            item.body = flush_left(item.body)
+            item.front["title"] = title_of(item.body, str(item.front["title"]))
         by_path[str(relative)] = item.address
         if in_posts:
             by_name[relative.stem] = item.address
@@ -217,10 +222,14 @@ def _post(
         report.skip(path, "a post whose file name does not start with YYYY-MM-DD-: not imported")
         return None
     try:
-        when = to_datetime(front["date"], tz) if "date" in front else None
+        when = None
+        if "date" in front:
+            when, front["date"] = old_date(front["date"], tz)
     except ValueError:
         report.skip(path, f"a post with a date Jekyll cannot read either: {front['date']!r}")
         return None
+    for key in other_dates(front, tz):
+        report.note(path, None, f"{key} is not a date Jekyll reads: left out")
     year, month, day = map(int, named.groups()[:3])
     when = when or datetime(year, month, day, tzinfo=tz)
     title_part = str(front.get("slug") or named.group(4))
@@ -253,6 +262,8 @@ def _page(
     else:
         ext = "/" if style == "pretty" else ".html"
         address = old_address("/" + str(relative.with_suffix("")) + ext)
+    if str(relative.with_suffix("")) == "404" or address == "/404/":
+        address = "/404.html"  # the old 404 page (GitHub Pages serves /404.html): the new one's
     if address in (None, "/"):
         report.skip(path, "the home page: foldpress makes its own front page")
         return None

@@ -14,16 +14,15 @@ import ast
 import posixpath
 import re
 import unicodedata
-from datetime import datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import fence, first_line_of, rewrite, unescape_math
-from foldpress.reader import to_datetime
 from foldpress.slugs import slugify as topic_slug
 
 CONFIG_FILES = ("pelicanconf.py",)
@@ -121,6 +120,7 @@ def read_site(src: Path, report: Report) -> OldSite:
     )
     found: list[tuple[Content, int]] = []
     addresses: dict[str, str] = {}
+    yaml_front = _uses_yaml_metadata(config)
     for path in _files(content):
         relative = PurePosixPath(path.relative_to(content).as_posix())
         name = str(relative)
@@ -139,7 +139,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             report.skip(path, f"not in STATIC_PATHS, and not an article Pelican reads: {name}")
             continue
         try:
-            meta, body, body_line = _metadata(path.read_text(encoding="utf-8"))
+            meta, body, body_line = _metadata(path.read_text(encoding="utf-8"), yaml_front)
         except (ValueError, UnicodeDecodeError) as error:
             report.skip(path, str(error))
             continue
@@ -201,33 +201,53 @@ def _under(name: str, folders: list[str]) -> bool:
     return any(not f or name == f or name.startswith(f + "/") for f in folders)
 
 
-_META_LINE = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")
+# Python-Markdown's meta extension, which Pelican's Markdown reader uses: "Key: value"
+# lines (up to three spaces before the key), a line indented four spaces continuing
+# the value, the block ending at the first other line; an optional "---" line above
+# it and "---" or "..." below are delimiters, not YAML.
+_META_LINE = re.compile(r"^ {0,3}([A-Za-z0-9_-]+):\s*(.*)$")
+_META_MORE = re.compile(r"^ {4,}(.*)$")
+_META_BEGIN = re.compile(r"^-{3}(\s.*)?$")
+_META_END = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
+# Plugins with which Pelican reads a "---" block as YAML.
+_YAML_PLUGINS = ("yaml_metadata", "yaml-metadata", "pelican_yaml_metadata", "pelican-yaml-metadata")
 
 
-def _metadata(text: str) -> tuple[dict[str, object], str, int]:
-    """Python-Markdown's ``Key: value`` metadata (keys lowercased), or YAML front
-    matter, and the body with the line it starts at."""
+def _metadata(text: str, yaml_front: bool = False) -> tuple[dict[str, object], str, int]:
+    """The metadata of a Markdown article (keys lowercased) as Pelican reads it, and the
+    body with the line it starts at. With a YAML metadata plugin, a ``---`` block is
+    YAML; without one, ``Title: A: B`` is the title ``A: B``."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
-    if text.startswith(("---\n", "+++\n")):
+    if yaml_front and text.startswith("---\n"):
         matter = split(text)
         return {str(k).lower(): v for k, v in matter.front.items()}, matter.body, matter.body_line
     lines = text.split("\n")
     meta: dict[str, object] = {}
     key = None
-    i = 0
+    i = 1 if lines and _META_BEGIN.match(lines[0]) else 0
     while i < len(lines):
         found = _META_LINE.match(lines[i])
+        more = _META_MORE.match(lines[i])
         if found:
             key = found.group(1).lower()
             meta[key] = found.group(2).strip()
-        elif key and lines[i].startswith("    ") and lines[i].strip():
-            meta[key] = f"{meta[key]} {lines[i].strip()}".strip()
+        elif key and more and lines[i].strip():
+            meta[key] = f"{meta[key]} {more.group(1).strip()}".strip()
+        elif _META_END.match(lines[i]):
+            i += 1
+            break
         else:
             break
         i += 1
     while i < len(lines) and not lines[i].strip():
         i += 1
     return meta, "\n".join(lines[i:]), i + 1
+
+
+def _uses_yaml_metadata(config: dict[str, Any]) -> bool:
+    plugins = config.get("PLUGINS") or []
+    names = [str(p).rsplit(".", 1)[-1] for p in plugins] if isinstance(plugins, list) else []
+    return any(name in _YAML_PLUGINS for name in names)
 
 
 def _content(
@@ -253,11 +273,10 @@ def _content(
         date = named.groupdict().get("date") if named else None
     if date is not None:
         try:
-            when = to_datetime(date, tz)
+            when, front["date"] = old_date(date, tz)
         except ValueError:
-            report.skip(path, f"a date foldpress cannot read: {date!r}")
+            report.skip(path, f"a date Pelican cannot read either: {date!r}")
             return None
-        front["date"] = date if isinstance(date, datetime) else str(date)
     elif not is_page:
         report.skip(path, "an article without a date: Pelican skips it too")
         return None
@@ -272,20 +291,22 @@ def _content(
     topics += [str(t).strip() for t in tags if str(t).strip()] if isinstance(tags, list) else []
     if topics:
         front["topics"] = list(dict.fromkeys(topics))
-    given_slug = str(meta.pop("slug", "") or "")
+    given_slug = str(meta.pop("slug", "") or "").strip()
     source = title if config["SLUGIFY_SOURCE"] == "title" else relative.stem
-    slug = given_slug or slugify(source)
+    slug = given_slug or slugify(source) or slugify(relative.stem) or relative.stem
     front["slug"] = slug
     for key in ("modified", "summary"):
         if key in meta:
             front[key] = meta.pop(key)
+    for key in other_dates(front, tz):
+        report.note(path, None, f"{key.capitalize()} is not a date Pelican reads: left out")
     status = str(meta.pop("status", "published")).lower()
     if status == "draft":
         front["draft"] = True
     elif status != "published":
         front["status"] = status
     own = meta.pop("url", None)
-    meta.pop("save_as", None)
+    save_as = str(meta.pop("save_as", "") or "").strip("/")
     front.update(meta)  # authors, lang, ...: kept, as extra
     values = {
         **{k: v for k, v in meta.items() if isinstance(v, str)},
@@ -302,6 +323,8 @@ def _content(
         report.skip(path, f"its address {pattern!r} cannot be made: {error}")
         return None
     address = old_address("/" + url)
+    if is_page and (save_as == "404.html" or slug == "404"):
+        address = "/404.html"  # the old 404 page: the new one's text
     if address in (None, "/"):
         report.skip(path, f"its address {url!r} is not one foldpress can give it")
         return None
