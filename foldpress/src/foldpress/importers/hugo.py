@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from foldpress.importers import _not_found as not_found
+from foldpress.importers import _old_addresses as _old
 from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
@@ -152,7 +153,31 @@ def read_site(src: Path, report: Report) -> OldSite:
     permalink = _foldpress_permalink(found, permalinks, ugly)
     if permalink:
         site.settings["permalink"] = permalink
+    _keep_old_addresses(site, config, taxonomies, found)
     return site
+
+
+def _keep_old_addresses(
+    site: OldSite, config: dict, taxonomies: dict, found: list[tuple[Content, int]]
+) -> None:
+    """Hugo's feeds (``/index.xml``, each section's), taxonomy pages and pagination."""
+    plurals = [str(p).lower() for p in taxonomies.values()]
+    sections = sorted({_section(item.name) for item, _ in found if item.kind == "post"} - {""})
+    disabled = {str(kind).lower() for kind in config.get("disablekinds") or []}
+    feeds = [] if "rss" in disabled else ["/index.xml", *(f"/{s}/index.xml" for s in sections)]
+    moved = {f"/{p}/": "/topics/" for p in plurals}
+    moved |= {f"/{s}/": "/archive/" for s in sections}
+    pagination = config.get("pagination") or {}
+    per_page = config.get("paginate") or (
+        pagination.get("pagersize") if isinstance(pagination, dict) else None
+    )
+    _old.keep(
+        site,
+        feeds,
+        [f"/{p}/{{slug}}/" for p in plurals],
+        moved,
+        per_page=int(per_page or 10),
+    )
 
 
 def _bring_not_found(src: Path, config: dict, site: OldSite, report: Report) -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from foldpress.importers import _old_addresses as _old
 from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._matter import has_front_matter, split
 from foldpress.importers._not_found import flush_left, title_of
@@ -151,7 +152,45 @@ def read_site(src: Path, report: Report) -> OldSite:
     permalink = _foldpress_permalink(pattern, any(_categories(i.front) for i in posts))
     if permalink:
         site.settings["permalink"] = permalink
+    _keep_old_addresses(site, config, root)
     return site
+
+
+def _keep_old_addresses(site: OldSite, config: dict, root: Path) -> None:
+    """jekyll-feed's feed (and a feed template of the site's own), jekyll-archives'
+    tag and category pages, jekyll-paginate's pages, and the site's own listing pages
+    (tags.html, archive.md...), which foldpress makes itself."""
+    plugins = {str(p) for p in [*(config.get("plugins") or []), *(config.get("gems") or [])]}
+    feeds = []
+    if "jekyll-feed" in plugins:
+        feed = config.get("feed") or {}
+        feeds.append(str(feed.get("path") or "feed.xml") if isinstance(feed, dict) else "feed.xml")
+    own = [p for p in sorted(root.iterdir()) if p.is_file() and has_front_matter(_text(p) or "")]
+    feeds += ["/" + p.name for p in own if p.suffix == ".xml"]
+    topics = []
+    if "jekyll-archives" in plugins:
+        archives = config.get("jekyll-archives") or {}
+        links = archives.get("permalinks") or {} if isinstance(archives, dict) else {}
+        for kind in ("tag", "category"):
+            pattern = str(links.get(kind) or f"/{kind}/:name/")
+            topics.append(pattern.replace(":name", "{slug}"))
+    moved = {}
+    for page in own:
+        name = page.stem.lower()
+        new = "/topics/" if "tag" in name or "categor" in name else None
+        new = "/archive/" if "archive" in name else new
+        if new:
+            moved["/" + page.name] = new
+            moved[f"/{page.stem}/"] = new
+    per_page = config.get("paginate")
+    _old.keep(
+        site,
+        feeds,
+        topics,
+        moved,
+        per_page=per_page if type(per_page) is int else None,
+        page_pattern=str(config.get("paginate_path") or "/page:num/").replace(":num", "{n}"),
+    )
 
 
 def _collections(config: dict) -> set[str]:

@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from foldpress.importers import _old_addresses as _old
 from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
@@ -77,10 +78,8 @@ def read_site(src: Path, report: Report) -> OldSite:
     """Read the Pelican site in ``src``."""
     conf = src / "pelicanconf.py"
     config: dict[str, Any] = {**DEFAULTS, **read_settings(conf, report)}
-    if (src / "publishconf.py").is_file():  # where SITEURL is usually set
-        published = read_settings(src / "publishconf.py", report)
-        if published.get("SITEURL"):
-            config["SITEURL"] = published["SITEURL"]
+    if (src / "publishconf.py").is_file():  # the settings the site was published with
+        config.update(read_settings(src / "publishconf.py", report))
     base = str(config.get("SITEURL") or "")
     settings = usable_settings(
         {
@@ -163,7 +162,33 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         item.body = unescape_math(_CODEHILITE.sub(_fenced, body))
         site.content.append(item)
+    _keep_old_addresses(site, config)
     return site
+
+
+# Pelican's defaults for the addresses of its own pages and feeds.
+_OWN_PAGES = {"TAGS_URL": "tags.html", "CATEGORIES_URL": "categories.html"}
+_FEEDS = {"FEED_ALL_ATOM": "feeds/all.atom.xml"}
+_FEED_KEYS = ("FEED_ATOM", "FEED_RSS", "FEED_ALL_RSS")
+_TOPIC_URLS = {"TAG_URL": "tag/{slug}.html", "CATEGORY_URL": "category/{slug}.html"}
+
+
+def _keep_old_addresses(site: OldSite, config: dict[str, Any]) -> None:
+    """Pelican's feeds, tag and category pages, archives and pagination (index2.html)."""
+    feeds = [config.get(key, default) for key, default in _FEEDS.items()]
+    feeds += [config.get(key) for key in _FEED_KEYS]
+    topics = [str(config.get(key, default)) for key, default in _TOPIC_URLS.items()]
+    moved = {"/" + str(config.get(k, v)): "/topics/" for k, v in _OWN_PAGES.items()}
+    moved["/" + str(config.get("ARCHIVES_URL", "archives.html"))] = "/archive/"
+    per_page = config.get("DEFAULT_PAGINATION")
+    _old.keep(
+        site,
+        [str(feed) for feed in feeds if feed and isinstance(feed, str)],
+        ["/" + t.lstrip("/") for t in topics if "{slug}" in t],
+        moved,
+        per_page=per_page if type(per_page) is int else None,
+        page_pattern="/index{n}.html",
+    )
 
 
 def _engine_file(path: str, read: list[str], relative: PurePosixPath) -> str | None:
