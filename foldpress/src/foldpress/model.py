@@ -158,6 +158,7 @@ class Page:
     extra: dict[str, object] = field(default_factory=dict)
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     warnings: list[ContentWarning] = field(default_factory=list, repr=False, compare=False)
+    nav: bool = True  # listed in the site's navigation (front matter ``nav: false``: not)
 
     def __post_init__(self) -> None:
         if not self.url:
@@ -169,7 +170,7 @@ class Page:
 
     @cached_property
     def link_key(self) -> bytes:
-        return digest(self.url, self.title)
+        return digest(self.url, self.title, self.nav)
 
     @cached_property
     def content_key(self) -> bytes:

@@ -11,66 +11,43 @@ are reported and left in place.
 from __future__ import annotations
 
 import html
-import json
 import posixpath
 import re
-import tomllib
 from datetime import datetime
 from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from foldpress.importers import _not_found as not_found
 from foldpress.importers import _old_addresses as _old
 from foldpress.importers._dates import old_date, other_dates
+from foldpress.importers._hugo_config import (
+    CONFIG_FILES,
+    default_language,
+    for_language,
+    lower_keys,
+    menu_entries,
+    read_config_tree,
+)
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import arguments, fence, first_line_of, rewrite, unescape_math
 from foldpress.reader import MARKDOWN_SUFFIXES
 
-CONFIG_FILES = (
-    "hugo.toml",
-    "hugo.yaml",
-    "hugo.yml",
-    "hugo.json",
-    "config.toml",
-    "config.yaml",
-    "config.yml",
-    "config.json",
-)
 _OTHER_FORMATS = (".html", ".htm", ".org", ".adoc", ".asciidoc", ".rst", ".pdc", ".ipynb")
-
-
-def read_config(path: Path) -> dict:
-    """A Hugo config file as data, its keys lowercased (Hugo's keys are case-blind)."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".toml":
-        data = tomllib.loads(text)
-    elif path.suffix == ".json":
-        data = json.loads(text)
-    else:
-        data = yaml.safe_load(text) or {}
-    lowered = _lower_keys(data)
-    return lowered if isinstance(lowered, dict) else {}
-
-
-def _lower_keys(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k).lower(): _lower_keys(v) for k, v in value.items()}
-    return value
 
 
 def read_site(src: Path, report: Report) -> OldSite:
     """Read the Hugo site in ``src``."""
     config_path = next(src / name for name in CONFIG_FILES if (src / name).is_file())
-    try:
-        config = read_config(config_path)
-    except (ValueError, yaml.YAMLError, tomllib.TOMLDecodeError, OSError) as error:
-        report.note(config_path, None, f"not read: {error}")
-        config = {}
+    problems: list[tuple[Path, str]] = []
+    config = read_config_tree(src, problems)
+    for unread, problem in problems:
+        report.note(unread, None, problem)
+    language, other_languages = default_language(config)
+    all_languages = config
+    config = for_language(config, language)
     params = config.get("params") or {}
     author = config.get("author") or params.get("author")
     settings = usable_settings(
@@ -92,6 +69,14 @@ def read_site(src: Path, report: Report) -> OldSite:
     custom = [str(t).lower() for t in taxonomies.values() if t not in ("tags", "categories")]
     ugly = bool(config.get("uglyurls"))
     content_dir = src / str(config.get("contentdir") or "content")
+    elsewhere = {  # other languages' content folders
+        str(lang): (src / str(own["contentdir"])).relative_to(src).as_posix()
+        for lang, own in (all_languages.get("languages") or {}).items()
+        if str(lang) in other_languages and isinstance(own, dict) and own.get("contentdir")
+    }
+    if other_languages:
+        left = ", ".join(other_languages)
+        report.note(config_path, None, f"a multilingual site: {language} imported, not {left}")
     static_dir = src / str(config.get("staticdir") or "static")
 
     site = OldSite(settings)
@@ -100,9 +85,18 @@ def read_site(src: Path, report: Report) -> OldSite:
     found: list[tuple[Content, int]] = []
     refs: dict[str, str] = {}
     loose: list[Path] = []  # content files that are not Markdown
+    fronts: dict[str, dict] = {}  # each content file's front matter, for the menu
     for path in _files(content_dir):
         relative = PurePosixPath(path.relative_to(content_dir).as_posix())
         suffix = path.suffix.lower()
+        in_language = PurePosixPath(relative.stem).suffix.lstrip(".").lower()
+        if in_language in other_languages:
+            report.skip(
+                path, f"in {in_language}: only {language}, the default language, is imported"
+            )
+            continue
+        if in_language == language:  # post.en.md: post.md
+            relative = relative.with_name(PurePosixPath(relative.stem).stem + relative.suffix)
         if suffix in _OTHER_FORMATS:
             report.skip(path, f"{suffix} content cannot be converted: not imported")
             continue
@@ -114,13 +108,14 @@ def read_site(src: Path, report: Report) -> OldSite:
         except (ValueError, UnicodeDecodeError) as error:
             report.skip(path, str(error))
             continue
-        front = _lower_keys(matter.front)
+        front = lower_keys(matter.front)
         assert isinstance(front, dict)
         item = _content(path, relative, front, permalinks, custom, ugly, tz, report)
         if item is None:
             continue
         item.body = matter.body
         found.append((item, matter.body_line))
+        fronts[str(relative)] = front
         for key in _ref_keys(relative):
             refs.setdefault(key, item.address)
         if relative.stem == "index":  # a leaf bundle: its files go with it
@@ -135,7 +130,7 @@ def read_site(src: Path, report: Report) -> OldSite:
         if path not in bundled:
             site.static.setdefault(path.relative_to(content_dir).as_posix(), path)
     published = [d.relative_to(src).as_posix() for d in (content_dir, static_dir)]
-    site.engine_files = partial(_engine_file, published)
+    site.engine_files = partial(_engine_file, published, elsewhere)
     for item, body_line in found:
         shortcodes = _Shortcodes(refs, item.source.relative_to(content_dir).parent.as_posix())
         body = rewrite(
@@ -148,6 +143,7 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         item.body = unescape_math(body)
         site.content.append(item)
+    _menu(config, fronts, refs, site)
     if not any(item.address == not_found.ADDRESS for item in site.content):
         _bring_not_found(src, config, site, report)
     permalink = _foldpress_permalink(found, permalinks, ugly)
@@ -178,6 +174,21 @@ def _keep_old_addresses(
         moved,
         per_page=int(per_page or 10),
     )
+
+
+def _menu(config: dict, fronts: dict[str, dict], refs: dict[str, str], site: OldSite) -> None:
+    """Where the old site has a main menu, the pages not in it are left out of the new
+    navigation (``nav: false``): it shows the menu's pages and nothing else."""
+    urls, page_refs = menu_entries(config, fronts)
+    if not urls and not page_refs:
+        return
+    listed = {old_address(url) for url in urls}
+    for ref in page_refs:
+        key = ref.strip("/")
+        listed.add(refs.get(key) or refs.get(key.removesuffix(".md")))
+    for item in site.content:
+        if item.kind == "page" and item.address not in listed:
+            item.front["nav"] = False
 
 
 def _bring_not_found(src: Path, config: dict, site: OldSite, report: Report) -> None:
@@ -216,11 +227,16 @@ def _foldpress_permalink(
     return None if ":" in pattern or "{slug}" not in pattern else pattern
 
 
-def _engine_file(published: list[str], relative: PurePosixPath) -> str | None:
+def _engine_file(
+    published: list[str], languages: dict[str, str], relative: PurePosixPath
+) -> str | None:
     """Why Hugo does not publish the file at ``relative``: all it publishes is in its
-    content and static folders."""
+    content and static folders (and other languages' content is not imported)."""
     if any(str(relative).startswith(folder + "/") for folder in published):
         return None
+    for language, folder in languages.items():
+        if str(relative).startswith(folder + "/"):
+            return f"in {language}: only the default language is imported"
     return f"outside {' and '.join(published)}: Hugo's settings, templates or theme"
 
 

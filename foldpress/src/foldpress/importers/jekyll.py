@@ -153,7 +153,36 @@ def read_site(src: Path, report: Report) -> OldSite:
     if permalink:
         site.settings["permalink"] = permalink
     _keep_old_addresses(site, config, root)
+    _menu(site, config, root, report)
     return site
+
+
+def _menu(site: OldSite, config: dict, root: Path, report: Report) -> None:
+    """Where the old site names its menu's pages (minima's ``header_pages``, or the
+    ``main`` list of ``_data/navigation.yml`` as Minimal Mistakes has it), the other
+    pages are left out of the new navigation (``nav: false``)."""
+    pages = [item for item in site.content if item.kind == "page"]
+    listed: set[str | None] = set()
+    named = config.get("header_pages")
+    if isinstance(named, list):
+        sources = {item.source.relative_to(root).as_posix(): item.address for item in pages}
+        listed |= {sources.get(str(name)) for name in named}
+    navigation = root / "_data" / "navigation.yml"
+    if navigation.is_file():
+        try:
+            data = yaml.safe_load(navigation.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            report.note(navigation, None, f"not read: {error}")
+            data = {}
+        main = data.get("main") if isinstance(data, dict) else None
+        for entry in main if isinstance(main, list) else []:
+            if isinstance(entry, dict) and entry.get("url"):
+                listed.add(old_address("/" + str(entry["url"]).lstrip("/")))
+    if not listed:
+        return
+    for item in pages:
+        if item.address not in listed:
+            item.front["nav"] = False
 
 
 def _keep_old_addresses(site: OldSite, config: dict, root: Path) -> None:

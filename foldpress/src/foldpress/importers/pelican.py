@@ -330,6 +330,8 @@ def _content(
         front["draft"] = True
     elif status != "published":
         front["status"] = status
+    if is_page and (status == "hidden" or config.get("DISPLAY_PAGES_ON_MENU") is False):
+        front["nav"] = False  # not on Pelican's menu: not in the new navigation
     own = meta.pop("url", None)
     save_as = str(meta.pop("save_as", "") or "").strip("/")
     front.update(meta)  # authors, lang, ...: kept, as extra
