@@ -196,3 +196,24 @@ def test_a_foldpress_site_s_own_pages_404_md_is_its_404_page(tmp_path):
     assert soup(site / "_site/404.html").find("h1").get_text() == "Gone fishing"
     assert not (site / "_site/404/index.html").exists()
     assert "Gone fishing" not in soup(site / "_site/index.html").find("nav").get_text()
+
+
+def test_jekyll_theme_image_tables_a_built_source_folder_and_json_files(tmp_path):
+    # Minimal Mistakes' `image: {path:, feature:}`; `source:` naming a folder a build
+    # step makes from src/; a JSON file, which has no front matter for Jekyll.
+    src = write(
+        tmp_path / "old",
+        {
+            "_config.yml": "title: MM\nsource: .tmp/src\n",
+            "src/_posts/2019-01-02-a.md": (
+                "---\ntitle: A\nimage:\n  path: /assets/a.jpg\n  width: 800\n---\nA.\n"
+            ),
+            "src/manifest.json": '{"name": "mm"}\n',
+        },
+    )
+    result = CliRunner().invoke(main, ["import", str(src), str(tmp_path / "new")])
+    assert result.exit_code == 0, result.output
+    assert "source .tmp/src does not exist: src/ read" in result.stderr
+    assert front_of(tmp_path / "new/posts/2019-01-02-a.md")["image"] == "/assets/a.jpg"
+    assert (tmp_path / "new/static/manifest.json").is_file()
+    assert build(tmp_path / "new").posts == 1

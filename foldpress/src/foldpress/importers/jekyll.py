@@ -19,7 +19,7 @@ import yaml
 
 from foldpress.importers import _old_addresses as _old
 from foldpress.importers._dates import old_date, other_dates
-from foldpress.importers._matter import has_front_matter, split
+from foldpress.importers._matter import split
 from foldpress.importers._not_found import flush_left, title_of
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import (
@@ -53,6 +53,8 @@ _EXCLUDED = {
     "LICENSE.md",
 }
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+# Jekyll reads a file as a page or post only when it starts with a "---" line.
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
 
 
 def read_site(src: Path, report: Report) -> OldSite:
@@ -89,21 +91,23 @@ def read_site(src: Path, report: Report) -> OldSite:
     by_path: dict[str, str] = {}  # the old site's file, as {% link %} names it -> its address
     by_name: dict[str, str] = {}  # a post's file name less its suffix -> its address
     found: list[tuple[Content, int]] = []
-    root = src / str(config.get("source") or ".")  # the folder Jekyll reads the site from
-    site.engine_files = partial(_engine_file, root.relative_to(src), excluded, _collections(config))
+    root = _source(src, config, config_path, report)  # the folder Jekyll reads the site from
+    collections = _collections(config)
+    site.engine_files = partial(_engine_file, root.relative_to(src), excluded, set(collections))
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         relative = PurePosixPath(path.relative_to(root).as_posix())
         parts = relative.parts
         if any(p in excluded for p in parts) or str(relative) in excluded:
             continue
         in_posts = "_posts" in parts[:-1]
+        collection = collections.get(parts[0]) if len(parts) > 1 else None
         if parts[0] == "_drafts":
             report.skip(path, "a draft in _drafts/: not imported")
             continue
-        if any(part.startswith(("_", ".")) for part in parts) and not in_posts:
+        if any(part.startswith(("_", ".")) for part in parts) and not (in_posts or collection):
             continue  # Jekyll's own folders (_layouts, _includes, ...) and hidden files
         text = _text(path)
-        if text is None or not has_front_matter(text):
+        if text is None or not _FRONT_MATTER.match(text):
             if not in_posts:
                 site.static[str(relative)] = path
             else:
@@ -118,8 +122,13 @@ def read_site(src: Path, report: Report) -> OldSite:
             report.skip(path, str(error))
             continue
         front = matter.front
+        image = front.get("image")
+        if isinstance(image, dict):  # Minimal Mistakes: {path:, feature:, ...}
+            front["image"] = _image(image)
         if in_posts:
             item = _post(path, relative, front, pattern, tz, report)
+        elif collection is not None:
+            item = _document(path, relative, front, collection)
         else:
             item = _page(path, relative, front, style, report)
         if item is None:
@@ -132,6 +141,8 @@ def read_site(src: Path, report: Report) -> OldSite:
         if in_posts:
             by_name[relative.stem] = item.address
             by_name["/".join([*parts[: parts.index("_posts")], relative.stem])] = item.address
+            inside = parts[parts.index("_posts") + 1 : -1]  # {% post_url /notes/2012-... %}
+            by_name["/".join([*inside, relative.stem])] = item.address
         found.append((item, matter.body_line))
 
     links = _Links(by_path, by_name, settings.get("base_url", ""))
@@ -194,7 +205,7 @@ def _keep_old_addresses(site: OldSite, config: dict, root: Path) -> None:
     if "jekyll-feed" in plugins:
         feed = config.get("feed") or {}
         feeds.append(str(feed.get("path") or "feed.xml") if isinstance(feed, dict) else "feed.xml")
-    own = [p for p in sorted(root.iterdir()) if p.is_file() and has_front_matter(_text(p) or "")]
+    own = [p for p in sorted(root.iterdir()) if p.is_file() and _FRONT_MATTER.match(_text(p) or "")]
     feeds += ["/" + p.name for p in own if p.suffix == ".xml"]
     topics = []
     if "jekyll-archives" in plugins:
@@ -222,16 +233,55 @@ def _keep_old_addresses(site: OldSite, config: dict, root: Path) -> None:
     )
 
 
-def _collections(config: dict) -> set[str]:
-    """The folders of the collections Jekyll writes pages for (``output: true``)."""
+def _image(image: dict) -> str | None:
+    """The picture a theme's ``image:`` table shows for the post."""
+    for key in ("path", "feature", "teaser", "thumbnail", "og_image", "twitter"):
+        if isinstance(image.get(key), str):
+            return str(image[key])
+    return next((v for v in image.values() if isinstance(v, str)), None)
+
+
+def _source(src: Path, config: dict, config_path: Path, report: Report) -> Path:
+    """The folder Jekyll builds from: ``source``, or where a build step that makes it
+    (``source: .tmp/src``, copied there from ``src/``) takes it from."""
+    given = str(config.get("source") or ".")
+    if (src / given).is_dir():
+        return src / given
+    copied_from = src / Path(given).name
+    if copied_from.is_dir() and copied_from != src:
+        report.note(config_path, None, f"source {given} does not exist: {copied_from.name}/ read")
+        return copied_from
+    report.note(config_path, None, f"source {given} does not exist: the site's folder read")
+    return src
+
+
+def _collections(config: dict) -> dict[str, dict]:
+    """The collections Jekyll writes pages for (``output: true``), by folder."""
     collections = config.get("collections") or {}
     if isinstance(collections, list):
-        return set()  # listed without settings: not written
+        return {}  # listed without settings: not written
     return {
-        f"_{name}"
+        f"_{name}": settings
         for name, settings in collections.items()
         if isinstance(settings, dict) and settings.get("output")
     }
+
+
+def _document(path: Path, relative: PurePosixPath, front: dict, settings: dict) -> Content | None:
+    """A document of a collection that Jekyll writes pages for, as a page at its address
+    (the collection's ``permalink``, by default ``/:collection/:path:output_ext``)."""
+    name = relative.parts[0].removeprefix("_")
+    inside = PurePosixPath(*relative.parts[1:])
+    pattern = str(front.pop("permalink", None) or settings.get("permalink") or "")
+    pattern = STYLES.get(pattern, pattern) or "/:collection/:path:output_ext"
+    title = str(front.get("slug") or inside.stem)
+    filled = expand(pattern.replace(":collection", name), None, title, [], inside.stem, ".html",
+                    str(inside))  # fmt: skip
+    address = old_address(filled)
+    if address is None:
+        return None
+    front.setdefault("title", inside.stem.replace("-", " ").capitalize())
+    return Content("page", path, str(relative.with_suffix(".md")).lstrip("_"), front, "", address)
 
 
 def _engine_file(
