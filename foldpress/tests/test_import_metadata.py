@@ -217,3 +217,18 @@ def test_jekyll_theme_image_tables_a_built_source_folder_and_json_files(tmp_path
     assert front_of(tmp_path / "new/posts/2019-01-02-a.md")["image"] == "/assets/a.jpg"
     assert (tmp_path / "new/static/manifest.json").is_file()
     assert build(tmp_path / "new").posts == 1
+
+
+def test_chinese_titles_and_tags_and_empty_values_build(tmp_path):
+    dest = imported(
+        tmp_path,
+        {
+            "pelicanconf.py": PELICAN_CONF,
+            "content/notes.md": (
+                "Title: 函数调用\nDate: 2015-03-04\nTags: 游记, C++\nSlug:\n\n正文。\n"
+            ),
+            "content/pages/about.md": "Title: 关于\nSummary:\n\n我。\n",
+        },
+    )
+    assert build(dest).posts == 1
+    assert (dest / "_site/topics/游记/index.html").is_file()

@@ -154,7 +154,8 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
     for item in old.content:
         folder = "posts" if item.kind == "post" else "pages"
         target = _free(dest / folder / item.name)  # posts/a.md and posts/a/index.md
-        front = dict(item.front)
+        # An empty value says nothing (``description:``), and foldpress would refuse it.
+        front = {key: value for key, value in item.front.items() if value not in (None, "")}
         front.pop("url", None)
         aliases = [a for a in dict.fromkeys(item.aliases) if a != item.address]
         if aliases:
