@@ -144,6 +144,7 @@ def run_blog(blog: Blog, src: Path, work: Path) -> Result:
     result.files = len(rows)
     result.unaccounted = sum(row["outcome"] == "unaccounted" for row in rows)
     documents = [row for row in rows if row["outcome"] in ("post", "page")]
+    published = [row for row in documents if not row["why"].startswith("a draft")]
     skipped_docs = re.search(r"Source posts and pages: (\d+) = (\d+)", done.stdout)
     result.documents = int(skipped_docs.group(1)) if skipped_docs else len(documents)
     result.published = len(documents)
@@ -152,8 +153,8 @@ def run_blog(blog: Blog, src: Path, work: Path) -> Result:
     if built.returncode:
         result.errors += [line for line in built.stderr.splitlines() if ": " in line][:5]
     out = new / "_site"
-    result.addresses = len(documents)
-    for row in documents:
+    result.addresses = len(published)  # a draft had no address in the old site either
+    for row in published:
         page = out / output_file(row["address"])
         if not page.is_file():
             continue

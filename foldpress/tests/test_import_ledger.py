@@ -55,7 +55,8 @@ def test_every_file_of_the_old_site_has_one_row_saying_what_it_became(engine, tm
     assert posts == len(list((tmp_path / "new" / "posts").rglob("*.md")))
     assert pages == len(list((tmp_path / "new" / "pages").rglob("*.md")))
     found = re.search(
-        r"Source posts and pages: (\d+) = (\d+) published \+ (\d+) skipped", result.stdout
+        r"Source posts and pages: (\d+) = (\d+) published \(\d+ of them drafts\) \+ (\d+) skipped",
+        result.stdout,
     )
     assert found, result.stdout
     total, published, skipped = map(int, found.groups())

@@ -133,7 +133,7 @@ def test_a_date_no_engine_reads_is_a_skip_with_its_reason(tmp_path):
     assert f"{src / 'content/bad.md'}: a date Pelican cannot read either: 'sometime soon'" in (
         result.stderr
     )
-    assert "Source posts and pages: 2 = 1 published + 1 skipped with a reason" in result.stdout
+    assert "Source posts and pages: 2 = 1 published (0 of them drafts) + 1 skipped" in result.stdout
 
 
 def test_jekyll_and_hugo_dates_with_zones_keep_their_moment(tmp_path):

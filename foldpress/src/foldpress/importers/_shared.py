@@ -24,6 +24,8 @@ from foldpress.importers._ledger import LEDGER_FILE, EngineFiles, Row, counts
 from foldpress.index import RESERVED_FILES, RESERVED_SLUGS
 from foldpress.reader import read_page, read_post
 
+# A draft's row in the ledger: brought, and published by neither engine.
+DRAFT = "a draft: written, published by neither the old engine nor foldpress"
 # The site's own files that foldpress writes only when static/ has none.
 _YOURS_WIN = {"_redirects", "robots.txt"}
 
@@ -83,6 +85,7 @@ class Report:
 
         documents = [row for row in self.rows if row.is_document]
         skipped = sum(row.outcome == "skipped" for row in documents)
+        drafts = sum(row.why == DRAFT for row in documents)
         files = counts(self.rows)
         return (
             f"Imported from {self.engine}: {count(self.posts, 'post')}, "
@@ -91,7 +94,8 @@ class Report:
             f"{count(len(self.unconverted), 'construct')} left in place, "
             f"{count(len(self.skipped), 'file')} skipped.\n"
             f"Source posts and pages: {len(documents)} = {self.posts + self.pages} published"
-            f" + {skipped} skipped with a reason. Old files: {len(self.rows)} = "
+            f" ({drafts} of them drafts) + {skipped} skipped with a reason. "
+            f"Old files: {len(self.rows)} = "
             f"{files['post'] + files['page'] + files['static']} brought + "
             f"{files['skipped']} skipped + {files['ignored']} the old engine's own "
             f"(templates, theme, settings) + {files['unaccounted']} unaccounted for. "
@@ -171,7 +175,9 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
         target.write_text(document(front, item.body), encoding="utf-8")
         report.redirects += len(aliases)
         name = target.relative_to(dest).as_posix()
-        report.rows.append(Row(item.source, item.kind, name, item.address))
+        draft = front.get("draft") is True or front.get("published") is False
+        why = DRAFT if draft else ""
+        report.rows.append(Row(item.source, item.kind, name, item.address, why))
     for name, source in sorted(old.static.items()):
         if name.split("/")[0] in RESERVED_SLUGS or name in RESERVED_FILES - _YOURS_WIN:
             report.skip(source, f"not copied: /{name} is made by foldpress itself")
