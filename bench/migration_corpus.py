@@ -62,8 +62,8 @@ class Blog:
 
 
 BLOGS = [
-    Blog("lilianweng/lil-log", "515f0b8b8dae3a1d1ff989496ea731a938593014", "jekyll",
-         "2017-2023, math-heavy (kramdown), redirect stubs"),
+    Blog("lilianweng/lil-log", "80c71a658c4c9b39374d38a6d2cf70b82d9c4c3c", "jekyll",
+         "2017-2022 (before its move to Hugo), math-heavy kramdown"),
     Blog("karpathy/karpathy.github.io", "0c39d94ec1a22ec0e650adc2b530a347f09899e9", "jekyll",
          "2014-2026, math, .markdown posts"),
     Blog("mmistakes/made-mistakes-jekyll", "778e5cd667af1da070d55bc7ed20cbd5b61d504f",

@@ -145,3 +145,23 @@ def test_a_section_s_own_files_in_hugo_content_are_published(tmp_path):
     assert rows["content/posts/diagram.svg"]["address"] == "/posts/diagram.svg"
     build(tmp_path / "new")
     assert (tmp_path / "new/_site/posts/diagram.svg").is_file()
+
+
+def test_a_page_at_an_address_foldpress_makes_itself_is_skipped_with_the_reason(tmp_path):
+    # PaperMod's docs: content/search.md with `layout: search` is the search page, and
+    # a numeric slug in YAML is a number.
+    src = write(
+        tmp_path / "old",
+        {
+            "hugo.toml": 'title = "S"\n',
+            "content/search.md": '---\ntitle: "Search"\nlayout: "search"\n---\n',
+            "content/posts/n.md": "---\ntitle: N\ndate: 2022-01-01\nslug: 6550187\n---\nN.\n",
+        },
+    )
+    result = import_(src, tmp_path / "new")
+    assert result.exit_code == 0, result.output
+    rows = {row["source"]: row for row in ledger(tmp_path / "new")}
+    assert rows["content/search.md"]["outcome"] == "skipped"
+    assert "/search/, which foldpress makes itself" in rows["content/search.md"]["why"]
+    assert build(tmp_path / "new").posts == 1
+    assert (tmp_path / "new/_site/posts/6550187/index.html").is_file()

@@ -26,6 +26,9 @@ from foldpress.reader import read_page, read_post
 
 # A draft's row in the ledger: brought, and published by neither engine.
 DRAFT = "a draft: written, published by neither the old engine nor foldpress"
+# Front matter that foldpress reads as text, which YAML may have read as a number.
+_TEXT_KEYS = ("title", "slug", "summary", "description")
+NOT_FOUND = "/404.html"
 # The site's own files that foldpress writes only when static/ has none.
 _YOURS_WIN = {"_redirects", "robots.txt"}
 
@@ -156,6 +159,13 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "site.toml").write_text(tomli_w.dumps(old.settings), encoding="utf-8")
     for item in old.content:
+        own = item.address.strip("/").split("/")[0]
+        if own in RESERVED_SLUGS and item.address != NOT_FOUND:
+            report.skip(item.source, f"at {item.address}, which foldpress makes itself")
+            continue
+        for key in _TEXT_KEYS:  # slug: 6550187, title: 2048
+            if type(item.front.get(key)) in (int, float):
+                item.front[key] = str(item.front[key])
         folder = "posts" if item.kind == "post" else "pages"
         target = _free(dest / folder / item.name)  # posts/a.md and posts/a/index.md
         # An empty value says nothing (``description:``), and foldpress would refuse it.
