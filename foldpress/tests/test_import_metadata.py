@@ -232,3 +232,5 @@ def test_chinese_titles_and_tags_and_empty_values_build(tmp_path):
     )
     assert build(dest).posts == 1
     assert (dest / "_site/topics/游记/index.html").is_file()
+    # Pelican's address: its slugify transliterates the title with Unidecode's tables.
+    assert (dest / "_site/han-shu-diao-yong.html").is_file()

@@ -19,6 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from text_unidecode import unidecode
+
 from foldpress.importers import _old_addresses as _old
 from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._matter import split
@@ -68,8 +70,9 @@ def read_settings(path: Path, report: Report) -> dict[str, object]:
 
 
 def slugify(text: str) -> str:
-    """Pelican's slugify with its default SLUG_REGEX_SUBSTITUTIONS."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """Pelican's slugify with its default SLUG_REGEX_SUBSTITUTIONS: transliterated to
+    ASCII first, as Pelican does with Unidecode's tables."""
+    text = unicodedata.normalize("NFKD", unidecode(text)).encode("ascii", "ignore").decode()
     text = re.sub(r"[^\w\s-]", "", text).strip()
     return re.sub(r"[-\s]+", "-", text).lower()
 
