@@ -45,16 +45,16 @@ EXPECTED = {
             "/notes/2015/05/21/math-and-links.html": "Math, links and images",
             "/custom/address/": "An address of its own",
         },
-        pages={"/about/": "About"},
+        pages={"/about/": "About", "/404.html": "404"},  # 404.html: the new site's 404 page
         redirects={"/old/math-and-links/": "Math, links and images"},
         files=["/assets/images/chart.png", "/assets/files/paper.pdf", "/favicon.png"],
         unconverted=[
             "_posts/2015-05-21-math-and-links.md:29: Liquid tag {% include note.html",
             "_posts/2015-05-21-math-and-links.md:31: Liquid output {{ page.title }} not converted",
         ],
-        skipped=["404.html", "_drafts/a-draft-post.md", "index.markdown"],
-        summary="3 posts, 1 page, 3 static files, 1 old address redirected; "
-        "3 constructs left in place (shown as text on pages), 3 files skipped",
+        skipped=["_drafts/a-draft-post.md", "index.markdown"],
+        summary="3 posts, 2 pages, 3 static files, 1 old address redirected; "
+        "3 constructs left in place (shown as text on pages), 2 files skipped",
         leftovers=[
             "posts/2015-05-21-math-and-links.md:33: leftover syntax shows on the page as text "
             "(a Liquid or Jinja tag): {% include note.html",
@@ -82,16 +82,18 @@ EXPECTED = {
             "/2023/02/second/": "Second post",
             "/notes/json-note/": "A note in JSON",
         },
-        pages={"/about/": "About"},
+        pages={"/about/": "About", "/404.html": "Nothing here"},  # from layouts/404.html
         redirects={
             "/old/first-post/": "My First Post",
             "/2023/01/15/my-first-post.html": "My First Post",
             "/2023/first/": "My First Post",  # relative to the page's folder, /2023/01/
         },
         files=["/images/sunset.png", "/2023/02/second/cover.png"],
-        unconverted=[],  # youtube and gist: foldpress has them
+        unconverted=[  # youtube and gist: foldpress has them
+            "layouts/404.html: 1 Go template actions of the old 404 page left out",
+        ],
         skipped=["content/_index.md", "content/posts/_index.md"],
-        summary="3 posts, 1 page, 2 static files, 3 old addresses redirected; "
+        summary="3 posts, 2 pages, 2 static files, 3 old addresses redirected; "
         "0 constructs left in place (shown as text on pages), 2 files skipped",
         html=[
             ("/2023/01/my-first-post/", "pre .kd"),
@@ -107,7 +109,8 @@ EXPECTED = {
             "/posts/2010/Dec/03/my-super-post/": "My super title",
             "/posts/2012/Oct/19/second-article/": "Second article",
         },
-        pages={"/pages/about/": "About"},
+        # pages/404.md, saved as 404.html (Pelican's FAQ), with a colon in its title
+        pages={"/pages/about/": "About", "/404.html": "Not Found: this page is gone"},
         redirects={},
         files=["/images/han.png", "/robots.txt"],
         unconverted=[
@@ -115,7 +118,7 @@ EXPECTED = {
             "content/2010-12-03-my-super-post.md:16: Pelican link {author}alexis not converted",
         ],
         skipped=["content/my-rst-post.rst"],
-        summary="2 posts, 1 page, 2 static files, 0 old addresses redirected; "
+        summary="2 posts, 2 pages, 2 static files, 0 old addresses redirected; "
         "0 constructs left in place (shown as text on pages), 1 file skipped",
         html=[
             ("/posts/2010/Dec/03/my-super-post/", "pre .k"),

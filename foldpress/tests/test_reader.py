@@ -32,6 +32,8 @@ def read(tmp_path: Path, name: str, text: str, config: SiteConfig = LONDON):
         ("  Café au lait  ", "cafe-au-lait"),
         ("LLM from scratch", "llm-from-scratch"),
         ("C++ & Rust", "c-rust"),
+        ("机器 学习", "机器-学习"),  # no ASCII letters at all: its own, as Hugo's urlize
+        ("Ελληνικά", "ελληνικά"),
     ],
 )
 def test_slugify(text, slug):

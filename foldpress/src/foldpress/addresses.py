@@ -20,7 +20,9 @@ _UNSAFE = re.compile(r"[\s?#\\\"<>]")
 
 def normalize(address: str) -> str:
     """``address`` as a site path: leading ``/``, and a trailing one unless its last part
-    names a file (``/about.html``). Raises ValueError saying what is wrong with it."""
+    names a file (``/about.html``). An address that ends in ``/`` stays a folder even
+    when its last part has a dot (``/notes/model-v1.5/``). Raises ValueError saying what
+    is wrong with it."""
     address = address.strip()
     if "://" in address or address.startswith("//"):
         raise ValueError("give a path on this site such as /2015/05/old-name/, not a full URL")
@@ -31,7 +33,7 @@ def normalize(address: str) -> str:
         raise ValueError("'.' and '..' cannot be part of an address")
     if not parts:
         return "/"
-    if "." in parts[-1]:
+    if "." in parts[-1] and not address.endswith("/"):
         return "/" + "/".join(parts)
     return "/" + "/".join(parts) + "/"
 

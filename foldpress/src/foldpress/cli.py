@@ -330,11 +330,13 @@ def import_(src: Path, dest: Path, engine: str | None) -> None:
     answers the old links, with redirect pages where an address changed.
 
     Every construct that could not be converted is printed as path:line: what, and left
-    in place. The new site is then built once (into DEST/_site): what of the old syntax
-    shows on its pages as text is printed at its line in DEST, and counted in the closing
-    summary. The exit status is 1 if nothing could be imported, else 0.
+    in place. DEST/import-ledger.csv has a row for every file of SRC: the post, page or
+    static file it became, or why it was not brought. The new site is then built once
+    (into DEST/_site): what of the old syntax shows on its pages as text is printed at
+    its line in DEST, and counted in the closing summary. The exit status is 1 if nothing
+    could be imported or a file of SRC is not accounted for, else 0.
     """
-    from foldpress.importers import CannotImport, import_site
+    from foldpress.importers import LEDGER_FILE, CannotImport, import_site
 
     try:
         report = import_site(src, dest, engine)
@@ -349,4 +351,9 @@ def import_(src: Path, dest: Path, engine: str | None) -> None:
     click.echo(report.summary())
     if not report.posts and not report.pages:
         raise click.ClickException(f"nothing in {src} could be imported")
+    if report.unaccounted:
+        raise click.ClickException(
+            f"{report.unaccounted} files of {src} were neither brought nor skipped with a "
+            f"reason: see {dest / LEDGER_FILE}"
+        )
     click.echo(f"Build it with: foldpress build {dest}")

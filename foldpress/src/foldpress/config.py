@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from foldpress.addresses import DEFAULT_PERMALINK, check_permalink
+from foldpress.addresses import DEFAULT_PERMALINK, check_permalink, normalize
 from foldpress.errors import BuildError, ContentError
 from foldpress.markdown_math import MathSyntax
 
@@ -54,6 +54,18 @@ class SiteConfig:
     llms_recent_posts: int = 20
     # /search/: a search page with an index written at build time
     search: bool = True
+    # Addresses the site had before (foldpress import writes them), kept answering:
+    # a copy of the site's feed at each of ``old_feeds`` (Atom where the name says
+    # "atom", else RSS: feed readers do not follow redirect pages); a redirect page to
+    # each topic at each of ``old_topic_urls`` (patterns with {slug}, such as
+    # "/tags/{slug}/"); and one at OLD for each "OLD NEW" of ``redirects``.
+    old_feeds: tuple[str, ...] = ()
+    old_topic_urls: tuple[str, ...] = ()
+    redirects: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("old_feeds", "old_topic_urls", "redirects"):  # TOML gives lists
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     def absolute_url(self, path: str) -> str:
         """Join a site path such as ``/2025/03/dropout/`` onto ``base_url``."""
@@ -126,6 +138,10 @@ def _check_value(key: str, value: Any, expected: Any) -> str | None:
         if value not in choices:
             return f"'{key}' must be one of {', '.join(map(repr, choices))}, not {value!r}"
         return None
+    if typing.get_origin(expected) is tuple:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            return f"'{key}' must be a list of strings, not {value!r}"
+        return _check_addresses(key, list(value))
     # bool is an int in Python, but `posts_per_page = true` is a mistake.
     if type(value) is not expected:
         name = {str: "a string", int: "an integer", bool: "true or false"}[expected]
@@ -141,6 +157,23 @@ def _check_value(key: str, value: Any, expected: Any) -> str | None:
         return check_permalink(value)
     if key == "base_url" and not re.match(r"https?://[^/]+", value):
         return f"'base_url' must be an absolute http(s) URL, not {value!r}"
+    return None
+
+
+def _check_addresses(key: str, values: list[str]) -> str | None:
+    """What is wrong with the addresses of ``old_feeds``, ``old_topic_urls`` or
+    ``redirects``, or None."""
+    for value in values:
+        addresses = value.split() if key == "redirects" else [value]
+        if key == "redirects" and len(addresses) != 2:
+            return f"each of 'redirects' must be 'OLD NEW', two addresses; not {value!r}"
+        if key == "old_topic_urls" and "{slug}" not in value:
+            return f"each of 'old_topic_urls' must contain {{slug}}, not {value!r}"
+        for address in addresses:
+            try:
+                normalize(address.replace("{slug}", "slug"))
+            except ValueError as error:
+                return f"'{key}': {value!r}: {error}"
     return None
 
 

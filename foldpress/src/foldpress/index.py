@@ -19,6 +19,9 @@ from foldpress.series import collect_series, series_parts
 RESERVED_SLUGS = frozenset(
     {"page", "topics", "series", "search", "archive", "feed", "theme", "404"}
 )
+# A page at one of these addresses is the site's 404 page, shown instead of the theme's
+# (pages/404.md; an imported site's old 404 page).
+NOT_FOUND_URLS = frozenset({"/404.html", "/404/"})
 RESERVED_FILES = frozenset(
     {
         "index.html",
@@ -43,6 +46,8 @@ def check_urls(posts: list[Post], pages: list[Page]) -> list[ContentError]:
         line = lines.get("url") or lines.get("permalink") or lines.get("slug") or lines.get("title")
         alias_line = lines.get("aliases") or lines.get("redirect_from")
         claims = [("URL", item.url, line), *(("old address", a, alias_line) for a in item.aliases)]
+        if isinstance(item, Page) and item.url in NOT_FOUND_URLS:
+            claims = claims[1:]  # the 404 page: written where the theme's would be
         for what, address, at in claims:
             file = output_file(address)
             if file.split("/")[0] in RESERVED_SLUGS or file in RESERVED_FILES:
@@ -62,7 +67,8 @@ def build_index(
 ) -> SiteIndex:
     """Order everything and paginate it; the outputs only ever read the result."""
     posts = sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
-    pages = sorted(pages, key=lambda p: p.title.casefold())
+    not_found = next((p for p in pages if p.url in NOT_FOUND_URLS), None)
+    pages = sorted((p for p in pages if p is not not_found), key=lambda p: p.title.casefold())
     _unify_topic_names(posts)
 
     by_topic: dict[Topic, list[Post]] = defaultdict(list)
@@ -96,6 +102,7 @@ def build_index(
         series,
         series_parts(series),
         ImageSizes(site_files(site_dir, posts)),
+        not_found,
     )
 
 

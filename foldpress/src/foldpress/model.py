@@ -162,6 +162,7 @@ class Page:
     extra: dict[str, object] = field(default_factory=dict)
     source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
     warnings: list[ContentWarning] = field(default_factory=list, repr=False, compare=False)
+    nav: bool = True  # listed in the site's navigation (front matter ``nav: false``: not)
 
     def __post_init__(self) -> None:
         if not self.url:
@@ -173,7 +174,7 @@ class Page:
 
     @cached_property
     def link_key(self) -> bytes:
-        return digest(self.url, self.title)
+        return digest(self.url, self.title, self.nav)
 
     @cached_property
     def content_key(self) -> bytes:
@@ -273,6 +274,7 @@ class SiteIndex:
     series: list[SeriesIndex] = field(default_factory=list)  # sorted by name
     parts: dict[str, SeriesPart] = field(default_factory=dict, repr=False)  # by post URL
     images: ImageSizes | None = field(default=None, repr=False)  # local images' sizes
+    not_found: Page | None = None  # the site's own 404 page, if it has one
 
     def series_part(self, post: Post) -> SeriesPart | None:
         """The post's place in its series, if it is in one."""

@@ -37,7 +37,7 @@ POST_KEYS = (
     "series_part",
     "image",
 )
-PAGE_KEYS = ("title", "slug", "updated", "url", "aliases")
+PAGE_KEYS = ("title", "slug", "updated", "url", "aliases", "nav")
 # What Hugo, Jekyll and Pelican call the same things: each is read as its foldpress key.
 # (``published: false`` is ``draft: true``.)
 KEY_ALIASES = {
@@ -460,6 +460,7 @@ def read_page(
         extra=check.extra,
         source_lines={**matter.lines, "body": matter.body_line},
         warnings=check.warnings,
+        nav=check.boolean("nav") if "nav" in matter.data else True,
     )
     errors += check.errors
     return page, errors

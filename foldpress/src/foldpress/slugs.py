@@ -6,13 +6,21 @@ import re
 import unicodedata
 
 _NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_NOT_WORD = re.compile(r"[\W_]+")
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}-?")
 
 
 def slugify(text: str) -> str:
-    """Lowercase ASCII words joined by hyphens: "Don't Panic!" -> "don-t-panic"."""
+    """Lowercase ASCII words joined by hyphens: "Don't Panic!" -> "don-t-panic".
+
+    A name with no ASCII letters or digits at all (Chinese, say) keeps its own:
+    "机器 学习" -> "机器-学习", as Hugo's urlize and browsers' address bars have it.
+    """
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return _NOT_ALNUM.sub("-", ascii_text.lower()).strip("-")
+    slug = _NOT_ALNUM.sub("-", ascii_text.lower()).strip("-")
+    if slug:
+        return slug
+    return _NOT_WORD.sub("-", unicodedata.normalize("NFC", text).lower()).strip("-_")
 
 
 def slug_from_filename(stem: str) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from foldpress import residue
 from foldpress.errors import BuildError
 from foldpress.importers import hugo, jekyll, nikola, pelican
+from foldpress.importers._ledger import LEDGER_FILE, account_for, ledger_text
 from foldpress.importers._math import math_settings, old_math, rewrite_math
 from foldpress.importers._shared import (
     Note,
@@ -30,7 +31,7 @@ ENGINES: dict[str, tuple[tuple[str, ...], Callable[[Path, Report], OldSite]]] = 
     "nikola": (nikola.CONFIG_FILES, nikola.read_site),  # last: conf.py is Sphinx's too
 }
 
-__all__ = ["ENGINES", "CannotImport", "Note", "Report", "detect", "import_site"]
+__all__ = ["ENGINES", "LEDGER_FILE", "CannotImport", "Note", "Report", "detect", "import_site"]
 
 
 class CannotImport(Exception):
@@ -81,6 +82,8 @@ def import_site(src: Path, dest: Path, engine: str | None = None) -> Report:
     # error: the old engine's MathJax may have read it.
     old.settings["math_errors"] = "warn"
     write_site(old, dest, report)
+    report.rows += account_for(src, report.rows, old.engine_files)
+    (dest / LEDGER_FILE).write_text(ledger_text(report.rows, src), encoding="utf-8")
     _first_build(dest, report)
     return report
 

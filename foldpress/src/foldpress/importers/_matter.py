@@ -17,11 +17,6 @@ class Matter:
     body_line: int  # 1-based line of the body's first line in the file
 
 
-def has_front_matter(text: str) -> bool:
-    first = text.lstrip("\ufeff").split("\n", 1)[0].rstrip()
-    return first in ("---", "+++") or first.startswith("{")
-
-
 def split(text: str) -> Matter:
     """The front matter and body of ``text``; raises ValueError saying what is wrong."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")

@@ -22,9 +22,15 @@ import yaml
 from foldpress import residue
 from foldpress.addresses import normalize
 from foldpress.config import SiteConfig, check_settings
+from foldpress.importers._ledger import LEDGER_FILE, EngineFiles, Row, counts
 from foldpress.index import RESERVED_FILES, RESERVED_SLUGS
 from foldpress.reader import read_page, read_post
 
+# A draft's row in the ledger: brought, and published by neither engine.
+DRAFT = "a draft: written, published by neither the old engine nor foldpress"
+# Front matter that foldpress reads as text, which YAML may have read as a number.
+_TEXT_KEYS = ("title", "slug", "summary", "description")
+NOT_FOUND = "/404.html"
 # The site's own files that foldpress writes only when static/ has none.
 _YOURS_WIN = {"_redirects", "robots.txt"}
 
@@ -43,35 +49,65 @@ class Note:
 
 @dataclass
 class Report:
-    """What an import did: counts, the constructs it left in place, the files it skipped."""
+    """What an import did: a ledger row for each old file, the constructs it left in place."""
 
     engine: str
-    posts: int = 0
-    pages: int = 0
-    static: int = 0
     redirects: int = 0
     unconverted: list[Note] = field(default_factory=list)  # left in place, by file and line
-    skipped: list[Note] = field(default_factory=list)  # files not imported, and why
     # From the new site's first build: old syntax that shows on its pages as text, in
     # the new site's files, and what stopped the build.
     leftovers: list[Note] = field(default_factory=list)
     build_errors: list[Note] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)  # the ledger: what each old file became
 
     def note(self, path: Path, line: int | None, what: str) -> None:
         self.unconverted.append(Note(path, line, what))
 
     def skip(self, path: Path, why: str) -> None:
-        self.skipped.append(Note(path, None, why))
+        self.rows.append(Row(path, "skipped", why=why))
+
+    @property
+    def skipped(self) -> list[Note]:
+        """The files not imported, and why: the skipped and the unaccounted."""
+        lost = ("skipped", "unaccounted")
+        return [Note(row.source, None, row.why) for row in self.rows if row.outcome in lost]
+
+    @property
+    def unaccounted(self) -> int:
+        return counts(self.rows)["unaccounted"]
+
+    @property
+    def posts(self) -> int:
+        return counts(self.rows)["post"]
+
+    @property
+    def pages(self) -> int:
+        return counts(self.rows)["page"]
+
+    @property
+    def static(self) -> int:
+        return counts(self.rows)["static"]
 
     def summary(self) -> str:
         def count(n: int, what: str) -> str:
             return f"{n} {what}{('es' if what.endswith('s') else 's') * (n != 1)}"
 
+        documents = [row for row in self.rows if row.is_document]
+        skipped = sum(row.outcome == "skipped" for row in documents)
+        drafts = sum(row.why == DRAFT for row in documents)
+        files = counts(self.rows)
         return (
             f"Imported from {self.engine}: {count(self.posts, 'post')}, "
             f"{count(self.pages, 'page')}, {count(self.static, 'static file')}, "
             f"{count(self.redirects, 'old address')} redirected; "
-            f"{self.left_in_place()}, {count(len(self.skipped), 'file')} skipped."
+            f"{self.left_in_place()}, {count(len(self.skipped), 'file')} skipped.\n"
+            f"Source posts and pages: {len(documents)} = {self.posts + self.pages} published"
+            f" ({drafts} of them drafts) + {skipped} skipped with a reason. "
+            f"Old files: {len(self.rows)} = "
+            f"{files['post'] + files['page'] + files['static']} brought + "
+            f"{files['skipped']} skipped + {files['ignored']} the old engine's own "
+            f"(templates, theme, settings) + {files['unaccounted']} unaccounted for. "
+            f"Each is listed in {LEDGER_FILE}."
         )
 
     def left_in_place(self) -> str:
@@ -110,6 +146,8 @@ class OldSite:
     content: list[Content] = field(default_factory=list)
     static: dict[str, Path] = field(default_factory=dict)  # path in static/ -> file to copy
     templates: dict[str, str] = field(default_factory=dict)  # path in templates/ -> its text
+    # Why the old engine never publishes a file (its templates, theme, settings), or None.
+    engine_files: EngineFiles = field(default=lambda relative: None)
 
 
 def check_destination(dest: Path) -> str | None:
@@ -141,8 +179,17 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
     dest.mkdir(parents=True, exist_ok=True)
     (dest / "site.toml").write_text(tomli_w.dumps(old.settings), encoding="utf-8")
     for item in old.content:
-        target = dest / ("posts" if item.kind == "post" else "pages") / item.name
-        front = dict(item.front)
+        own = item.address.strip("/").split("/")[0]
+        if own in RESERVED_SLUGS and item.address != NOT_FOUND:
+            report.skip(item.source, f"at {item.address}, which foldpress makes itself")
+            continue
+        for key in _TEXT_KEYS:  # slug: 6550187, title: 2048
+            if type(item.front.get(key)) in (int, float):
+                item.front[key] = str(item.front[key])
+        folder = "posts" if item.kind == "post" else "pages"
+        target = _free(dest / folder / item.name)  # posts/a.md and posts/a/index.md
+        # An empty value says nothing (``description:``), and foldpress would refuse it.
+        front = {key: value for key, value in item.front.items() if value not in (None, "")}
         front.pop("url", None)
         aliases = [a for a in dict.fromkeys(item.aliases) if a != item.address]
         if aliases:
@@ -162,10 +209,10 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
         else:
             target.write_text(document(front, item.body), encoding="utf-8")
         report.redirects += len(aliases)
-        if item.kind == "post":
-            report.posts += 1
-        else:
-            report.pages += 1
+        name = target.relative_to(dest).as_posix()
+        draft = front.get("draft") is True or front.get("published") is False
+        why = DRAFT if draft else ""
+        report.rows.append(Row(item.source, item.kind, name, item.address, why))
     for name, text in sorted(old.templates.items()):  # the old site's shortcodes, translated
         target = dest / "templates" / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -177,7 +224,17 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
         target = dest / "static" / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, target)
-        report.static += 1
+        report.rows.append(Row(source, "static", f"static/{name}", "/" + name))
+
+
+def _free(path: Path) -> Path:
+    """``path``, or ``name-2.md`` beside it if an earlier file took it."""
+    n = 1
+    free = path
+    while free.exists():
+        n += 1
+        free = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return free
 
 
 def document(front: dict[str, object], body: str) -> str:

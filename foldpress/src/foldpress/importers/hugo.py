@@ -12,64 +12,45 @@ are translated into foldpress ones (see ``_templates``); the rest are reported.
 from __future__ import annotations
 
 import html
-import json
 import posixpath
 import re
-import tomllib
 from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import yaml
-
+from foldpress.importers import _not_found as not_found
+from foldpress.importers import _old_addresses as _old
+from foldpress.importers._dates import old_date, other_dates
+from foldpress.importers._hugo_config import (
+    CONFIG_FILES,
+    default_language,
+    for_language,
+    lower_keys,
+    menu_entries,
+    read_config_tree,
+)
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import arguments, fence, first_line_of, rewrite
 from foldpress.importers._templates import Untranslatable, shortcode_name, translate_hugo
-from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
+from foldpress.reader import MARKDOWN_SUFFIXES
 from foldpress.theme import THEME_DIR
 
-CONFIG_FILES = (
-    "hugo.toml",
-    "hugo.yaml",
-    "hugo.yml",
-    "hugo.json",
-    "config.toml",
-    "config.yaml",
-    "config.yml",
-    "config.json",
-)
 _OTHER_FORMATS = (".html", ".htm", ".org", ".adoc", ".asciidoc", ".rst", ".pdc", ".ipynb")
-
-
-def read_config(path: Path) -> dict:
-    """A Hugo config file as data, its keys lowercased (Hugo's keys are case-blind)."""
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".toml":
-        data = tomllib.loads(text)
-    elif path.suffix == ".json":
-        data = json.loads(text)
-    else:
-        data = yaml.safe_load(text) or {}
-    lowered = _lower_keys(data)
-    return lowered if isinstance(lowered, dict) else {}
-
-
-def _lower_keys(value: object) -> object:
-    if isinstance(value, dict):
-        return {str(k).lower(): _lower_keys(v) for k, v in value.items()}
-    return value
 
 
 def read_site(src: Path, report: Report) -> OldSite:
     """Read the Hugo site in ``src``."""
     config_path = next(src / name for name in CONFIG_FILES if (src / name).is_file())
-    try:
-        config = read_config(config_path)
-    except (ValueError, yaml.YAMLError, tomllib.TOMLDecodeError, OSError) as error:
-        report.note(config_path, None, f"not read: {error}")
-        config = {}
+    problems: list[tuple[Path, str]] = []
+    config = read_config_tree(src, problems)
+    for unread, problem in problems:
+        report.note(unread, None, problem)
+    language, other_languages = default_language(config)
+    all_languages = config
+    config = for_language(config, language)
     params = config.get("params") or {}
     author = config.get("author") or params.get("author")
     settings = usable_settings(
@@ -91,6 +72,14 @@ def read_site(src: Path, report: Report) -> OldSite:
     custom = [str(t).lower() for t in taxonomies.values() if t not in ("tags", "categories")]
     ugly = bool(config.get("uglyurls"))
     content_dir = src / str(config.get("contentdir") or "content")
+    elsewhere = {  # other languages' content folders
+        str(lang): (src / str(own["contentdir"])).relative_to(src).as_posix()
+        for lang, own in (all_languages.get("languages") or {}).items()
+        if str(lang) in other_languages and isinstance(own, dict) and own.get("contentdir")
+    }
+    if other_languages:
+        left = ", ".join(other_languages)
+        report.note(config_path, None, f"a multilingual site: {language} imported, not {left}")
     static_dir = src / str(config.get("staticdir") or "static")
 
     site = OldSite(settings)
@@ -98,26 +87,38 @@ def read_site(src: Path, report: Report) -> OldSite:
         site.static[path.relative_to(static_dir).as_posix()] = path
     found: list[tuple[Content, int]] = []
     refs: dict[str, str] = {}
+    loose: list[Path] = []  # content files that are not Markdown
+    fronts: dict[str, dict] = {}  # each content file's front matter, for the menu
     for path in _files(content_dir):
         relative = PurePosixPath(path.relative_to(content_dir).as_posix())
         suffix = path.suffix.lower()
+        in_language = PurePosixPath(relative.stem).suffix.lstrip(".").lower()
+        if in_language in other_languages:
+            report.skip(
+                path, f"in {in_language}: only {language}, the default language, is imported"
+            )
+            continue
+        if in_language == language:  # post.en.md: post.md
+            relative = relative.with_name(PurePosixPath(relative.stem).stem + relative.suffix)
         if suffix in _OTHER_FORMATS:
             report.skip(path, f"{suffix} content cannot be converted: not imported")
             continue
         if suffix not in MARKDOWN_SUFFIXES:
-            continue  # a bundle's resource: copied with its page below
+            loose.append(path)  # a bundle's resource: copied with its page below
+            continue
         try:
             matter = split(path.read_text(encoding="utf-8"))
         except (ValueError, UnicodeDecodeError) as error:
             report.skip(path, str(error))
             continue
-        front = _lower_keys(matter.front)
+        front = lower_keys(matter.front)
         assert isinstance(front, dict)
         item = _content(path, relative, front, permalinks, custom, ugly, tz, report)
         if item is None:
             continue
         item.body = matter.body
         found.append((item, matter.body_line))
+        fronts[str(relative)] = front
         for key in _ref_keys(relative):
             refs.setdefault(key, item.address)
         if relative.stem == "index":  # a leaf bundle: its files go with it
@@ -127,6 +128,12 @@ def read_site(src: Path, report: Report) -> OldSite:
                     where = resource.relative_to(folder).as_posix()
                     site.static[item.address.strip("/") + "/" + where] = resource
 
+    bundled = set(site.static.values())
+    for path in loose:  # a branch bundle's or a section's own files: at their path
+        if path not in bundled:
+            site.static.setdefault(path.relative_to(content_dir).as_posix(), path)
+    published = [d.relative_to(src).as_posix() for d in (content_dir, static_dir)]
+    site.engine_files = partial(_engine_file, published, elsewhere)
     own = _own_shortcodes(src, config, site, report)
     missing: set[str] = set()
     for item, body_line in found:
@@ -148,10 +155,69 @@ def read_site(src: Path, report: Report) -> OldSite:
     for name in sorted(missing):
         why = "called in the old site, whose template is not in its folder (a theme's?)"
         site.templates[f"shortcodes/{name}.html"] = _placeholder_template(why)
+    _menu(config, fronts, refs, site)
+    if not any(item.address == not_found.ADDRESS for item in site.content):
+        _bring_not_found(src, config, site, report)
     permalink = _foldpress_permalink(found, permalinks, ugly)
     if permalink:
         site.settings["permalink"] = permalink
+    _keep_old_addresses(site, config, taxonomies, found)
     return site
+
+
+def _keep_old_addresses(
+    site: OldSite, config: dict, taxonomies: dict, found: list[tuple[Content, int]]
+) -> None:
+    """Hugo's feeds (``/index.xml``, each section's), taxonomy pages and pagination."""
+    plurals = [str(p).lower() for p in taxonomies.values()]
+    sections = sorted({_section(item.name) for item, _ in found if item.kind == "post"} - {""})
+    disabled = {str(kind).lower() for kind in config.get("disablekinds") or []}
+    feeds = [] if "rss" in disabled else ["/index.xml", *(f"/{s}/index.xml" for s in sections)]
+    moved = {f"/{p}/": "/topics/" for p in plurals}
+    moved |= {f"/{s}/": "/archive/" for s in sections}
+    pagination = config.get("pagination") or {}
+    per_page = config.get("paginate") or (
+        pagination.get("pagersize") if isinstance(pagination, dict) else None
+    )
+    _old.keep(
+        site,
+        feeds,
+        [f"/{p}/{{slug}}/" for p in plurals],
+        moved,
+        per_page=int(per_page or 10),
+    )
+
+
+def _menu(config: dict, fronts: dict[str, dict], refs: dict[str, str], site: OldSite) -> None:
+    """Where the old site has a main menu, the pages not in it are left out of the new
+    navigation (``nav: false``): it shows the menu's pages and nothing else."""
+    urls, page_refs = menu_entries(config, fronts)
+    if not urls and not page_refs:
+        return
+    listed = {old_address(url) for url in urls}
+    for ref in page_refs:
+        key = ref.strip("/")
+        listed.add(refs.get(key) or refs.get(key.removesuffix(".md")))
+    for item in site.content:
+        if item.kind == "page" and item.address not in listed:
+            item.front["nav"] = False
+
+
+def _bring_not_found(src: Path, config: dict, site: OldSite, report: Report) -> None:
+    """The 404 template's text as the new site's 404 page."""
+    themes = config.get("theme") or []
+    path = not_found.hugo_layout(src, [themes] if isinstance(themes, str) else list(themes))
+    if path is None:
+        return
+    try:
+        body, dropped = not_found.from_hugo_template(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, OSError) as error:
+        report.note(path, None, f"the old 404 page not read: {error}")
+        return
+    if dropped:
+        report.note(path, None, f"{dropped} Go template actions of the old 404 page left out")
+    front: dict[str, object] = {"title": not_found.title_of(body)}
+    site.content.append(Content("page", path, "404.md", front, body, not_found.ADDRESS))
 
 
 def _foldpress_permalink(
@@ -171,6 +237,19 @@ def _foldpress_permalink(
         words[word] = "{slug}"
     pattern = re.sub(r":(\w+)", lambda m: words.get(m.group(1), m.group()), pattern)
     return None if ":" in pattern or "{slug}" not in pattern else pattern
+
+
+def _engine_file(
+    published: list[str], languages: dict[str, str], relative: PurePosixPath
+) -> str | None:
+    """Why Hugo does not publish the file at ``relative``: all it publishes is in its
+    content and static folders (and other languages' content is not imported)."""
+    if any(str(relative).startswith(folder + "/") for folder in published):
+        return None
+    for language, folder in languages.items():
+        if str(relative).startswith(folder + "/"):
+            return f"in {language}: only the default language is imported"
+    return f"outside {' and '.join(published)}: Hugo's settings, templates or theme"
 
 
 def _section(name: str) -> str:
@@ -214,10 +293,12 @@ def _content(
     when = None
     if "date" in front:
         try:
-            when = to_datetime(front["date"], tz)
+            when, front["date"] = old_date(front["date"], tz)
         except ValueError:
             report.skip(path, f"a date foldpress cannot read: {front['date']!r}")
             return None
+    for key in other_dates(front, tz):
+        report.note(path, None, f"{key} is not a date Hugo reads: left out")
     is_list = relative.stem == "_index"
     parts = (
         list(relative.parent.parts)
@@ -238,6 +319,8 @@ def _content(
     if address is None:
         report.skip(path, f"its address {given_url!r} is not one on this site")
         return None
+    if address == "/404/":
+        address = not_found.ADDRESS  # content for the 404 page: the new one's text
     if address == "/":
         report.skip(path, "the home page: foldpress makes its own front page")
         return None

@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo
 
 import yaml
 
 from foldpress.importers import _kramdown as kramdown
+from foldpress.importers import _old_addresses as _old
+from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._embeds import liquid_tag
-from foldpress.importers._matter import has_front_matter, split
+from foldpress.importers._matter import split
+from foldpress.importers._not_found import flush_left, title_of
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import (
     fence,
@@ -33,7 +37,7 @@ from foldpress.importers._templates import (
     shortcode_name,
     translate_liquid_include,
 )
-from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
+from foldpress.reader import MARKDOWN_SUFFIXES
 
 CONFIG_FILES = ("_config.yml", "_config.yaml")
 
@@ -57,6 +61,8 @@ _EXCLUDED = {
     "LICENSE.md",
 }
 _FILE_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-(.+)$")
+# Jekyll reads a file as a page or post only when it starts with a "---" line.
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
 
 
 def read_site(src: Path, report: Report) -> OldSite:
@@ -93,23 +99,29 @@ def read_site(src: Path, report: Report) -> OldSite:
     by_path: dict[str, str] = {}  # the old site's file, as {% link %} names it -> its address
     by_name: dict[str, str] = {}  # a post's file name less its suffix -> its address
     found: list[tuple[Content, int]] = []
-    for path in sorted(p for p in src.rglob("*") if p.is_file()):
-        relative = PurePosixPath(path.relative_to(src).as_posix())
+    root = _source(src, config, config_path, report)  # the folder Jekyll reads the site from
+    collections = _collections(config)
+    site.engine_files = partial(_engine_file, root.relative_to(src), excluded, set(collections))
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = PurePosixPath(path.relative_to(root).as_posix())
         parts = relative.parts
         if any(p in excluded for p in parts) or str(relative) in excluded:
             continue
         in_posts = "_posts" in parts[:-1]
+        collection = collections.get(parts[0]) if len(parts) > 1 else None
         if parts[0] == "_drafts":
             report.skip(path, "a draft in _drafts/: not imported")
             continue
-        if any(part.startswith(("_", ".")) for part in parts) and not in_posts:
+        if any(part.startswith(("_", ".")) for part in parts) and not (in_posts or collection):
             continue  # Jekyll's own folders (_layouts, _includes, ...) and hidden files
         text = _text(path)
-        if text is None or not has_front_matter(text):
+        if text is None or not _FRONT_MATTER.match(text):
             if not in_posts:
                 site.static[str(relative)] = path
+            else:
+                report.skip(path, "a file in _posts without front matter: not a post")
             continue
-        if path.suffix.lower() not in MARKDOWN_SUFFIXES:
+        if path.suffix.lower() not in MARKDOWN_SUFFIXES and str(relative) != "404.html":
             report.skip(path, "a Liquid template, not Markdown: not imported")
             continue
         try:
@@ -118,21 +130,27 @@ def read_site(src: Path, report: Report) -> OldSite:
             report.skip(path, str(error))
             continue
         front = matter.front
+        image = front.get("image")
+        if isinstance(image, dict):  # Minimal Mistakes: {path:, feature:, ...}
+            front["image"] = _image(image)
         if in_posts:
             item = _post(path, relative, front, pattern, tz, report)
+        elif collection is not None:
+            item = _document(path, relative, front, collection)
         else:
             item = _page(path, relative, front, style, report)
         if item is None:
             continue
         item.body = matter.body
+        if path.suffix.lower() not in MARKDOWN_SUFFIXES:  # 404.html: HTML, read as such
+            item.body = flush_left(item.body)
+            item.front["title"] = title_of(item.body, str(item.front["title"]))
         by_path[str(relative)] = item.address
         if in_posts:
             by_name[relative.stem] = item.address
             by_name["/".join([*parts[: parts.index("_posts")], relative.stem])] = item.address
-            # {% post_url folder/name %}, for a post in a folder under _posts/
-            by_name["/".join([*parts[parts.index("_posts") + 1 : -1], relative.stem])] = (
-                item.address
-            )
+            inside = parts[parts.index("_posts") + 1 : -1]  # {% post_url /notes/2012-... %}
+            by_name["/".join([*inside, relative.stem])] = item.address
         found.append((item, matter.body_line))
 
     links = _Links(by_path, by_name, settings.get("base_url", ""))
@@ -169,7 +187,143 @@ def read_site(src: Path, report: Report) -> OldSite:
     permalink = _foldpress_permalink(pattern, any(_categories(i.front) for i in posts))
     if permalink:
         site.settings["permalink"] = permalink
+    _keep_old_addresses(site, config, root)
+    _menu(site, config, root, report)
     return site
+
+
+def _menu(site: OldSite, config: dict, root: Path, report: Report) -> None:
+    """Where the old site names its menu's pages (minima's ``header_pages``, or the
+    ``main`` list of ``_data/navigation.yml`` as Minimal Mistakes has it), the other
+    pages are left out of the new navigation (``nav: false``)."""
+    pages = [item for item in site.content if item.kind == "page"]
+    listed: set[str | None] = set()
+    named = config.get("header_pages")
+    if isinstance(named, list):
+        sources = {item.source.relative_to(root).as_posix(): item.address for item in pages}
+        listed |= {sources.get(str(name)) for name in named}
+    navigation = root / "_data" / "navigation.yml"
+    if navigation.is_file():
+        try:
+            data = yaml.safe_load(navigation.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as error:
+            report.note(navigation, None, f"not read: {error}")
+            data = {}
+        main = data.get("main") if isinstance(data, dict) else None
+        for entry in main if isinstance(main, list) else []:
+            if isinstance(entry, dict) and entry.get("url"):
+                listed.add(old_address("/" + str(entry["url"]).lstrip("/")))
+    if not listed:
+        return
+    for item in pages:
+        if item.address not in listed:
+            item.front["nav"] = False
+
+
+def _keep_old_addresses(site: OldSite, config: dict, root: Path) -> None:
+    """jekyll-feed's feed (and a feed template of the site's own), jekyll-archives'
+    tag and category pages, jekyll-paginate's pages, and the site's own listing pages
+    (tags.html, archive.md...), which foldpress makes itself."""
+    plugins = {str(p) for p in [*(config.get("plugins") or []), *(config.get("gems") or [])]}
+    feeds = []
+    if "jekyll-feed" in plugins:
+        feed = config.get("feed") or {}
+        feeds.append(str(feed.get("path") or "feed.xml") if isinstance(feed, dict) else "feed.xml")
+    own = [p for p in sorted(root.iterdir()) if p.is_file() and _FRONT_MATTER.match(_text(p) or "")]
+    feeds += ["/" + p.name for p in own if p.suffix == ".xml"]
+    topics = []
+    if "jekyll-archives" in plugins:
+        archives = config.get("jekyll-archives") or {}
+        links = archives.get("permalinks") or {} if isinstance(archives, dict) else {}
+        for kind in ("tag", "category"):
+            pattern = str(links.get(kind) or f"/{kind}/:name/")
+            topics.append(pattern.replace(":name", "{slug}"))
+    moved = {}
+    for page in own:
+        name = page.stem.lower()
+        new = "/topics/" if "tag" in name or "categor" in name else None
+        new = "/archive/" if "archive" in name else new
+        if new:
+            moved["/" + page.name] = new
+            moved[f"/{page.stem}/"] = new
+    per_page = config.get("paginate")
+    _old.keep(
+        site,
+        feeds,
+        topics,
+        moved,
+        per_page=per_page if type(per_page) is int else None,
+        page_pattern=str(config.get("paginate_path") or "/page:num/").replace(":num", "{n}"),
+    )
+
+
+def _image(image: dict) -> str | None:
+    """The picture a theme's ``image:`` table shows for the post."""
+    for key in ("path", "feature", "teaser", "thumbnail", "og_image", "twitter"):
+        if isinstance(image.get(key), str):
+            return str(image[key])
+    return next((v for v in image.values() if isinstance(v, str)), None)
+
+
+def _source(src: Path, config: dict, config_path: Path, report: Report) -> Path:
+    """The folder Jekyll builds from: ``source``, or where a build step that makes it
+    (``source: .tmp/src``, copied there from ``src/``) takes it from."""
+    given = str(config.get("source") or ".")
+    if (src / given).is_dir():
+        return src / given
+    copied_from = src / Path(given).name
+    if copied_from.is_dir() and copied_from != src:
+        report.note(config_path, None, f"source {given} does not exist: {copied_from.name}/ read")
+        return copied_from
+    report.note(config_path, None, f"source {given} does not exist: the site's folder read")
+    return src
+
+
+def _collections(config: dict) -> dict[str, dict]:
+    """The collections Jekyll writes pages for (``output: true``), by folder."""
+    collections = config.get("collections") or {}
+    if isinstance(collections, list):
+        return {}  # listed without settings: not written
+    return {
+        f"_{name}": settings
+        for name, settings in collections.items()
+        if isinstance(settings, dict) and settings.get("output")
+    }
+
+
+def _document(path: Path, relative: PurePosixPath, front: dict, settings: dict) -> Content | None:
+    """A document of a collection that Jekyll writes pages for, as a page at its address
+    (the collection's ``permalink``, by default ``/:collection/:path:output_ext``)."""
+    name = relative.parts[0].removeprefix("_")
+    inside = PurePosixPath(*relative.parts[1:])
+    pattern = str(front.pop("permalink", None) or settings.get("permalink") or "")
+    pattern = STYLES.get(pattern, pattern) or "/:collection/:path:output_ext"
+    title = str(front.get("slug") or inside.stem)
+    filled = expand(pattern.replace(":collection", name), None, title, [], inside.stem, ".html",
+                    str(inside))  # fmt: skip
+    address = old_address(filled)
+    if address is None:
+        return None
+    front.setdefault("title", inside.stem.replace("-", " ").capitalize())
+    return Content("page", path, str(relative.with_suffix(".md")).lstrip("_"), front, "", address)
+
+
+def _engine_file(
+    root: Path, excluded: set[str], collections: set[str], relative: PurePosixPath
+) -> str | None:
+    """Why Jekyll does not publish the file at ``relative`` (in the old site), or None."""
+    if root != Path(".") and not relative.is_relative_to(root.as_posix()):
+        return f"outside {root}/, the folder Jekyll builds the site from"
+    parts = relative.relative_to(root.as_posix()).parts
+    if any(p in excluded for p in parts):
+        return "excluded: Jekyll leaves it out of the site"
+    if parts[0] in collections:
+        return None  # a collection's page: published by Jekyll, so it must be accounted for
+    if len(parts) == 1 and parts[0].startswith("_"):
+        return "Jekyll's settings: not published"
+    if any(part.startswith("_") for part in parts):
+        return f"in {parts[0]}/: Jekyll's layouts, includes, data or plugins"
+    return None
 
 
 def _base_url(config: dict) -> str | None:
@@ -210,10 +364,14 @@ def _post(
         report.skip(path, "a post whose file name does not start with YYYY-MM-DD-: not imported")
         return None
     try:
-        when = to_datetime(front["date"], tz) if "date" in front else None
+        when = None
+        if "date" in front:
+            when, front["date"] = old_date(front["date"], tz)
     except ValueError:
         report.skip(path, f"a post with a date Jekyll cannot read either: {front['date']!r}")
         return None
+    for key in other_dates(front, tz):
+        report.note(path, None, f"{key} is not a date Jekyll reads: left out")
     year, month, day = map(int, named.groups()[:3])
     when = when or datetime(year, month, day, tzinfo=tz)
     title_part = str(front.get("slug") or named.group(4))
@@ -246,6 +404,8 @@ def _page(
     else:
         ext = "/" if style == "pretty" else ".html"
         address = old_address("/" + str(relative.with_suffix("")) + ext)
+    if str(relative.with_suffix("")) == "404" or address == "/404/":
+        address = "/404.html"  # the old 404 page (GitHub Pages serves /404.html): the new one's
     if address in (None, "/"):
         report.skip(path, "the home page: foldpress makes its own front page")
         return None

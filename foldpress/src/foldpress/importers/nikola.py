@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
+from functools import partial
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import nbformat
@@ -69,7 +70,21 @@ def read_site(src: Path, report: Report) -> OldSite:
         for path in sorted(top.rglob("*")) if top.is_dir() else []:
             if path.is_file() and not any(p.startswith(".") for p in path.parts):
                 site.static[prefix + path.relative_to(top).as_posix()] = path
+    read = {"files", "images"}
+    for entry in [*(config.get("POSTS") or ()), *(config.get("PAGES") or ())]:
+        if isinstance(entry, list | tuple) and entry:
+            read.add(PurePosixPath(str(entry[0])).parent.as_posix())
+    site.engine_files = partial(_engine_file, read)
     return site
+
+
+def _engine_file(read: set[str], relative: PurePosixPath) -> str | None:
+    """Why Nikola does not publish the file at ``relative`` (in the old site), or None."""
+    if relative.suffix == ".meta":
+        return "Nikola's metadata of the post beside it, read with it"
+    if "." in read or any(relative.is_relative_to(folder) for folder in read):
+        return None
+    return "in none of POSTS, PAGES, files/ or images/: Nikola's settings, themes or plugins"
 
 
 def _content(

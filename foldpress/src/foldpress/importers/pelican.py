@@ -14,18 +14,21 @@ import ast
 import posixpath
 import re
 import unicodedata
-from datetime import datetime
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from text_unidecode import unidecode
+
 from foldpress.importers import _kramdown as kramdown
+from foldpress.importers import _old_addresses as _old
+from foldpress.importers._dates import old_date, other_dates
 from foldpress.importers._embeds import liquid_tag
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import fence, first_line_of, rewrite
 from foldpress.importers.notebooks import as_notebook_post, has_notebook_tag
-from foldpress.reader import to_datetime
 from foldpress.slugs import slugify as topic_slug
 
 CONFIG_FILES = ("pelicanconf.py",)
@@ -70,8 +73,9 @@ def read_settings(path: Path, report: Report) -> dict[str, object]:
 
 
 def slugify(text: str) -> str:
-    """Pelican's slugify with its default SLUG_REGEX_SUBSTITUTIONS."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    """Pelican's slugify with its default SLUG_REGEX_SUBSTITUTIONS: transliterated to
+    ASCII first, as Pelican does with Unidecode's tables."""
+    text = unicodedata.normalize("NFKD", unidecode(text)).encode("ascii", "ignore").decode()
     text = re.sub(r"[^\w\s-]", "", text).strip()
     return re.sub(r"[-\s]+", "-", text).lower()
 
@@ -80,10 +84,8 @@ def read_site(src: Path, report: Report) -> OldSite:
     """Read the Pelican site in ``src``."""
     conf = src / "pelicanconf.py"
     config: dict[str, Any] = {**DEFAULTS, **read_settings(conf, report)}
-    if (src / "publishconf.py").is_file():  # where SITEURL is usually set
-        published = read_settings(src / "publishconf.py", report)
-        if published.get("SITEURL"):
-            config["SITEURL"] = published["SITEURL"]
+    if (src / "publishconf.py").is_file():  # the settings the site was published with
+        config.update(read_settings(src / "publishconf.py", report))
     base = str(config.get("SITEURL") or "")
     settings = usable_settings(
         {
@@ -118,8 +120,12 @@ def read_site(src: Path, report: Report) -> OldSite:
 
     page_paths = [str(p).strip("/") for p in _names(config["PAGE_PATHS"])]
     article_paths = [str(p).strip("/") for p in _names(config["ARTICLE_PATHS"])]
+    site.engine_files = partial(
+        _engine_file, content.relative_to(src).as_posix(), [*page_paths, *article_paths]
+    )
     found: list[tuple[Content, int]] = []
     addresses: dict[str, str] = {}
+    yaml_front = _uses_yaml_metadata(config)
     for path in _files(content):
         relative = PurePosixPath(path.relative_to(content).as_posix())
         name = str(relative)
@@ -127,7 +133,7 @@ def read_site(src: Path, report: Report) -> OldSite:
             continue
         is_page = _under(name, page_paths)
         if not is_page and not any(_under(name, [a]) for a in article_paths):
-            continue
+            continue  # Pelican does not read it: the ledger says so
         if path.suffix.lower() == ".rst":
             report.skip(path, "reStructuredText cannot be converted: not imported")
             continue
@@ -135,9 +141,10 @@ def read_site(src: Path, report: Report) -> OldSite:
             report.skip(path, "an HTML article cannot be converted: not imported")
             continue
         if path.suffix.lower() not in MARKDOWN:
+            report.skip(path, f"not in STATIC_PATHS, and not an article Pelican reads: {name}")
             continue
         try:
-            meta, body, body_line = _metadata(path.read_text(encoding="utf-8"))
+            meta, body, body_line = _metadata(path.read_text(encoding="utf-8"), yaml_front)
         except (ValueError, UnicodeDecodeError) as error:
             report.skip(path, str(error))
             continue
@@ -174,7 +181,43 @@ def read_site(src: Path, report: Report) -> OldSite:
             if as_notebook_post(item, body_line, places, report) is None:
                 continue
         site.content.append(item)
+    _keep_old_addresses(site, config)
     return site
+
+
+# Pelican's defaults for the addresses of its own pages and feeds.
+_OWN_PAGES = {"TAGS_URL": "tags.html", "CATEGORIES_URL": "categories.html"}
+_FEEDS = {"FEED_ALL_ATOM": "feeds/all.atom.xml"}
+_FEED_KEYS = ("FEED_ATOM", "FEED_RSS", "FEED_ALL_RSS")
+_TOPIC_URLS = {"TAG_URL": "tag/{slug}.html", "CATEGORY_URL": "category/{slug}.html"}
+
+
+def _keep_old_addresses(site: OldSite, config: dict[str, Any]) -> None:
+    """Pelican's feeds, tag and category pages, archives and pagination (index2.html)."""
+    feeds = [config.get(key, default) for key, default in _FEEDS.items()]
+    feeds += [config.get(key) for key in _FEED_KEYS]
+    topics = [str(config.get(key, default)) for key, default in _TOPIC_URLS.items()]
+    moved = {"/" + str(config.get(k, v)): "/topics/" for k, v in _OWN_PAGES.items()}
+    moved["/" + str(config.get("ARCHIVES_URL", "archives.html"))] = "/archive/"
+    per_page = config.get("DEFAULT_PAGINATION")
+    _old.keep(
+        site,
+        [str(feed) for feed in feeds if feed and isinstance(feed, str)],
+        ["/" + t.lstrip("/") for t in topics if "{slug}" in t],
+        moved,
+        per_page=per_page if type(per_page) is int else None,
+        page_pattern="/index{n}.html",
+    )
+
+
+def _engine_file(path: str, read: list[str], relative: PurePosixPath) -> str | None:
+    """Why Pelican does not publish the file at ``relative`` (in the old site), or None."""
+    if path != "." and not str(relative).startswith(path + "/"):
+        return f"outside PATH ({path}/): Pelican's settings, theme or plugins"
+    inside = str(relative) if path == "." else str(relative)[len(path) + 1 :]
+    if not any(_under(inside, [folder]) for folder in read):
+        return "in none of ARTICLE_PATHS, PAGE_PATHS or STATIC_PATHS: Pelican does not read it"
+    return None
 
 
 def _names(value: object) -> list[str]:
@@ -202,33 +245,53 @@ def _under(name: str, folders: list[str]) -> bool:
     return any(not f or name == f or name.startswith(f + "/") for f in folders)
 
 
-_META_LINE = re.compile(r"^([A-Za-z][\w-]*):\s*(.*)$")
+# Python-Markdown's meta extension, which Pelican's Markdown reader uses: "Key: value"
+# lines (up to three spaces before the key), a line indented four spaces continuing
+# the value, the block ending at the first other line; an optional "---" line above
+# it and "---" or "..." below are delimiters, not YAML.
+_META_LINE = re.compile(r"^ {0,3}([A-Za-z0-9_-]+):\s*(.*)$")
+_META_MORE = re.compile(r"^ {4,}(.*)$")
+_META_BEGIN = re.compile(r"^-{3}(\s.*)?$")
+_META_END = re.compile(r"^(-{3}|\.{3})(\s.*)?$")
+# Plugins with which Pelican reads a "---" block as YAML.
+_YAML_PLUGINS = ("yaml_metadata", "yaml-metadata", "pelican_yaml_metadata", "pelican-yaml-metadata")
 
 
-def _metadata(text: str) -> tuple[dict[str, object], str, int]:
-    """Python-Markdown's ``Key: value`` metadata (keys lowercased), or YAML front
-    matter, and the body with the line it starts at."""
+def _metadata(text: str, yaml_front: bool = False) -> tuple[dict[str, object], str, int]:
+    """The metadata of a Markdown article (keys lowercased) as Pelican reads it, and the
+    body with the line it starts at. With a YAML metadata plugin, a ``---`` block is
+    YAML; without one, ``Title: A: B`` is the title ``A: B``."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
-    if text.startswith(("---\n", "+++\n")):
+    if yaml_front and text.startswith("---\n"):
         matter = split(text)
         return {str(k).lower(): v for k, v in matter.front.items()}, matter.body, matter.body_line
     lines = text.split("\n")
     meta: dict[str, object] = {}
     key = None
-    i = 0
+    i = 1 if lines and _META_BEGIN.match(lines[0]) else 0
     while i < len(lines):
         found = _META_LINE.match(lines[i])
+        more = _META_MORE.match(lines[i])
         if found:
             key = found.group(1).lower()
             meta[key] = found.group(2).strip()
-        elif key and lines[i].startswith("    ") and lines[i].strip():
-            meta[key] = f"{meta[key]} {lines[i].strip()}".strip()
+        elif key and more and lines[i].strip():
+            meta[key] = f"{meta[key]} {more.group(1).strip()}".strip()
+        elif _META_END.match(lines[i]):
+            i += 1
+            break
         else:
             break
         i += 1
     while i < len(lines) and not lines[i].strip():
         i += 1
     return meta, "\n".join(lines[i:]), i + 1
+
+
+def _uses_yaml_metadata(config: dict[str, Any]) -> bool:
+    plugins = config.get("PLUGINS") or []
+    names = [str(p).rsplit(".", 1)[-1] for p in plugins] if isinstance(plugins, list) else []
+    return any(name in _YAML_PLUGINS for name in names)
 
 
 def _content(
@@ -254,11 +317,10 @@ def _content(
         date = named.groupdict().get("date") if named else None
     if date is not None:
         try:
-            when = to_datetime(date, tz)
+            when, front["date"] = old_date(date, tz)
         except ValueError:
-            report.skip(path, f"a date foldpress cannot read: {date!r}")
+            report.skip(path, f"a date Pelican cannot read either: {date!r}")
             return None
-        front["date"] = date if isinstance(date, datetime) else str(date)
     elif not is_page:
         report.skip(path, "an article without a date: Pelican skips it too")
         return None
@@ -273,20 +335,24 @@ def _content(
     topics += [str(t).strip() for t in tags if str(t).strip()] if isinstance(tags, list) else []
     if topics:
         front["topics"] = list(dict.fromkeys(topics))
-    given_slug = str(meta.pop("slug", "") or "")
+    given_slug = str(meta.pop("slug", "") or "").strip()
     source = title if config["SLUGIFY_SOURCE"] == "title" else relative.stem
-    slug = given_slug or slugify(source)
+    slug = given_slug or slugify(source) or slugify(relative.stem) or relative.stem
     front["slug"] = slug
     for key in ("modified", "summary"):
         if key in meta:
             front[key] = meta.pop(key)
+    for key in other_dates(front, tz):
+        report.note(path, None, f"{key.capitalize()} is not a date Pelican reads: left out")
     status = str(meta.pop("status", "published")).lower()
     if status == "draft":
         front["draft"] = True
     elif status != "published":
         front["status"] = status
+    if is_page and (status == "hidden" or config.get("DISPLAY_PAGES_ON_MENU") is False):
+        front["nav"] = False  # not on Pelican's menu: not in the new navigation
     own = meta.pop("url", None)
-    meta.pop("save_as", None)
+    save_as = str(meta.pop("save_as", "") or "").strip("/")
     front.update(meta)  # authors, lang, ...: kept, as extra
     values = {
         **{k: v for k, v in meta.items() if isinstance(v, str)},
@@ -303,6 +369,8 @@ def _content(
         report.skip(path, f"its address {pattern!r} cannot be made: {error}")
         return None
     address = old_address("/" + url)
+    if is_page and (save_as == "404.html" or slug == "404"):
+        address = "/404.html"  # the old 404 page: the new one's text
     if address in (None, "/"):
         report.skip(path, f"its address {url!r} is not one foldpress can give it")
         return None

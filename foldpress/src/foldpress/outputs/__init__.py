@@ -25,6 +25,7 @@ def __getattr__(name: str) -> object:
         html,
         llms,
         markdown_copies,
+        old_addresses,
         redirects,
         search,
         sitemap,
@@ -32,5 +33,6 @@ def __getattr__(name: str) -> object:
     )
 
     writers = [html, static, redirects, feeds, llms, markdown_copies, search, sitemap]
+    writers.append(old_addresses)  # last: where the site answers an old address, it wins
     globals()["WRITERS"] = writers
     return writers

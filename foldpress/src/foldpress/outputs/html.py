@@ -113,7 +113,9 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
     about = about_site("Archive", "/archive/")
     page("archive.html", "/archive/", "archive/index.html", archive, about, years=years)
-    page("404.html", None, "404.html", None, lambda: None)
+    not_found = index.not_found
+    not_found_key = not_found.content_key if not_found else None
+    page("404.html", None, "404.html", not_found_key, lambda: None, not_found=not_found)
 
 
 def _link_key(post: Post | None) -> bytes | None:
