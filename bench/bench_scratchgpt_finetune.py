@@ -105,8 +105,9 @@ def loss_fn(library: str, model: torch.nn.Module, x: torch.Tensor, y: torch.Tens
 
 def worker(args: argparse.Namespace) -> dict:
     """Time fine-tuning steps of one (library, method) in this (fresh) process."""
+    from scratchgpt.optimization import make_optimizer, parameter_counts
+    from scratchgpt.precision import autocast
     from scratchgpt.train_config import TrainConfig
-    from scratchgpt.training import autocast, make_optimizer, parameter_counts
     from scratchgpt.weights import read_config
 
     library, method = args.worker.split(":")

@@ -227,7 +227,7 @@ def load_classifier(
     head = tensors.pop(HEAD, None)
     if head is None or head.shape != (len(labels), config.n_embd):
         raise ValueError(f"{folder}: no {HEAD} of shape ({len(labels)}, {config.n_embd})")
-    gpt = weights._meta_model(config)
+    gpt = weights.meta_model(config)
     gpt.load_state_dict(weights.state_dict_from_hf(tensors, config), assign=True)
     gpt.tie_weights()
     model = GPTClassifier(gpt, labels, data["pad_token_id"])
