@@ -69,6 +69,15 @@ class FinetuneConfig(TrainConfig):
                 raise ConfigError(f"{key} must be at least 0, got {getattr(self, key)}")
         if self.lora_rank and self.train_layers:
             raise ConfigError("choose train_layers or lora_rank, not both")
+        defaults = FinetuneConfig.__dataclass_fields__
+        idle = [
+            key
+            for key in ("lora_alpha", "lora_targets")
+            if getattr(self, key) != defaults[key].default
+        ]
+        if idle and not self.lora_rank:
+            flags = ", ".join(f"--{k.replace('_', '-')} ({k})" for k in idle)
+            raise ConfigError(f"{flags} without --lora (lora_rank) would change nothing")
         try:
             lora.check_targets(self.targets)
         except ValueError as e:

@@ -25,6 +25,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from scratchgpt.projection import Projection
+from scratchgpt.weights import follow_umask
 
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
@@ -164,6 +165,7 @@ def save_adapter(
     (folder / ADAPTER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     tensors = adapter_tensors(model, rename, modules_to_save)
     save_file(tensors, str(folder / ADAPTER_WEIGHTS), metadata={"format": "pt"})
+    follow_umask(folder / ADAPTER_WEIGHTS)
     return folder
 
 

@@ -11,9 +11,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from scratchgpt import checkpoint, distributed
+from scratchgpt import checkpoint, distributed, weights
 from scratchgpt.metrics import METRICS_FILE, PLOT_FILE, MetricsLog
-from scratchgpt.train_config import CONFIG_FILE, TrainConfig
+from scratchgpt.model import GPTConfig
+from scratchgpt.train_config import CONFIG_FILE, ConfigError, TrainConfig
+
+# The GPTConfig fields that fix the parameters' shapes: a resumed run cannot change them.
+SHAPE_FIELDS = ("vocab_size", "context_length", "n_embd", "n_layer", "n_head", "bias")
 
 
 class RunFolderError(RuntimeError):
@@ -42,6 +46,20 @@ class RunFolder:
         if self.path.exists() and not self.path.is_dir():
             raise RunFolderError(f"--out {self.path} is a file, not a folder")
         return start
+
+    def check_same_shape(self, start: Path, now: GPTConfig) -> None:
+        """A resumed run keeps its model's shape (dropout and the attention path may change)."""
+        then = weights.read_config(start)
+        changed = [
+            f"model.{key} = {getattr(then, key)!r} in the run, {getattr(now, key)!r} now"
+            for key in SHAPE_FIELDS
+            if getattr(then, key) != getattr(now, key)
+        ]
+        if changed:
+            raise ConfigError(
+                f"cannot resume {self.path} with another model shape ({'; '.join(changed)}); "
+                "resume with the run's own model settings, or start a new run with --out"
+            )
 
     def make(
         self, ctx: distributed.Context, cfg: TrainConfig, metrics: MetricsLog, step: int

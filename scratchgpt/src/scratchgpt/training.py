@@ -17,28 +17,24 @@ import dataclasses
 import math
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
-from scratchgpt import checkpoint, distributed, weights
+from scratchgpt import checkpoint, distributed
 from scratchgpt.batch_plan import BatchPlan, BatchPlanError
 from scratchgpt.ctrl_c import CtrlC
 from scratchgpt.messages import count, warn
 from scratchgpt.metrics import METRICS_FILE, MetricsLog, RunningLoss, plot_losses
-from scratchgpt.model import GPTConfig
-from scratchgpt.objectives import Batches, Objective
+from scratchgpt.objectives import Batches
 from scratchgpt.optimization import lr_at, make_optimizer, parameter_counts
 from scratchgpt.precision import autocast
 from scratchgpt.rng import rng_state, seed_everything, set_rng_state
 from scratchgpt.run_folder import RunFolder, RunFolderError
-from scratchgpt.tokenizer import Tokenizer
+from scratchgpt.task import Task
 from scratchgpt.train_config import ConfigError, TrainConfig
-
-# The GPTConfig fields that fix the parameters' shapes: a resumed run cannot change them.
-SHAPE_FIELDS = ("vocab_size", "context_length", "n_embd", "n_layer", "n_head", "bias")
 
 
 class TrainingError(RuntimeError):
@@ -47,32 +43,6 @@ class TrainingError(RuntimeError):
 
 class TrainingInterrupted(Exception):
     """Ctrl-C stopped the run at a step boundary, after writing a checkpoint there."""
-
-
-class Task(Protocol):
-    """What a run trains: its data, model and objective, how its model is saved and loaded,
-    and what an evaluation reports besides the loss. ``load`` reads the data (and says what
-    it adjusts); the rest is valid after it."""
-
-    command: str  # the command that runs this kind of training, for hints
-    objective: Objective
-    tokenizer: Tokenizer
-    model_cfg: GPTConfig
-    train_data: Batches
-    val_data: Batches | None
-    tokens_per_step: int
-
-    def load(self) -> None: ...
-
-    def say_what_was_adjusted(self) -> None: ...
-
-    def new_model(self) -> nn.Module: ...
-
-    def load_weights(self, model: nn.Module, start: Path) -> None: ...
-
-    def save_model(self, model: nn.Module, folder: Path) -> None: ...
-
-    def after_evaluation(self, model: nn.Module, record: dict[str, Any]) -> None: ...
 
 
 class Trainer:
@@ -103,7 +73,7 @@ class Trainer:
         task.load()  # may set the run's length (fine-tuning by epochs)
         self.say_what_was_adjusted()
         if start is not None:
-            self.check_same_shape(start)
+            self.folder.check_same_shape(start, task.model_cfg)
 
         seed_everything(cfg.seed)
         self.model: nn.Module = task.new_model()  # the same weights in every process
@@ -145,20 +115,6 @@ class Trainer:
         if not self.plan.as_configured:
             self.warn(self.plan.describe())
         self.task.say_what_was_adjusted()
-
-    def check_same_shape(self, start: Path) -> None:
-        """A resumed run keeps its model's shape (dropout and the attention path may change)."""
-        then, now = weights.read_config(start), self.task.model_cfg
-        changed = [
-            f"model.{key} = {getattr(then, key)!r} in the run, {getattr(now, key)!r} now"
-            for key in SHAPE_FIELDS
-            if getattr(then, key) != getattr(now, key)
-        ]
-        if changed:
-            raise ConfigError(
-                f"cannot resume {self.run_dir} with another model shape ({'; '.join(changed)}); "
-                "resume with the run's own model settings, or start a new run with --out"
-            )
 
     def restore(self, start: Path) -> None:
         """Optimizer, step, data sampler, log sums and RNG states as the checkpoint left them."""

@@ -153,17 +153,17 @@ def save_pretrained(
     tensors.update({k: v.detach().cpu().contiguous() for k, v in (extra_tensors or {}).items()})
     weights_path = folder / WEIGHTS_FILE
     save_file(tensors, str(weights_path), metadata={"format": "pt"})
-    weights_path.chmod(0o666 & ~_umask())  # safetensors writes 0600; other files follow umask
+    follow_umask(weights_path)
     if own is not None:
         own.save(folder)
     return folder
 
 
-def _umask() -> int:
-    """This process's umask (reading it means setting it; it is set straight back)."""
-    mask = os.umask(0o022)
+def follow_umask(path: Path) -> None:
+    """Give a file the mode the umask gives new files: safetensors writes 0600."""
+    mask = os.umask(0o022)  # reading the umask means setting it; it is set straight back
     os.umask(mask)
-    return mask
+    path.chmod(0o666 & ~mask)
 
 
 def resolve_model_dir(path: str | os.PathLike[str]) -> Path:
