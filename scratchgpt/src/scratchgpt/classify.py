@@ -161,10 +161,10 @@ class GPTClassifier(nn.Module):
         self.config = gpt.config
         self.labels = list(labels)
         self.pad_token_id = pad_token_id
-        weight = gpt.transformer.wte.weight
-        self.score = nn.Linear(
-            gpt.config.n_embd, len(labels), bias=False, device=weight.device, dtype=weight.dtype
-        )
+        # float32 whatever the GPT's dtype: it trains (beside LoRA adapters, say) in full
+        # precision; the hidden state is cast to it.
+        device = gpt.transformer.wte.weight.device
+        self.score = nn.Linear(gpt.config.n_embd, len(labels), bias=False, device=device)
         nn.init.normal_(self.score.weight, std=0.02)
 
     def forward(self, idx: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
@@ -172,7 +172,8 @@ class GPTClassifier(nn.Module):
         cross-entropy as the loss."""
         hidden = self.gpt.hidden_states(idx)
         rows = torch.arange(idx.size(0), device=idx.device)
-        logits = self.score(hidden[rows, last_token_index(idx, self.pad_token_id)])
+        last = hidden[rows, last_token_index(idx, self.pad_token_id)]
+        logits = self.score(last.to(self.score.weight.dtype))
         loss = F.cross_entropy(logits, targets) if targets is not None else None
         return logits, loss
 

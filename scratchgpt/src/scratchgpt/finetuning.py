@@ -34,7 +34,7 @@ from scratchgpt.instruct import IGNORE, Record, encode_example, read_records, re
 from scratchgpt.messages import warn
 from scratchgpt.model import GPT
 from scratchgpt.objectives import classification, instruction_following
-from scratchgpt.precision import autocast
+from scratchgpt.precision import autocast, weights_dtype
 from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer, load_tokenizer_for_model
 from scratchgpt.train_config import ConfigError, TrainConfig
 from scratchgpt.training import train
@@ -224,6 +224,14 @@ class FinetuneTask:
         cfg = self.cfg
         if self.base_dir is not None:
             gpt = weights.load_pretrained(self.base_dir).train()
+            dtype = str(gpt.transformer.wte.weight.dtype).removeprefix("torch.")
+            if dtype != "float32" and not cfg.lora_rank:
+                # AdamW's small updates vanish in bfloat16 and overflow in float16.
+                self.log(
+                    f"{cfg.base_model} is {dtype}: its weights train in float32 "
+                    f"(--lora trains float32 adapters beside the {dtype} weights instead)"
+                )
+                gpt.float()
         else:
             gpt = GPT(self.model_cfg)
         model: nn.Module = gpt
@@ -300,7 +308,7 @@ class FinetuneTask:
         assert isinstance(model, GPT)
         for i in self.val_index[:SAMPLED_RESPONSES]:
             r: Record = self.records[i]
-            with autocast(self.ctx.device, self.cfg.dtype):
+            with autocast(self.ctx.device, self.cfg.dtype, weights_dtype(model)):
                 text = "".join(
                     respond(model, self.tokenizer, r.instruction, r.input,
                             max_new_tokens=self.cfg.sample_length)

@@ -45,6 +45,9 @@ class LoRAProjection(nn.Module):
         self.scaling = alpha / rank
         for param in base.parameters():
             param.requires_grad_(False)
+        # The adapters are float32 whatever the base's dtype (as PEFT keeps them): AdamW's
+        # small updates vanish in bfloat16 and overflow in float16. Inputs are cast in, the
+        # update cast back out.
         device = base.weight.device
         self.lora_A = nn.Parameter(torch.empty(rank, base.in_features, device=device))
         self.lora_B = nn.Parameter(torch.zeros(base.out_features, rank, device=device))
@@ -52,13 +55,16 @@ class LoRAProjection(nn.Module):
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.base(x) + (x @ self.lora_A.t() @ self.lora_B.t()) * self.scaling
+        out = self.base(x)
+        update = (x.to(self.lora_A.dtype) @ self.lora_A.t() @ self.lora_B.t()) * self.scaling
+        return out + update.to(out.dtype)
 
     def merged(self) -> Projection:
         """A plain ``Projection`` whose weight includes the update."""
         out = copy.deepcopy(self.base)
         with torch.no_grad():
-            out.weight.add_((self.lora_B @ self.lora_A).t() * self.scaling)
+            delta = (self.lora_B @ self.lora_A).t() * self.scaling
+            out.weight.copy_((out.weight.float() + delta).to(out.weight.dtype))
         out.requires_grad_(True)
         return out
 

@@ -30,7 +30,7 @@ from scratchgpt.messages import count, warn
 from scratchgpt.metrics import METRICS_FILE, MetricsLog, RunningLoss, plot_losses
 from scratchgpt.objectives import Batches
 from scratchgpt.optimization import lr_at, make_optimizer, parameter_counts
-from scratchgpt.precision import autocast
+from scratchgpt.precision import autocast, weights_dtype
 from scratchgpt.rng import rng_state, seed_everything, set_rng_state
 from scratchgpt.run_folder import RunFolder, RunFolderError
 from scratchgpt.task import Task
@@ -95,7 +95,7 @@ class Trainer:
         self.metrics = MetricsLog(self.run_dir / METRICS_FILE)
         if ctx.device.type == "cuda":
             torch.set_float32_matmul_precision("high")  # TF32 matmuls
-        self.autocast = autocast(ctx.device, cfg.dtype)
+        self.autocast = autocast(ctx.device, cfg.dtype, weights_dtype(self.model))
         model: nn.Module = self.model
         self.ddp: DistributedDataParallel | None = None
         if ctx.distributed:
