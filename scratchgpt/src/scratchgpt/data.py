@@ -86,6 +86,7 @@ def read_example_file(path: Path) -> str:
         raise DataError(f"{path}: no such file") from None
     except UnicodeDecodeError as e:
         raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    raw = raw.removeprefix("\ufeff")  # the byte order mark Excel and Notepad write
     if not raw.strip():
         raise DataError(f"{path}: the file is empty")
     return raw
