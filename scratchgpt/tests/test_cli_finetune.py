@@ -247,3 +247,24 @@ def test_lora_and_train_layers_on_a_low_precision_base(tmp_path, tiktoken_cache,
                     "--model", base, "--train-layers", 1, "--max-steps", 2, *FAST)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert f"is {dtype}: its weights train in float32" in result.output
+
+
+def test_a_record_without_room_for_its_answer_is_skipped_and_crops_are_said(
+    tmp_path, tiktoken_cache
+):
+    records = [*INSTRUCTIONS, {"instruction": "Repeat: " + "word " * 80, "output": "No."}]
+    data = tmp_path / "inst.json"
+    data.write_text(json.dumps(records), encoding="utf-8")
+    run = tmp_path / "run"
+    result = invoke("finetune", "instruct", "--data", data, "--out", run, "--preset", "test",
+                    "--max-steps", 2, *FAST)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    skipped = f"record {len(INSTRUCTIONS)} skipped: its prompt fills the context of 64 tokens"
+    assert skipped in result.stderr
+    assert "nan" not in result.stdout  # every validation record has answer tokens to score
+
+    result = invoke("generate", run / "latest", "--instruction", "word " * 80, "-n", 5)
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: the prompt is " in result.stderr and "only its last 63 are read" in result.stderr
+    )

@@ -311,7 +311,7 @@ class FinetuneTask:
             with autocast(self.ctx.device, self.cfg.dtype, weights_dtype(model)):
                 text = "".join(
                     respond(model, self.tokenizer, r.instruction, r.input,
-                            max_new_tokens=self.cfg.sample_length)
+                            max_new_tokens=self.cfg.sample_length, say_crops=False)
                 )  # fmt: skip
             self.log(f"{when}: {r.instruction!r} -> {text.strip()!r}")
 

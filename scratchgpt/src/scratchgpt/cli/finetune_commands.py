@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from scratchgpt.messages import count, warn
 from scratchgpt.model import PRESETS
 from scratchgpt.train_config import CONFIG_FILE, ConfigError
 
@@ -282,7 +283,11 @@ def classify(model: str, texts: tuple[str, ...], text_file: Path | None, batch_s
     except (OSError, ValueError, DataError) as exc:
         raise _fail(exc) from None
     n_ctx = classifier.config.context_length
-    ids = [(tokenizer.encode(t) or [tokenizer.eot_token])[:n_ctx] for t in texts]
+    ids = [tokenizer.encode(t) or [tokenizer.eot_token] for t in texts]
+    cut = sum(len(x) > n_ctx for x in ids)
+    if cut:
+        warn(f"{cut} of {count(len(ids), 'text')} cut to the context of {n_ctx} tokens")
+    ids = [x[:n_ctx] for x in ids]
     probs = predict(classifier, ids, batch_size)
     best, index = probs.max(dim=-1)
     predicted = [classifier.labels[i] for i in index.tolist()]
