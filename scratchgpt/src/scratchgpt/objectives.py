@@ -84,8 +84,10 @@ class Objective:
         logits = logits.reshape(-1, logits.size(-1)).float()
         flat = targets.reshape(-1)
         total = F.cross_entropy(logits, flat, ignore_index=IGNORE, reduction="sum")
-        with torch.no_grad():
-            correct = ((logits.argmax(-1) == flat) & (flat != IGNORE)).sum()
+        correct = torch.zeros((), dtype=torch.long, device=flat.device)
+        if self.reports_accuracy:  # an argmax over a vocabulary's logits is not free
+            with torch.no_grad():
+                correct = ((logits.argmax(-1) == flat) & (flat != IGNORE)).sum()
         return LossSum(total, self.count(targets), correct)
 
 
