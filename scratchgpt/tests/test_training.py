@@ -98,6 +98,12 @@ def test_a_nan_loss_stops_the_run_naming_the_step(
     assert (run / "latest").resolve().name == "step_0000004"
     assert not (run / "checkpoints" / "step_0000008").exists()
 
+    # Before its first checkpoint, a run stopped by NaN leaves no half-made run folder.
+    calls["n"] = 0
+    with pytest.raises(TrainingError, match=r"loss is nan at step 6.*no run folder left"):
+        run_training(max_steps=8, checkpoint_interval=8, log_interval=8, out=str(tmp_path / "b"))
+    assert not (tmp_path / "b").exists()
+
 
 @pytest.mark.parametrize(
     ("batch_size", "grad_accum", "world_size", "micro_steps", "pieces"),

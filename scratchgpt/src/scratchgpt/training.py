@@ -244,7 +244,7 @@ class Trainer:
         for (step, _), value in zip(pending, values, strict=True):
             if not math.isfinite(value):
                 good = checkpoint.latest(self.run_dir)
-                where = f"latest is still {good}" if good else "no checkpoint was written"
+                where = f"latest is still {good}" if good else "nothing saved: no run folder left"
                 raise TrainingError(
                     f"loss is {value} at step {step}; stopping the run ({where}). "
                     "Try a lower lr, more warmup_steps or grad_clip."
@@ -257,13 +257,12 @@ class Trainer:
                 f"already at step {self.step} of max_steps={self.cfg.max_steps}; nothing to do"
             )
             return
-        first_step = self.step
         made = self.folder.make(self.ctx, self.cfg, self.metrics, self.step)
         try:
             self._run()
         except BaseException:
-            if made and self.step == first_step:
-                self.folder.remove()  # a failed start leaves nothing behind
+            if made and checkpoint.latest(self.run_dir) is None:
+                self.folder.remove()  # a run that saved nothing leaves nothing behind
             raise
 
     def _run(self) -> None:
