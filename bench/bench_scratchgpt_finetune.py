@@ -97,16 +97,20 @@ def build(library: str, method: str, folder: str, args: argparse.Namespace) -> t
 
 
 def loss_fn(library: str, model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor):
-    if library == "scratchgpt":
-        return model(x, y)[1]
+    if library == "scratchgpt":  # as its training loop computes it: a sum over answer tokens
+        from scratchgpt.objectives import instruction_following
+
+        loss = instruction_following(eot_token=50256).loss(model, x, y)
+        return loss.total / loss.items
     logits = model(input_ids=x).logits
     return F.cross_entropy(logits.flatten(0, 1), y.flatten(), ignore_index=-100)
 
 
 def worker(args: argparse.Namespace) -> dict:
     """Time fine-tuning steps of one (library, method) in this (fresh) process."""
+    from scratchgpt.optimization import make_optimizer, parameter_counts
+    from scratchgpt.precision import autocast
     from scratchgpt.train_config import TrainConfig
-    from scratchgpt.training import autocast, make_optimizer, parameter_counts
     from scratchgpt.weights import read_config
 
     library, method = args.worker.split(":")

@@ -87,8 +87,9 @@ def loss_fn(library: str, model: torch.nn.Module, x: torch.Tensor, y: torch.Tens
 def worker(args: argparse.Namespace) -> dict:
     """Time training steps of one library in this (fresh) process."""
     from scratchgpt.model import GPTConfig
+    from scratchgpt.optimization import make_optimizer
+    from scratchgpt.precision import autocast
     from scratchgpt.train_config import TrainConfig
-    from scratchgpt.training import autocast, make_optimizer
 
     device = torch.device(args.device)
     cpu_clock = args.clock == "cpu" and device.type == "cpu"

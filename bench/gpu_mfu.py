@@ -33,8 +33,9 @@ from pathlib import Path
 import torch
 
 from scratchgpt.model import GPT, GPTConfig
+from scratchgpt.optimization import make_optimizer
+from scratchgpt.precision import autocast
 from scratchgpt.train_config import TrainConfig
-from scratchgpt.training import autocast, make_optimizer
 
 RESULTS = Path(__file__).parent / "results"
 Step = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]

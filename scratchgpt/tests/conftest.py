@@ -85,8 +85,9 @@ def run_training(gpt_data: Path, tmp_path: Path):
     """
     import tomllib
 
+    from scratchgpt.metrics import MetricsLog
     from scratchgpt.train_config import load_config
-    from scratchgpt.training import MetricsLog, train
+    from scratchgpt.training import train
 
     def run(*overrides: str, resume: bool = False, **settings):
         defaults = {"data": str(gpt_data), "out": str(tmp_path / "run"), **RUN_SETTINGS}

@@ -7,10 +7,12 @@ import json
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 import torch
 from click.testing import CliRunner
 
+from scratchgpt.classify import GPTClassifier, save_classifier
 from scratchgpt.cli import main
 from scratchgpt.model import GPT, GPTConfig
 from scratchgpt.tokenizer import TOKENIZER_FILE, BPETokenizer
@@ -32,6 +34,9 @@ def place(tmp_path_factory: pytest.TempPathFactory, gpt_data: Path) -> Path:
     (root / "no-tokenizer" / TOKENIZER_FILE).unlink()
     shutil.copytree(root / "model", root / "other-tokenizer")
     BPETokenizer.train("another text", vocab_size=260).save(root / "other-tokenizer")
+    classifier = GPTClassifier(GPT(config), ["ham", "spam"], tokenizer.eot_token)
+    save_classifier(classifier, root / "classifier", tokenizer)
+    (root / "runs").mkdir()
     (root / "empty").mkdir()
     (root / "empty.txt").write_text("")
     (root / "text.txt").write_text(TEXT)
@@ -110,6 +115,9 @@ CASES = [
     ("generate {root}/other-tokenizer", "does not fit the model's config.json"),
     ("generate {root}/model -n -1", "-1 is not in the range x>=0"),
     ("generate {root}/model --device gpu", "unknown device 'gpu'"),
+    ("generate {root}/model --input x", "--input is the input of an --instruction"),
+    ("generate {root}/classifier", "is a text classifier, not a text generator; classify texts"),
+    ("generate {root}/runs/rnu", "model folder not found: {root}/runs/rnu"),  # not the hub
     # attention
     ("attention {root}/model", "Missing argument 'TEXT'"),
     ("attention {root}/model ''", "TEXT is empty"),
@@ -127,6 +135,18 @@ CASES = [
     ("finetune instruct --data {root}/bad.json --out {root}/r", "bad.json:1: invalid JSON"),
     ("finetune classify --resume {root}/nowhere", "is not a run folder"),
     ("finetune instruct --data {root}/bad.json --out {root}/r --lora 0", "0 is not in the range"),
+    (
+        "finetune classify --data {root}/x.tsv --out {root}/r --epochs 1 --max-steps 2",
+        "give --epochs or --max-steps, not both",
+    ),
+    (
+        "finetune instruct --data {root}/bad.json --out {root}/r --lora-alpha 8",
+        "--lora-alpha (lora_alpha) without --lora (lora_rank) would change nothing",
+    ),
+    (
+        "finetune instruct --data {root}/bad.json --out {root}/r lora_targets=c_fc",
+        "--lora-targets (lora_targets) without --lora",
+    ),
     # classify, chat, download
     ("classify {root}/model", "give TEXT arguments or --file FILE"),
     ("classify {root}/model cat", "is not a classifier"),
@@ -182,3 +202,22 @@ def test_json_in_the_data_folder_that_is_not_an_object(place: Path, tmp_path: Pa
     result = CliRunner().invoke(main, ["train", "--data", str(data), "--out", str(tmp_path / "r")])
     assert result.exit_code == 1 and "lacks vocab_size" in result.stderr
     assert not (tmp_path / "r").exists()
+
+
+def _commands(group: click.Group, path: tuple[str, ...] = ()):
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+
+
+def test_every_option_of_every_command_says_what_it_does() -> None:
+    walked = 0
+    for path, command in _commands(main):
+        for param in command.params:
+            if isinstance(param, click.Option):
+                walked += 1
+                assert (param.help or "").strip(), f"scratchgpt {' '.join(path)} {param.opts[0]}"
+        help_text = CliRunner().invoke(main, [*path, "--help"]).output
+        assert help_text.strip() and "Traceback" not in help_text
+    assert walked > 40  # the walk reached the options of the nested commands too

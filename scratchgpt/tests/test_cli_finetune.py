@@ -202,3 +202,69 @@ def test_bad_data_is_a_one_line_error(tmp_path, name, content, message):
     error = result.output.strip()
     assert error.startswith("Error: ") and message in error and "\n" not in error
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_lora_and_train_layers_on_a_low_precision_base(tmp_path, tiktoken_cache, dtype):
+    torch.manual_seed(0)
+    model = GPT(GPTConfig.from_preset("test", vocab_size=50257)).to(getattr(torch, dtype))
+    base = save_pretrained(model, tmp_path / "base")
+    data = tmp_path / "inst.json"
+    data.write_text(json.dumps(INSTRUCTIONS), encoding="utf-8")
+    run = tmp_path / "lora"
+    result = invoke(
+        "finetune",
+        "instruct",
+        "--data",
+        data,
+        "--out",
+        run,
+        "--model",
+        base,
+        "--lora",
+        4,
+        "--max-steps",
+        6,
+        "eval_interval=6",
+        "lr=1e-2",
+        "dtype=bfloat16",
+        *FAST,
+    )  # fmt: skip: bf16 autocast on the CPU
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    assert records[-1]["val_loss"] < records[0]["val_loss"]  # it trains
+    hf_base = transformers.GPT2LMHeadModel.from_pretrained(base, torch_dtype=getattr(torch, dtype))
+    tuned = peft.PeftModel.from_pretrained(hf_base, run / "latest" / "adapter").eval()
+    merged = transformers.GPT2LMHeadModel.from_pretrained(run / "latest").eval()
+    assert merged.dtype == getattr(torch, dtype)  # the merged model keeps the base's dtype
+    idx = torch.randint(0, 50257, (2, 12))
+    with torch.no_grad():
+        got, want = tuned(idx).logits.float(), merged(idx).logits.float()
+    torch.testing.assert_close(got, want, atol=0.05, rtol=0.02)  # bf16: 8 bits of mantissa
+    if dtype == "float16":
+        return  # --train-layers: the same upcast, said once
+    result = invoke("finetune", "instruct", "--data", data, "--out", tmp_path / "layers",
+                    "--model", base, "--train-layers", 1, "--max-steps", 2, *FAST)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"is {dtype}: its weights train in float32" in result.output
+
+
+def test_a_record_without_room_for_its_answer_is_skipped_and_crops_are_said(
+    tmp_path, tiktoken_cache
+):
+    records = [*INSTRUCTIONS, {"instruction": "Repeat: " + "word " * 80, "output": "No."}]
+    data = tmp_path / "inst.json"
+    data.write_text(json.dumps(records), encoding="utf-8")
+    run = tmp_path / "run"
+    result = invoke("finetune", "instruct", "--data", data, "--out", run, "--preset", "test",
+                    "--max-steps", 2, *FAST)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    skipped = f"record {len(INSTRUCTIONS)} skipped: its prompt fills the context of 64 tokens"
+    assert skipped in result.stderr
+    assert "nan" not in result.stdout  # every validation record has answer tokens to score
+
+    result = invoke("generate", run / "latest", "--instruction", "word " * 80, "-n", 5)
+    assert result.exit_code == 0, result.output
+    assert (
+        "warning: the prompt is " in result.stderr and "only its last 63 are read" in result.stderr
+    )

@@ -8,9 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scratchgpt.data import (
     DataError,
+    EpochSampler,
     TokenWindows,
     WindowSampler,
     find_documents,
@@ -160,3 +163,20 @@ def test_meta_is_json_that_names_the_tokenizer(gpt_data: Path) -> None:
     meta = json.loads((gpt_data / "meta.json").read_text())
     assert meta["tokenizer"] == "bpe" and meta["split"] == "document-tail"
     assert (gpt_data / "scratchgpt-tokenizer.json").is_file()
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 17), st.integers(0, 2**31))
+def test_an_epoch_sees_each_example_once_and_resumes_where_it_stopped(
+    n: int, per_step: int, seed: int
+) -> None:
+    sampler = EpochSampler(n, seed)
+    drawn = torch.cat([sampler.draw(per_step) for _ in range(3 * n // per_step + 3)])
+    for epoch in range(len(drawn) // n):
+        assert sorted(drawn[epoch * n : (epoch + 1) * n].tolist()) == list(range(n))
+    resumed = EpochSampler(n, 0)
+    resumed.load_state_dict(sampler.state_dict())
+    assert torch.equal(resumed.draw(2 * n), sampler.draw(2 * n))
+    assert not torch.equal(EpochSampler(n, seed).draw(n), drawn[n : 2 * n]) or n < 6  # reshuffled
+    with pytest.raises(DataError, match="changed since the checkpoint"):
+        EpochSampler(n + 1, seed).load_state_dict(sampler.state_dict())

@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from scratchgpt import distributed
-from scratchgpt.training import MetricsLog
+from scratchgpt.metrics import MetricsLog
 
 SETTINGS = (
     "preset=test",

@@ -1,5 +1,7 @@
 """Reading fine-tuning data: labelled texts, instruction records, and the masked targets."""
 
+import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,60 @@ def test_validation_split_keeps_a_rare_class():
     assert sorted(train + val) == list(range(100))
     assert sum(labels[i] == "spam" for i in val) == 1 and sum(labels[i] == "ham" for i in val) == 10
     assert split_indices(labels, 0.1, seed=1) == (train, val)
+
+
+def _sms(shared_data: Path) -> list[tuple[str, str]]:
+    lines = (shared_data / "finetune" / "sms-spam.tsv").read_text(encoding="utf-8").splitlines()
+    return [tuple(line.split("\t", 1)) for line in lines]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("quoted.csv", {"quoting": csv.QUOTE_ALL}),  # csv.writer / pandas with quoting=1
+        ("excel-eu.csv", {"delimiter": ";"}),  # Excel in a locale with decimal commas
+        ("piped.txt.csv", {"delimiter": "|"}),
+        ("header.tsv", {"delimiter": "\t"}),
+    ],
+)
+def test_the_sms_file_as_spreadsheets_write_it(shared_data, tmp_path, name, options):
+    rows = _sms(shared_data)
+    path = tmp_path / name
+    # utf-8-sig: with the byte order mark Excel writes, which must not become part of a label.
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f, **options)
+        writer.writerow(["label", "text"])
+        writer.writerows(rows)
+    data = read_labelled(path)
+    assert sorted(set(data.labels)) == ["ham", "spam"] and len(data.texts) == len(rows)
+    assert data.texts[2] == rows[2][1]
+
+
+def test_swapped_columns_are_refused_naming_what_was_seen(shared_data, tmp_path):
+    rows = _sms(shared_data)
+    swapped = _write(tmp_path / "swapped.tsv", "".join(f"{t}\t{label}\n" for label, t in rows))
+    with pytest.raises(DataError, match=r"swapped.tsv: the label column looks like free text"):
+        read_labelled(swapped)
+    named = _write(tmp_path / "named.csv", "label,text\n" + "".join(
+        f'"{t.replace(chr(34), chr(34) * 2)}",{label}\n' for label, t in rows[:200]))  # fmt: skip
+    with pytest.raises(DataError, match=r"columns label, text\. Are the text and label columns"):
+        read_labelled(named)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("ham\thi\nspam\tyo\tthere\n", "d.tsv:2: 3 fields, expected 2 (LABEL<TAB>TEXT)"),
+        ("label\ttext\nham\thi\nspam\n", "d.tsv:3: 1 columns, the header has 2 (missing fields"),
+        ('"label"\t"text"\nham\thi\nspam\tyo\tx\n', "d.tsv:3: 3 columns, the header has 2 (extra"),
+    ],
+)
+def test_rows_with_missing_or_extra_fields_name_their_line(tmp_path, content, message):
+    with pytest.raises(DataError, match=re.escape(message)):
+        read_labelled(_write(tmp_path / "d.tsv", content))
+
+
+def test_a_jsonl_record_with_another_key_names_the_keys_it_has(tmp_path):
+    path = _write(tmp_path / "d.jsonl", '{"text": "a", "label": "x"}\n{"sms": "b", "label": "y"}\n')
+    with pytest.raises(DataError, match=r"d.jsonl:2: no 'text' field \(the record has: 'sms', "):
+        read_labelled(path)

@@ -15,7 +15,8 @@ from click.testing import CliRunner
 
 from scratchgpt import checkpoint
 from scratchgpt.cli import main
-from scratchgpt.training import CtrlC, Trainer
+from scratchgpt.ctrl_c import CtrlC
+from scratchgpt.training import Trainer
 
 # Dropout on, so the resumed run must also restore the RNG that draws the dropout masks.
 DROPOUT = ("model.emb_dropout=0.1", "model.attn_dropout=0.1", "model.resid_dropout=0.1")

@@ -13,8 +13,9 @@ import torch
 from scratchgpt import distributed
 from scratchgpt.batch_plan import BatchPlan
 from scratchgpt.model import GPT, GPTConfig
+from scratchgpt.optimization import lr_at, make_optimizer
 from scratchgpt.train_config import ConfigError, TrainConfig, load_config
-from scratchgpt.training import Trainer, TrainingError, lr_at, make_optimizer
+from scratchgpt.training import Trainer, TrainingError
 
 
 def test_loss_on_a_repeating_story_falls_far_below_its_start(run_training, tmp_path: Path) -> None:
@@ -84,10 +85,10 @@ def test_a_nan_loss_stops_the_run_naming_the_step(
 
     def poisoned(self, idx, targets=None, kv_cache=None, **kwargs):
         logits, loss = forward(self, idx, targets, kv_cache, **kwargs)
-        if targets is not None and self.training:
+        if self.training:
             calls["n"] += 1
             if calls["n"] == 6:  # the 6th training forward: step 6
-                loss = loss * math.nan
+                logits = logits * math.nan
         return logits, loss
 
     monkeypatch.setattr(GPT, "forward", poisoned)
@@ -96,6 +97,12 @@ def test_a_nan_loss_stops_the_run_naming_the_step(
     run = tmp_path / "run"
     assert (run / "latest").resolve().name == "step_0000004"
     assert not (run / "checkpoints" / "step_0000008").exists()
+
+    # Before its first checkpoint, a run stopped by NaN leaves no half-made run folder.
+    calls["n"] = 0
+    with pytest.raises(TrainingError, match=r"loss is nan at step 6.*no run folder left"):
+        run_training(max_steps=8, checkpoint_interval=8, log_interval=8, out=str(tmp_path / "b"))
+    assert not (tmp_path / "b").exists()
 
 
 @pytest.mark.parametrize(

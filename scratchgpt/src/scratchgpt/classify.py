@@ -10,7 +10,9 @@ end-of-text token, and the last real token is the rightmost one that is not padd
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
 import os
 from dataclasses import dataclass
@@ -53,7 +55,7 @@ def read_labelled(path: str | os.PathLike[str], *, need_labels: bool = True) -> 
     if suffix == ".jsonl":
         out = _read_jsonl(path, raw, need_labels)
     elif suffix in (".tsv", ".csv"):
-        out = _read_table(path, raw, "\t" if suffix == ".tsv" else ",", need_labels)
+        out = _read_table(path, raw, need_labels)
     elif need_labels:
         raise DataError(f"{path}: expected a .tsv, .csv or .jsonl file of texts and labels")
     else:  # plain text: one text per line
@@ -81,21 +83,60 @@ def _read_jsonl(path: Path, raw: str, need_labels: bool) -> LabelledTexts:
             raise DataError(f"{path}:{n}: expected a JSON object with {' and '.join(keys)}")
         for key in keys:
             if key not in record:
-                raise DataError(f"{path}:{n}: no {key!r} field")
+                has = ", ".join(map(repr, record)) or "none"
+                raise DataError(f"{path}:{n}: no {key!r} field (the record has: {has})")
         out.texts.append(str(record["text"]))
         if "label" in record:
             out.labels.append(str(record["label"]))
         out.lines.append(n)
     if out.labels and len(out.labels) != len(out.texts):
         raise DataError(f"{path}: some records have a 'label' and some do not")
+    _check_labels(path, out, "fields text and label")
     return out
 
 
-def _read_table(path: Path, raw: str, delimiter: str, need_labels: bool) -> LabelledTexts:
-    lines = raw.splitlines()
-    header = [name.strip().lower() for name in lines[0].split(delimiter)]
-    if "text" not in header and delimiter == "\t":
-        return _read_headerless_tsv(path, lines, need_labels)
+# Delimiters a table of examples may use; the header says which (csv.Sniffer otherwise).
+DELIMITERS = ",\t;|"
+# A label column with more distinct values than this share of its rows (and more than
+# FEW_LABELS), or with labels of more than LABEL_WORDS words, holds texts, not labels.
+LABEL_SHARE, FEW_LABELS, LABEL_WORDS = 0.1, 10, 4
+
+
+def _sniff(path: Path, raw: str) -> type[csv.Dialect]:
+    """The table's dialect: the delimiter whose header has a ``text`` column, else what
+    ``csv.Sniffer`` makes of the first lines, else the suffix's (tab for .tsv)."""
+    header = raw.split("\n", 1)[0]
+    sniffer = csv.Sniffer()
+    for delimiter in DELIMITERS:
+        cells = next(csv.reader([header], delimiter=delimiter), [])
+        if "text" in (c.strip().lower() for c in cells):
+            return _excel(delimiter)
+    with contextlib.suppress(csv.Error):
+        return _excel(sniffer.sniff("\n".join(raw.splitlines()[:20]), DELIMITERS).delimiter)
+    return _excel("\t" if path.suffix.lower() == ".tsv" else ",")
+
+
+def _excel(delimiter: str) -> type[csv.Dialect]:
+    """The csv module's default dialect (as Excel and pandas write) with ``delimiter``."""
+    return type("Table", (csv.excel,), {"delimiter": delimiter})
+
+
+def _rows(raw: str, dialect: type[csv.Dialect]) -> list[tuple[int, list[str]]]:
+    """The table's rows with the line each starts on (a quoted field may span lines)."""
+    reader = csv.reader(io.StringIO(raw, newline=""), dialect)
+    rows, line = [], 1
+    for row in reader:
+        rows.append((line, row))
+        line = reader.line_num + 1
+    return rows
+
+
+def _read_table(path: Path, raw: str, need_labels: bool) -> LabelledTexts:
+    dialect = _sniff(path, raw)
+    rows = _rows(raw, dialect)
+    header = [name.strip().lower() for name in rows[0][1]]
+    if "text" not in header and dialect.delimiter == "\t":
+        return _read_headerless_tsv(path, raw.splitlines(), need_labels)
     missing = [c for c in (("text", "label") if need_labels else ("text",)) if c not in header]
     if missing:
         raise DataError(
@@ -103,15 +144,17 @@ def _read_table(path: Path, raw: str, delimiter: str, need_labels: bool) -> Labe
             f"(it has: {', '.join(header)})"
         )
     out = LabelledTexts([], [], [])
-    reader = csv.reader(raw.splitlines()[1:], delimiter=delimiter)
     text_col = header.index("text")
     label_col = header.index("label") if "label" in header else None
-    for row in reader:
-        n = reader.line_num + 1
+    for n, row in rows[1:]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise DataError(f"{path}:{n}: {len(row)} columns, the header has {len(header)}")
+            what = "missing fields" if len(row) < len(header) else "extra fields"
+            raise DataError(
+                f"{path}:{n}: {len(row)} columns, the header has {len(header)} ({what}; "
+                "a field holding the delimiter or a quote must be quoted)"
+            )
         if label_col is not None and not row[label_col].strip():
             raise DataError(f"{path}:{n}: the label is empty")
         out.texts.append(row[text_col])
@@ -120,6 +163,7 @@ def _read_table(path: Path, raw: str, delimiter: str, need_labels: bool) -> Labe
         out.lines.append(n)
     if not out.texts:
         raise DataError(f"{path}: a header but no examples")
+    _check_labels(path, out, f"columns {', '.join(header)}")
     return out
 
 
@@ -137,13 +181,34 @@ def _read_headerless_tsv(path: Path, lines: list[str], need_labels: bool) -> Lab
             label, text = "", line
         elif not label.strip():
             raise DataError(f"{path}:{n}: the label is empty")
+        elif "\t" in text:
+            raise DataError(
+                f"{path}:{n}: {line.count(chr(9)) + 1} fields, expected 2 (LABEL<TAB>TEXT); "
+                "for more columns, name them in a header with text and label"
+            )
         out.texts.append(text)
         if tab:
             out.labels.append(label.strip())
         out.lines.append(n)
     if out.labels and len(out.labels) != len(out.texts):
         raise DataError(f"{path}: some lines have a label and some do not")
+    _check_labels(path, out, "no header, read as LABEL<TAB>TEXT")
     return out
+
+
+def _check_labels(path: Path, data: LabelledTexts, columns: str) -> None:
+    """Refuse a label column that holds texts (the columns swapped, say): it would train a
+    classifier of as many classes as examples."""
+    distinct = sorted(set(data.labels))
+    wordy = [label for label in distinct if len(label.split()) > LABEL_WORDS]
+    many = len(distinct) > max(FEW_LABELS, LABEL_SHARE * len(data.labels))
+    if wordy or many:
+        example = (wordy or distinct)[0]
+        raise DataError(
+            f"{path}: the label column looks like free text ({len(distinct)} different labels "
+            f"in {len(data.labels)} rows, such as {example[:50]!r}); {columns}. Are the text "
+            "and label columns swapped? Name them in a header: label and text"
+        )
 
 
 def last_token_index(idx: Tensor, pad_token_id: int) -> Tensor:
@@ -161,10 +226,10 @@ class GPTClassifier(nn.Module):
         self.config = gpt.config
         self.labels = list(labels)
         self.pad_token_id = pad_token_id
-        weight = gpt.transformer.wte.weight
-        self.score = nn.Linear(
-            gpt.config.n_embd, len(labels), bias=False, device=weight.device, dtype=weight.dtype
-        )
+        # float32 whatever the GPT's dtype: it trains (beside LoRA adapters, say) in full
+        # precision; the hidden state is cast to it.
+        device = gpt.transformer.wte.weight.device
+        self.score = nn.Linear(gpt.config.n_embd, len(labels), bias=False, device=device)
         nn.init.normal_(self.score.weight, std=0.02)
 
     def forward(self, idx: Tensor, targets: Tensor | None = None) -> tuple[Tensor, Tensor | None]:
@@ -172,7 +237,8 @@ class GPTClassifier(nn.Module):
         cross-entropy as the loss."""
         hidden = self.gpt.hidden_states(idx)
         rows = torch.arange(idx.size(0), device=idx.device)
-        logits = self.score(hidden[rows, last_token_index(idx, self.pad_token_id)])
+        last = hidden[rows, last_token_index(idx, self.pad_token_id)]
+        logits = self.score(last.to(self.score.weight.dtype))
         loss = F.cross_entropy(logits, targets) if targets is not None else None
         return logits, loss
 
@@ -227,7 +293,7 @@ def load_classifier(
     head = tensors.pop(HEAD, None)
     if head is None or head.shape != (len(labels), config.n_embd):
         raise ValueError(f"{folder}: no {HEAD} of shape ({len(labels)}, {config.n_embd})")
-    gpt = weights._meta_model(config)
+    gpt = weights.meta_model(config)
     gpt.load_state_dict(weights.state_dict_from_hf(tensors, config), assign=True)
     gpt.tie_weights()
     model = GPTClassifier(gpt, labels, data["pad_token_id"])

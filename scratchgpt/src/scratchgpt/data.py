@@ -86,6 +86,7 @@ def read_example_file(path: Path) -> str:
         raise DataError(f"{path}: no such file") from None
     except UnicodeDecodeError as e:
         raise DataError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    raw = raw.removeprefix("\ufeff")  # the byte order mark Excel and Notepad write
     if not raw.strip():
         raise DataError(f"{path}: the file is empty")
     return raw
@@ -199,6 +200,10 @@ class TokenWindows:
         windows = torch.from_numpy(rows)
         return windows[:, :-1], windows[:, 1:]
 
+    def sampler(self, seed: int) -> WindowSampler:
+        """Training windows are drawn at random, with replacement, from every start."""
+        return WindowSampler(len(self), seed)
+
     @property
     def disjoint_windows(self) -> int:
         """How many windows fit side by side, each token a target once."""
@@ -238,3 +243,50 @@ class WindowSampler:
                 f"windows then, {self.num_windows} now); resume with the same data"
             )
         self.generator.set_state(state["generator"])
+
+
+class EpochSampler:
+    """Example indices, epoch after epoch: each epoch a permutation of all the examples, drawn
+    from the seed and the epoch's number, so each example is seen once per epoch.
+
+    Draws run on across epoch boundaries: a step that ends one epoch takes the first examples
+    of the next. Every process draws the same global batch and runs its own share of it (as
+    ``torch.utils.data.DistributedSampler`` shards an epoch), so N processes see exactly the
+    examples one process sees. The state is a position, so a resumed run draws the same.
+    """
+
+    def __init__(self, num_examples: int, seed: int) -> None:
+        self.num_examples = num_examples
+        self.seed = seed
+        self.position = 0  # examples drawn so far, over all epochs
+        self._order: tuple[int, torch.Tensor] = (-1, torch.empty(0, dtype=torch.long))
+
+    def epoch_order(self, epoch: int) -> torch.Tensor:
+        """Epoch ``epoch``'s permutation of the examples (0-based)."""
+        if self._order[0] != epoch:
+            generator = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
+            self._order = (epoch, torch.randperm(self.num_examples, generator=generator))
+        return self._order[1]
+
+    def draw(self, count: int) -> torch.Tensor:
+        """The next ``count`` example indices."""
+        out = []
+        while count:
+            epoch, offset = divmod(self.position, self.num_examples)
+            take = min(count, self.num_examples - offset)
+            out.append(self.epoch_order(epoch)[offset : offset + take])
+            self.position += take
+            count -= take
+        return torch.cat(out)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"num_examples": self.num_examples, "seed": self.seed, "position": self.position}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        if "num_examples" not in state or state["num_examples"] != self.num_examples:
+            raise DataError(
+                f"the training examples changed since the checkpoint "
+                f"({state.get('num_examples', 'another sampler')} then, {self.num_examples} "
+                "now); resume with the same data"
+            )
+        self.seed, self.position = state["seed"], state["position"]

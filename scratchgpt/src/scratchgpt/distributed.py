@@ -91,6 +91,15 @@ def mean(ctx: Context, value: torch.Tensor) -> torch.Tensor:
     return total / ctx.world_size
 
 
+def total(ctx: Context, value: torch.Tensor) -> torch.Tensor:
+    """The sum of a tensor over all processes (the tensor itself when alone)."""
+    if not ctx.distributed:
+        return value
+    out = value.clone()
+    dist.all_reduce(out)  # SUM
+    return out
+
+
 def any_process(ctx: Context, flag: bool) -> bool:
     """Whether ``flag`` is true in any process (every process gets the same answer)."""
     if not ctx.distributed:

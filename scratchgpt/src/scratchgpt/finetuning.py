@@ -11,7 +11,6 @@ trained on responses only), which parameters train, and what each evaluation rep
 
 from __future__ import annotations
 
-import functools
 import math
 import random
 from collections.abc import Callable
@@ -22,22 +21,23 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from scratchgpt import checkpoint, hub, lora, weights
+from scratchgpt import checkpoint, distributed, hub, lora, weights
 from scratchgpt.classify import (
     GPTClassifier,
+    LabelledTexts,
     load_classifier,
-    pad_batch,
-    predict,
     read_labelled,
     save_classifier,
 )
-from scratchgpt.data import DataError
-from scratchgpt.instruct import Record, collate, encode_example, read_records, respond
+from scratchgpt.data import DataError, EpochSampler
+from scratchgpt.instruct import IGNORE, Record, encode_example, read_records, respond
 from scratchgpt.messages import warn
 from scratchgpt.model import GPT
+from scratchgpt.objectives import classification, instruction_following
+from scratchgpt.precision import autocast, weights_dtype
 from scratchgpt.tokenizer import GPT2Tokenizer, Tokenizer, load_tokenizer_for_model
 from scratchgpt.train_config import ConfigError, TrainConfig
-from scratchgpt.training import Trainer, train
+from scratchgpt.training import train
 
 TASKS = ("classify", "instruct")
 ADAPTER_DIR = "adapter"
@@ -69,6 +69,15 @@ class FinetuneConfig(TrainConfig):
                 raise ConfigError(f"{key} must be at least 0, got {getattr(self, key)}")
         if self.lora_rank and self.train_layers:
             raise ConfigError("choose train_layers or lora_rank, not both")
+        defaults = FinetuneConfig.__dataclass_fields__
+        idle = [
+            key
+            for key in ("lora_alpha", "lora_targets")
+            if getattr(self, key) != defaults[key].default
+        ]
+        if idle and not self.lora_rank:
+            flags = ", ".join(f"--{k.replace('_', '-')} ({k})" for k in idle)
+            raise ConfigError(f"{flags} without --lora (lora_rank) would change nothing")
         try:
             lora.check_targets(self.targets)
         except ValueError as e:
@@ -80,7 +89,7 @@ class FinetuneConfig(TrainConfig):
 
 
 class Examples:
-    """Tokenized examples, batched by index and padded to the longest of each batch."""
+    """Tokenized examples, batched by index by the objective's ``collate``."""
 
     def __init__(
         self,
@@ -97,8 +106,12 @@ class Examples:
         return self.collate([self.items[i] for i in indices.tolist()])
 
     def eval_starts(self, count: int, seed: int) -> Tensor:
-        """The first ``count`` examples (all, if fewer): the same ones at every evaluation."""
-        return torch.arange(min(count, len(self)))
+        """Every example, the same at every evaluation: the validation split is the split."""
+        return torch.arange(len(self))
+
+    def sampler(self, seed: int) -> EpochSampler:
+        """Epochs of examples, each seen once per epoch."""
+        return EpochSampler(len(self), seed)
 
 
 def split_indices(labels: list[Any], fraction: float, seed: int) -> tuple[list[int], list[int]]:
@@ -115,23 +128,23 @@ def split_indices(labels: list[Any], fraction: float, seed: int) -> tuple[list[i
     return sorted(train), sorted(val)
 
 
-def _collate_labelled(
-    batch: list[tuple[list[int], int]], pad_token_id: int
-) -> tuple[Tensor, Tensor]:
-    return pad_batch([x for x, _ in batch], pad_token_id), torch.tensor([y for _, y in batch])
+class FinetuneTask:
+    """Training on a file of examples: a classifier or an instruction model, from a model
+    folder (or hub id) or fresh weights, with a choice of the parameters that train."""
 
+    def __init__(self, cfg: FinetuneConfig, ctx: distributed.Context) -> None:
+        self.cfg, self.ctx = cfg, ctx
+        self.command = f"scratchgpt finetune {cfg.task}"
 
-class FinetuneTrainer(Trainer):
-    """``Trainer`` with a file of examples, a classifier or instruction model, and a choice
-    of the parameters that train."""
+    def log(self, message: str) -> None:
+        if self.ctx.is_main:
+            print(message, flush=True)
 
-    cfg: FinetuneConfig
+    def warn(self, message: str) -> None:
+        if self.ctx.is_main:
+            warn(message)
 
-    @property
-    def command(self) -> str:  # type: ignore[override]
-        return f"scratchgpt finetune {self.cfg.task}"
-
-    def load_data(self) -> None:
+    def load(self) -> None:
         cfg = self.cfg
         # The examples first: a problem in them is reported before anything is loaded.
         if cfg.task == "classify":
@@ -150,34 +163,16 @@ class FinetuneTrainer(Trainer):
             if (cfg.lora_rank or cfg.train_layers) and self.ctx.is_main:
                 what = "--lora" if cfg.lora_rank else "--train-layers"
                 warn(f"{what} on fresh weights: most of the model stays random; give --model")
-        n_ctx = self.model_cfg.context_length
-        eot = self.tokenizer.eot_token
-        items: list[tuple[list[int], Any]]
-        if cfg.task == "classify":
-            self.labels = sorted(set(data.labels))
-            ids = [self.tokenizer.encode(t) or [eot] for t in data.texts]
-            cut = sum(len(x) > n_ctx for x in ids)
-            label_ids = [self.labels.index(y) for y in data.labels]
-            items = [(x[:n_ctx], y) for x, y in zip(ids, label_ids, strict=True)]
-            keys: list[Any] = data.labels
-            collate_fn = functools.partial(_collate_labelled, pad_token_id=eot)
-        else:
-            raw = [encode_example(r, self.tokenizer, 1 << 30) for r in self.records]
-            cut = sum(len(x) > n_ctx for x, _ in raw)
-            items = [(x[:n_ctx], y[:n_ctx]) for x, y in raw]
-            keys = [0] * len(items)
-            collate_fn = functools.partial(collate, eot_token=eot)
-        if cut:
-            self.warn(f"{cut} of {len(items)} examples cut to the context of {n_ctx} tokens")
+        items, keys = self.encode(data if cfg.task == "classify" else None)
         train_idx, val_idx = split_indices(keys, cfg.val_fraction, cfg.seed)
         if not train_idx or not val_idx:
             raise DataError(f"{cfg.data}: too few examples to split off a validation set")
-        lengths = [len(item[0]) for item in items]
+        collate_fn = self.objective.collate
+        assert collate_fn is not None
         self.train_data = Examples([items[i] for i in train_idx], collate_fn)
-        self.val_examples = Examples([items[i] for i in val_idx], collate_fn)
-        self.val_data = self.val_examples
-        self.val_index = val_idx
-        mean_len = sum(lengths[i] for i in train_idx) / len(train_idx)
+        self.val_data = Examples([items[i] for i in val_idx], collate_fn)
+        self.val_index = [self.kept[i] for i in val_idx]  # the records the samples show
+        mean_len = sum(len(items[i][0]) for i in train_idx) / len(train_idx)
         self.tokens_per_step = int(cfg.batch_size * cfg.grad_accum * mean_len)
         self.steps_per_epoch = math.ceil(len(train_idx) / (cfg.batch_size * cfg.grad_accum))
         if cfg.epochs:
@@ -189,10 +184,54 @@ class FinetuneTrainer(Trainer):
             f"{self.steps_per_epoch} steps per epoch"
         )
 
+    def encode(self, data: LabelledTexts | None) -> tuple[list[tuple[list[int], Any]], list[Any]]:
+        """The examples as token ids cut to the context, with the keys the split is made by
+        (the labels); sets the objective. An instruction record left with no response token
+        is skipped with a warning at its index."""
+        n_ctx = self.model_cfg.context_length
+        eot = self.tokenizer.eot_token
+        items: list[tuple[list[int], Any]]
+        if data is not None:
+            self.objective = classification(eot)
+            self.labels = sorted(set(data.labels))
+            ids = [self.tokenizer.encode(t) or [eot] for t in data.texts]
+            cut = sum(len(x) > n_ctx for x in ids)
+            label_ids = [self.labels.index(y) for y in data.labels]
+            items = [(x[:n_ctx], y) for x, y in zip(ids, label_ids, strict=True)]
+            self.kept = list(range(len(items)))
+            keys: list[Any] = data.labels
+        else:
+            self.objective = instruction_following(eot)
+            raw = [encode_example(r, self.tokenizer, 1 << 30) for r in self.records]
+            cut = sum(len(x) > n_ctx for x, _ in raw)
+            items, self.kept = [], []
+            for i, (x, y) in enumerate(raw):
+                if all(t == IGNORE for t in y[:n_ctx]):
+                    self.warn(
+                        f"{self.cfg.data}: record {i} skipped: its prompt fills the context "
+                        f"of {n_ctx} tokens, leaving no response token to learn"
+                    )
+                    continue
+                items.append((x[:n_ctx], y[:n_ctx]))
+                self.kept.append(i)
+            keys = [0] * len(items)
+        if cut:
+            self.warn(f"{cut} of {len(raw) if data is None else len(items)} examples cut to the "
+                      f"context of {n_ctx} tokens")  # fmt: skip
+        return items, keys
+
     def new_model(self) -> nn.Module:
         cfg = self.cfg
         if self.base_dir is not None:
             gpt = weights.load_pretrained(self.base_dir).train()
+            dtype = str(gpt.transformer.wte.weight.dtype).removeprefix("torch.")
+            if dtype != "float32" and not cfg.lora_rank:
+                # AdamW's small updates vanish in bfloat16 and overflow in float16.
+                self.log(
+                    f"{cfg.base_model} is {dtype}: its weights train in float32 "
+                    f"(--lora trains float32 adapters beside the {dtype} weights instead)"
+                )
+                gpt.float()
         else:
             gpt = GPT(self.model_cfg)
         model: nn.Module = gpt
@@ -213,75 +252,70 @@ class FinetuneTrainer(Trainer):
             model.score.requires_grad_(True)
         return model
 
-    def load_weights(self, start: Path) -> None:
-        cfg = self.cfg
-        if cfg.lora_rank:
+    def load_weights(self, model: nn.Module, start: Path) -> None:
+        if self.cfg.lora_rank:
             _, tensors = lora.read_adapter(start / ADAPTER_DIR)
-            lora.load_adapter_weights(self.model, tensors, self.rename)
-            if isinstance(self.model, GPTClassifier):
+            lora.load_adapter_weights(model, tensors, self.rename(model))
+            if isinstance(model, GPTClassifier):
                 with torch.no_grad():
-                    self.model.score.weight.copy_(tensors["score.weight"])
-        elif isinstance(self.model, GPTClassifier):
+                    model.score.weight.copy_(tensors["score.weight"])
+        elif isinstance(model, GPTClassifier):
             saved = load_classifier(start)
-            self.model.load_state_dict(saved.state_dict())
-        else:
-            checkpoint.load_model_weights(start, self.gpt)
-
-    @property
-    def rename(self) -> dict[str, str]:
-        """scratchgpt's module names -> transformers' (a classifier's GPT is ``gpt.``)."""
-        return {"gpt.": ""} if isinstance(self.model, GPTClassifier) else {}
-
-    def save_model(self, folder: Path) -> None:
-        model = lora.merge_lora(self.model) if self.cfg.lora_rank else self.model
-        if isinstance(model, GPTClassifier):
-            save_classifier(model, folder, self.tokenizer)
+            model.load_state_dict(saved.state_dict())
         else:
             assert isinstance(model, GPT)
-            weights.save_pretrained(model, folder, self.tokenizer)
+            checkpoint.load_model_weights(start, model)
+
+    @staticmethod
+    def rename(model: nn.Module) -> dict[str, str]:
+        """scratchgpt's module names -> transformers' (a classifier's GPT is ``gpt.``)."""
+        return {"gpt.": ""} if isinstance(model, GPTClassifier) else {}
+
+    def save_model(self, model: nn.Module, folder: Path) -> None:
+        merged = lora.merge_lora(model) if self.cfg.lora_rank else model
+        if isinstance(merged, GPTClassifier):
+            save_classifier(merged, folder, self.tokenizer)
+        else:
+            assert isinstance(merged, GPT)
+            weights.save_pretrained(merged, folder, self.tokenizer)
         if self.cfg.lora_rank:
             head = (
-                {"score.weight": self.model.score.weight}
-                if isinstance(self.model, GPTClassifier)
-                else None
+                {"score.weight": model.score.weight} if isinstance(model, GPTClassifier) else None
             )
             lora.save_adapter(
-                self.model,
+                model,
                 folder / ADAPTER_DIR,
                 base_model=self.cfg.base_model,
                 task_type="SEQ_CLS" if head else "CAUSAL_LM",
-                rename=self.rename,
+                rename=self.rename(model),
                 modules_to_save=head,
             )
 
-    def after_evaluation(self, record: dict[str, Any]) -> None:
+    def say_what_was_adjusted(self) -> None:
+        """Nothing more than ``load`` said."""
+
+    def after_evaluation(self, model: nn.Module, record: dict[str, Any]) -> None:
+        """A classifier's accuracy; an instruction model's responses to the first validation
+        records."""
         step = record["step"]
         when = f"epoch {step / self.steps_per_epoch:.3g}" if self.cfg.epochs else f"step {step}"
-        if self.cfg.task == "classify":
-            assert isinstance(self.model, GPTClassifier)
-            sequences = [x for x, _ in self.val_examples.items]
-            truth = torch.tensor([y for _, y in self.val_examples.items])
-            with self.autocast:
-                probs = predict(self.model, sequences, self.cfg.batch_size)
-            right = int((probs.argmax(-1) == truth).sum())
-            record["val_accuracy"] = right / len(truth)
-            self.log(f"{when}: val accuracy {record['val_accuracy']:.4f} ({right}/{len(truth)})")
-        elif self.ctx.is_main and self.cfg.sample_length:
-            for i in self.val_index[:SAMPLED_RESPONSES]:
-                r: Record = self.records[i]
-                with self.autocast:
-                    text = "".join(
-                        respond(
-                            self.gpt,
-                            self.tokenizer,
-                            r.instruction,
-                            r.input,
-                            max_new_tokens=self.cfg.sample_length,
-                        )
-                    )
-                self.log(f"{when}: {r.instruction!r} -> {text.strip()!r}")
+        if "val_accuracy" in record:
+            n = len(self.val_data)
+            right = round(record["val_accuracy"] * n)
+            self.log(f"{when}: val accuracy {record['val_accuracy']:.4f} ({right}/{n})")
+        if self.cfg.task != "instruct" or not self.ctx.is_main or not self.cfg.sample_length:
+            return
+        assert isinstance(model, GPT)
+        for i in self.val_index[:SAMPLED_RESPONSES]:
+            r: Record = self.records[i]
+            with autocast(self.ctx.device, self.cfg.dtype, weights_dtype(model)):
+                text = "".join(
+                    respond(model, self.tokenizer, r.instruction, r.input,
+                            max_new_tokens=self.cfg.sample_length, say_crops=False)
+                )  # fmt: skip
+            self.log(f"{when}: {r.instruction!r} -> {text.strip()!r}")
 
 
 def finetune(cfg: FinetuneConfig, *, resume: bool = False) -> Path:
     """Run (or continue) a fine-tuning run as configured; returns the run folder."""
-    return train(cfg, resume=resume, trainer=FinetuneTrainer)
+    return train(cfg, resume=resume, task=FinetuneTask)

@@ -60,8 +60,13 @@ def download(repo_id: str, out: str | os.PathLike[str] | None = None) -> Path:
 
 
 def resolve_model(spec: str | os.PathLike[str]) -> Path:
-    """A local model folder for ``spec``: the folder itself, or a hub id's cached snapshot."""
+    """A local model folder for ``spec``: the folder itself, or a hub id's cached snapshot.
+
+    A name goes to the hub only when no such local path exists and it has the form of a hub
+    id whose owner is not a local folder: a mistyped ``runs/rnu`` stays a (missing) path.
+    """
     path = Path(spec)
-    if path.exists() or not looks_like_repo_id(str(spec)):
+    local_parent = len(path.parts) > 1 and path.parent.is_dir()
+    if path.exists() or local_parent or not looks_like_repo_id(str(spec)):
         return path
     return download(str(spec))

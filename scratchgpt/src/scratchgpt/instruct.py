@@ -19,6 +19,7 @@ from torch import Tensor
 
 from scratchgpt.data import DataError, read_example_file
 from scratchgpt.generation import stream, stream_text
+from scratchgpt.messages import count, warn
 from scratchgpt.model import GPT
 from scratchgpt.tokenizer import Tokenizer
 
@@ -159,15 +160,28 @@ def respond(
     top_k: int | None = None,
     top_p: float | None = None,
     generator: torch.Generator | None = None,
+    say_crops: bool = True,
 ) -> Iterator[str]:
     """Yield the response's text as it is generated, piece by piece, up to end-of-text.
 
-    The prompt keeps its end when it is longer than the context allows.
+    The prompt keeps its end when it is longer than the context allows, and the response
+    stops where the context ends; each crop is a warning unless ``say_crops`` is false.
     """
     context = model.config.context_length
-    prompt = tokenizer.encode(format_prompt(instruction, input))[-(context - 1) :]
-    device = model.transformer.wte.weight.device
+    prompt = tokenizer.encode(format_prompt(instruction, input))
+    if len(prompt) > context - 1 and say_crops:
+        warn(
+            f"the prompt is {count(len(prompt), 'token')}, more than the context of {context} "
+            f"leaves room for: only its last {context - 1} are read"
+        )
+    prompt = prompt[-(context - 1) :]
+    if max_new_tokens > context - len(prompt) and say_crops:
+        warn(
+            f"the response is cut to {count(context - len(prompt), 'token')}: the prompt and "
+            f"the response fit in the context of {context}"
+        )
     max_new_tokens = min(max_new_tokens, context - len(prompt))
+    device = model.transformer.wte.weight.device
     tokens = stream(
         model,
         torch.tensor([prompt], device=device),

@@ -25,6 +25,7 @@ from safetensors.torch import load_file, save_file
 from torch import Tensor, nn
 
 from scratchgpt.projection import Projection
+from scratchgpt.weights import follow_umask
 
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
@@ -44,6 +45,9 @@ class LoRAProjection(nn.Module):
         self.scaling = alpha / rank
         for param in base.parameters():
             param.requires_grad_(False)
+        # The adapters are float32 whatever the base's dtype (as PEFT keeps them): AdamW's
+        # small updates vanish in bfloat16 and overflow in float16. Inputs are cast in, the
+        # update cast back out.
         device = base.weight.device
         self.lora_A = nn.Parameter(torch.empty(rank, base.in_features, device=device))
         self.lora_B = nn.Parameter(torch.zeros(base.out_features, rank, device=device))
@@ -51,13 +55,16 @@ class LoRAProjection(nn.Module):
         nn.init.kaiming_uniform_(self.lora_A, a=math.sqrt(5))
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.base(x) + (x @ self.lora_A.t() @ self.lora_B.t()) * self.scaling
+        out = self.base(x)
+        update = (x.to(self.lora_A.dtype) @ self.lora_A.t() @ self.lora_B.t()) * self.scaling
+        return out + update.to(out.dtype)
 
     def merged(self) -> Projection:
         """A plain ``Projection`` whose weight includes the update."""
         out = copy.deepcopy(self.base)
         with torch.no_grad():
-            out.weight.add_((self.lora_B @ self.lora_A).t() * self.scaling)
+            delta = (self.lora_B @ self.lora_A).t() * self.scaling
+            out.weight.copy_((out.weight.float() + delta).to(out.weight.dtype))
         out.requires_grad_(True)
         return out
 
@@ -164,6 +171,7 @@ def save_adapter(
     (folder / ADAPTER_CONFIG).write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     tensors = adapter_tensors(model, rename, modules_to_save)
     save_file(tensors, str(folder / ADAPTER_WEIGHTS), metadata={"format": "pt"})
+    follow_umask(folder / ADAPTER_WEIGHTS)
     return folder
 
 

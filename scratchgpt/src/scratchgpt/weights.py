@@ -105,7 +105,7 @@ def state_dict_from_hf(tensors: dict[str, Tensor], config: GPTConfig) -> dict[st
     if "transformer.wte.weight" not in out:
         raise ValueError("no token embedding (wte.weight) among the tensors")
     out["lm_head.weight"] = out["transformer.wte.weight"]
-    expected = {k: v.shape for k, v in _meta_model(config).state_dict().items()}
+    expected = {k: v.shape for k, v in meta_model(config).state_dict().items()}
     missing = sorted(expected.keys() - out.keys())
     unexpected = sorted(out.keys() - expected.keys())
     if missing or unexpected:
@@ -116,7 +116,9 @@ def state_dict_from_hf(tensors: dict[str, Tensor], config: GPTConfig) -> dict[st
     return out
 
 
-def _meta_model(config: GPTConfig) -> GPT:
+def meta_model(config: GPTConfig) -> GPT:
+    """A ``GPT`` of ``config`` without storage (on the ``meta`` device): its shapes, or a
+    frame for tensors loaded with ``load_state_dict(..., assign=True)``."""
     with torch.device("meta"):
         return GPT(config)
 
@@ -151,17 +153,17 @@ def save_pretrained(
     tensors.update({k: v.detach().cpu().contiguous() for k, v in (extra_tensors or {}).items()})
     weights_path = folder / WEIGHTS_FILE
     save_file(tensors, str(weights_path), metadata={"format": "pt"})
-    weights_path.chmod(0o666 & ~_umask())  # safetensors writes 0600; other files follow umask
+    follow_umask(weights_path)
     if own is not None:
         own.save(folder)
     return folder
 
 
-def _umask() -> int:
-    """This process's umask (reading it means setting it; it is set straight back)."""
-    mask = os.umask(0o022)
+def follow_umask(path: Path) -> None:
+    """Give a file the mode the umask gives new files: safetensors writes 0600."""
+    mask = os.umask(0o022)  # reading the umask means setting it; it is set straight back
     os.umask(mask)
-    return mask
+    path.chmod(0o666 & ~mask)
 
 
 def resolve_model_dir(path: str | os.PathLike[str]) -> Path:
@@ -223,7 +225,7 @@ def load_pretrained(
     """
     config = read_config(folder)
     state = state_dict_from_hf(read_tensors(folder, device), config)
-    model = _meta_model(config)
+    model = meta_model(config)
     model.load_state_dict(state, assign=True)
     model.tie_weights()
     if dtype is not None:

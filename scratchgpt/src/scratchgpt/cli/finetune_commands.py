@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from scratchgpt.messages import count, warn
 from scratchgpt.model import PRESETS
 from scratchgpt.train_config import CONFIG_FILE, ConfigError
 
@@ -142,6 +143,8 @@ def _run_finetune(
         "base_model": base_model,
         "epochs": epochs,
     }
+    if max_steps is not None and epochs is not None:
+        raise _fail(ConfigError("give --epochs or --max-steps, not both"))
     if max_steps is not None and epochs is None:
         settings["epochs"] = 0.0  # --max-steps decides the length
     out: str | None
@@ -241,7 +244,13 @@ finetune.add_command(finetune_instruct)
     type=click.Path(path_type=Path),
     help="Texts to classify: a labelled file as for finetune, or one text per line.",
 )
-@click.option("--batch-size", default=32, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--batch-size",
+    default=32,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Texts classified at once (more: faster, more memory).",
+)
 def classify(model: str, texts: tuple[str, ...], text_file: Path | None, batch_size: int) -> None:
     """Print LABEL<TAB>PROBABILITY<TAB>TEXT for each TEXT, or each text of --file.
 
@@ -274,7 +283,11 @@ def classify(model: str, texts: tuple[str, ...], text_file: Path | None, batch_s
     except (OSError, ValueError, DataError) as exc:
         raise _fail(exc) from None
     n_ctx = classifier.config.context_length
-    ids = [(tokenizer.encode(t) or [tokenizer.eot_token])[:n_ctx] for t in texts]
+    ids = [tokenizer.encode(t) or [tokenizer.eot_token] for t in texts]
+    cut = sum(len(x) > n_ctx for x in ids)
+    if cut:
+        warn(f"{cut} of {count(len(ids), 'text')} cut to the context of {n_ctx} tokens")
+    ids = [x[:n_ctx] for x in ids]
     probs = predict(classifier, ids, batch_size)
     best, index = probs.max(dim=-1)
     predicted = [classifier.labels[i] for i in index.tolist()]
@@ -292,8 +305,22 @@ def classify(model: str, texts: tuple[str, ...], text_file: Path | None, batch_s
 
 @click.command(short_help="Talk to an instruction-tuned model on the terminal.")
 @click.argument("model")
-@click.option("--max-new-tokens", "-n", default=256, show_default=True, type=click.IntRange(1))
-@click.option("--temperature", "-t", default=0.0, show_default=True, type=click.FloatRange(0))
+@click.option(
+    "--max-new-tokens",
+    "-n",
+    default=256,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Longest response, in tokens.",
+)
+@click.option(
+    "--temperature",
+    "-t",
+    default=0.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Sampling temperature; 0 always takes the likeliest token.",
+)
 @click.option("--top-k", type=click.IntRange(1), help="Sample only from the k likeliest tokens.")
 @click.option("--seed", type=int, help="Seed for reproducible sampling.")
 @click.option("--device", default="auto", show_default=True, help="cpu, cuda, mps or auto.")

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 import torch
 
+from scratchgpt.classify import is_classifier
 from scratchgpt.distributed import pick_device
 from scratchgpt.generation import stream, stream_text
 from scratchgpt.hub import resolve_model
@@ -26,6 +27,11 @@ def load_model(spec: str, device: str = "cpu") -> tuple[GPT, Tokenizer]:
     try:
         model_dir = resolve_model_dir(resolve_model(spec))
         read_config(model_dir)  # a bad config.json is said first
+        if is_classifier(model_dir):
+            raise click.ClickException(
+                f"{spec} is a text classifier, not a text generator; "
+                f"classify texts with: scratchgpt classify {spec} TEXT..."
+            )
         tokenizer = load_tokenizer_for_model(model_dir)
         model = load_pretrained(model_dir, device=pick_device(device))
     except (OSError, ValueError) as e:
@@ -106,6 +112,8 @@ def generate(
     """
     gpt, tokenizer = load_model(model, device)
     dev = gpt.transformer.wte.weight.device
+    if input_text and instruction is None:
+        raise click.UsageError("--input is the input of an --instruction: give --instruction too")
     if instruction is not None:
         if prompt:
             raise click.UsageError("give --prompt or --instruction, not both")
