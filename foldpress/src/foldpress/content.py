@@ -7,6 +7,7 @@ are rendered in worker processes when there are enough of them for that to pay.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Callable
@@ -28,6 +29,12 @@ from foldpress.parallel import run_tasks, workers
 from foldpress.reader import markdown_files, read_page, read_post
 from foldpress.render import render_errors, render_markdown, render_warnings
 from foldpress.search import words_of_html
+from foldpress.shortcodes import (
+    Shortcodes,
+    calls_shortcodes,
+    shortcodes_for,
+    site_shortcodes_key,
+)
 
 
 @dataclass
@@ -72,6 +79,7 @@ def load_content(
         config.permalink,
         config.strict,
     )
+    shortcodes_key = lru_cache(maxsize=1)(lambda: site_shortcodes_key(site_dir))
     content = Content()
     site_prefix = "" if str(site_dir) == "." else str(site_dir) + os.sep  # how paths start
     items: list[Post | Page | None] = [None] * len(sources)
@@ -83,8 +91,11 @@ def load_content(
         except OSError:
             todo.append((i, None, None))  # the reader reads it again, and reports why not
             continue
-        # By the path in the site: the same however the site's folder is spelled.
-        key = digest(kind, str(path)[len(site_prefix) :], raw, settings)
+        # By the path in the site: the same however the site's folder is spelled. A file
+        # that calls shortcodes depends on their templates, and on the site's settings,
+        # which they are given, too.
+        calls = (shortcodes_key(), dataclasses.astuple(config)) if calls_shortcodes(raw) else ()
+        key = digest(kind, str(path)[len(site_prefix) :], raw, settings, *calls)
         blob = cache.sources.get(key)
         item = None if blob is None else _stored(blob, site_dir)
         if blob is None or item is None:
@@ -122,11 +133,18 @@ def load_content(
     return content
 
 
-def render_post(md: Markdown, post: Post, config: SiteConfig) -> list[ContentError]:
+def render_post(
+    md: Markdown, post: Post, config: SiteConfig, shortcodes: Shortcodes | None = None
+) -> list[ContentError]:
     """Render a post's Markdown in place, with the Markdown its copies show and the
     digests of what it shows; return its errors."""
     rendered, problems = render_markdown(
-        md, post.body_markdown, doc_id=post.slug, summary=post.summary
+        md,
+        post.body_markdown,
+        doc_id=post.slug,
+        summary=post.summary,
+        shortcodes=shortcodes,
+        context={"page": post, "site": config},
     )
     post.body_html = rendered.body_html
     post.intro_html = rendered.intro_html
@@ -141,9 +159,17 @@ def render_post(md: Markdown, post: Post, config: SiteConfig) -> list[ContentErr
     return errors
 
 
-def render_page(md: Markdown, page: Page) -> list[ContentError]:
+def render_page(
+    md: Markdown, page: Page, config: SiteConfig, shortcodes: Shortcodes | None = None
+) -> list[ContentError]:
     """Render a page's Markdown in place; return its errors."""
-    rendered, problems = render_markdown(md, page.body_markdown, doc_id=page.slug)
+    rendered, problems = render_markdown(
+        md,
+        page.body_markdown,
+        doc_id=page.slug,
+        shortcodes=shortcodes,
+        context={"page": page, "site": config},
+    )
     page.body_html = rendered.body_html
     page.warnings += render_warnings(page.source, page.source_lines, problems)
     return render_errors(page.source, page.source_lines, problems)
@@ -161,16 +187,17 @@ def render_file(
     rather than a traceback.
     """
     md = _renderer(config.smart_typography, config.math_syntax, config.math_errors)
+    shortcodes = shortcodes_for(site_dir) if raw is None or calls_shortcodes(raw) else None
     item: Post | Page | None
     try:
         if kind == "post":
             item, errors = read_post(path, config, raw)
             if item:
-                errors += render_post(md, item, config)
+                errors += render_post(md, item, config, shortcodes)
         else:
             item, errors = read_page(path, config, raw)
             if item:
-                errors += render_page(md, item)
+                errors += render_page(md, item, config, shortcodes)
         return item, (serial.dumps(item, site_dir) if item else None), errors
     except ContentError as error:
         return None, None, [error]

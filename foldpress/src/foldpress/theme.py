@@ -63,8 +63,14 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
 def compile_templates(env: jinja2.Environment) -> None:
     """Compile every template now: done before forking workers, once instead of once
     in each of them."""
-    for name in env.list_templates(filter_func=lambda name: not name.startswith(".")):
+    for name in env.list_templates(filter_func=_page_template):
         env.get_template(name)
+
+
+def _page_template(name: str) -> bool:
+    """Whether ``name`` is a template of pages: not hidden, not a shortcode (which
+    posts call, in an environment of their own: see :mod:`foldpress.shortcodes`)."""
+    return not name.startswith((".", "shortcodes/"))
 
 
 def own_templates(site_dir: Path) -> list[Path]:
@@ -73,9 +79,11 @@ def own_templates(site_dir: Path) -> list[Path]:
 
 
 def templates_key(site_dir: Path) -> bytes:
-    """A digest of every template a build may use: the site's own, then the theme's."""
+    """A digest of every page template a build may use: the site's own, then the
+    theme's. (Shortcode templates are part of the posts that call them.)"""
     folders = (site_dir / "templates", THEME_DIR / "templates")
     files = [(folder, path) for folder in folders for path in files_in(folder)]
+    files = [(top, path) for top, path in files if _page_template(path.relative_to(top).as_posix())]
     return digest(*[(str(path.relative_to(top)), path.read_bytes()) for top, path in files])
 
 

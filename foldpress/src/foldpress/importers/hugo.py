@@ -329,10 +329,8 @@ class _Shortcodes:
         self.folder = folder  # the content file's folder, for relative refs
 
     def convert(self, match: re.Match[str]) -> tuple[str | None, str]:
-        if match.group("comment"):
-            open_ = match.group("open")
-            close = ">" if open_ == "<" else "%"
-            return "{{" + open_ + match.group("shown") + close + "}}", ""
+        if match.group("comment"):  # foldpress reads {{</* */>}} as Hugo does
+            return match.group(), ""
         if match.group("highlight"):
             return fence(match.group("lang"), match.group("code")), ""
         name = match.group("name")
