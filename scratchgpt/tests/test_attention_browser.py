@@ -165,8 +165,8 @@ def test_model_view_mask_and_dropout(browser, view, artifacts):
     page.click(".av-tab[data-view='mask']")
     assert page.locator(".av-panel[data-view='mask'] rect.av-masked").count() == T * (T - 1) // 2
 
-    choose(page, LAYER, [HEAD])
     page.click(".av-tab[data-view='dropout']")
+    choose(page, LAYER, [HEAD])
     p = 0.25  # the model's attention dropout, which the panel starts from
 
     def sample() -> list[list[float]]:

@@ -2,8 +2,9 @@
  *
  * Each element with class "attention-view" holds its data inline (a <script
  * type="application/json"> child) or names it (data-src="file.json", fetched from the same
- * site). Whatever the element held before (a PNG heatmap, a note) stays for readers without
- * JavaScript and is hidden once the view is drawn. Four panels: heads (lines from a token to
+ * site). Its "av-fallback" child (a PNG heatmap, a note) is for readers without JavaScript
+ * and is hidden once the view is drawn; if the data cannot be read, it stays, with a note
+ * (data-missing, else the reason). data-view names the panel shown first. Four panels: heads (lines from a token to
  * the tokens it attends to), model (every layer and head as a heatmap), mask (the causal
  * mask alone) and dropout (the same head with training's dropout). No framework, no network.
  *
@@ -17,6 +18,10 @@
   // Viridis at five stops: readable on light and dark backgrounds alike.
   var RAMP = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]];
   var uid = 0;
+  // Where the script was served from: a root-relative data-src is read under the same root
+  // (the site may live under a sub-path, or be opened from disk).
+  var script = document.currentScript || document.querySelector('script[src*="attention-view"]');
+  var siteRoot = script && script.src ? script.src.replace(/theme\/attention-view\.js([?#].*)?$/, "") : "";
 
   function el(tag, attrs, text) {
     var node = tag.indexOf("svg:") === 0
@@ -375,16 +380,26 @@
       drawDropout();
     }
 
-    show("heads");
+    var first = root.getAttribute("data-view");
+    show(panels[first] ? first : "heads");
     draw();
-    root.appendChild(app);
+    root.insertBefore(app, root.querySelector("figcaption"));
     root.classList.add("av-ready");
   }
 
   function failed(root, message) {
     root.classList.add("av-failed");
-    root.appendChild(el("p", { class: "av-error" }, "The attention view could not load: " +
-      message));
+    var note = root.getAttribute("data-missing") || "The attention view could not load: " +
+      message;
+    root.insertBefore(el("p", { class: "av-error", role: "status" }, note),
+      root.querySelector("figcaption"));
+  }
+
+  function resolve(src) {
+    if (src.charAt(0) === "/" && src.charAt(1) !== "/" && siteRoot) {
+      return siteRoot + src.slice(1);
+    }
+    return new URL(src, document.baseURI).href;
   }
 
   function start(root) {
@@ -401,7 +416,7 @@
     }
     var src = root.getAttribute("data-src");
     if (!src) return failed(root, "no data (data-src or inline JSON)");
-    fetch(src).then(function (r) {
+    fetch(resolve(src)).then(function (r) {
       if (!r.ok) throw new Error(src + ": " + r.status);
       return r.json();
     }).then(function (data) { mount(root, data); }, function (e) { failed(root, e.message); });
