@@ -7,7 +7,12 @@ the page is opened from disk with every network request refused. Screenshots go 
 
 from __future__ import annotations
 
+import functools
+import shutil
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -87,8 +92,8 @@ def open_offline(browser, url: str, **context_options):
 
 
 def drawn_lines(page) -> list[dict[str, float]]:
-    return page.eval_on_selector_all(
-        "svg.av-lines line",
+    """The lines drawn in ``page`` (a page or a locator of one view)."""
+    return page.locator("svg.av-lines line").evaluate_all(
         """lines => lines.map(l => ({head: +l.dataset.head, layer: +l.dataset.layer,
              query: +l.dataset.query, key: +l.dataset.key,
              opacity: +getComputedStyle(l).strokeOpacity}))""",
@@ -96,7 +101,7 @@ def drawn_lines(page) -> list[dict[str, float]]:
 
 
 def choose(page, layer: int, heads: list[int]) -> None:
-    page.select_option(".av-controls select", str(layer))
+    page.locator(".av-controls select").select_option(str(layer))
     for box in page.locator(".av-heads input").all():
         box.set_checked(int(box.get_attribute("value")) in heads)
 
@@ -210,3 +215,62 @@ def test_readable_at_phone_width_in_light_and_dark(browser, view, artifacts, sch
     page.click(".av-tab[data-view='heads']")
     page.screenshot(path=artifacts / f"attention-view-phone-{scheme}.png", full_page=True)
     assert errors == []
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_the_example_blogs_post_draws_the_models_weights_through_the_shortcode(
+    browser, view, artifacts, tmp_path
+):
+    """What `make demo` does, with this test's model: the JSON into the example blog's
+    static folder, the blog built by foldpress, the causal-attention post served."""
+    foldpress_build = pytest.importorskip("foldpress.build", reason="foldpress not installed")
+    example = require(REPO_ROOT / "examples" / "site", "the example blog (examples/site)")
+    html, weights, tokens = view
+    site = tmp_path / "site"
+    shutil.copytree(example, site, ignore=shutil.ignore_patterns("_site*", ".foldpress-*"))
+    data = site / "static" / "attention" / "demo.json"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    model_dir = html.parent / "model"
+    result = CliRunner().invoke(main, ["attention", str(model_dir), SENTENCE, "--json", str(data)])
+    assert result.exit_code == 0, result.output
+    foldpress_build.build(site)
+
+    with serving(site / "_site") as root:
+        context = browser.new_context(viewport={"width": 900, "height": 1000})
+        outside: list[str] = []
+        context.route(
+            lambda u: not u.startswith(root),
+            lambda route: (outside.append(route.request.url), route.abort()),
+        )
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(root + "2025/03/causal-attention/")
+        embed = page.locator(".attention-view")
+        embed.locator(".av-app").wait_for()
+        assert embed.locator(".av-fallback").is_hidden()
+        query = len(tokens) - 2
+        choose(embed, LAYER, [HEAD])
+        embed.locator(f".av-query[data-index='{query}']").hover()
+        lines = drawn_lines(embed)
+        assert [line["key"] for line in lines] == list(range(query + 1))
+        for line in lines:
+            expected = weights[LAYER, HEAD, query, line["key"]].item()
+            assert line["opacity"] == pytest.approx(expected, abs=1e-3)
+        embed.scroll_into_view_if_needed()
+        page.screenshot(path=artifacts / "attention-embed-causal-post.png", full_page=False)
+        assert outside == [] and errors == []
