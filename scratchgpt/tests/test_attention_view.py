@@ -189,3 +189,14 @@ def test_the_blog_theme_serves_the_same_script_and_stylesheet():
             f"{theirs} differs from scratchgpt/src/scratchgpt/static/{name}, which it copies: "
             f"cp scratchgpt/src/scratchgpt/static/{name} {theirs}"
         )
+
+
+def test_a_view_too_large_for_a_browser_is_said(model_dir, tmp_path, monkeypatch):
+    from scratchgpt.cli import model_commands
+
+    args = ("attention", model_dir, "the cat sat", "--json", tmp_path / "v.json")
+    assert "slowly" not in run(*args).output
+    monkeypatch.setattr(model_commands, "VIEW_WARN_BYTES", 100)
+    result = run(*args)
+    assert result.exit_code == 0
+    assert "a browser opens it slowly" in result.output

@@ -18,6 +18,7 @@ from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer, load_t
 from scratchgpt.weights import load_pretrained, read_config, resolve_model_dir
 
 MODEL_ARG = click.argument("model")
+VIEW_WARN_BYTES = 20 * 2**20  # an attention view larger than this is slow in a browser
 
 
 def load_model(spec: str, device: str = "cpu") -> tuple[GPT, Tokenizer]:
@@ -278,6 +279,11 @@ def attention(
                 raise click.ClickException(f"cannot write {path}: {e.strerror}") from None
             size = written.stat().st_size
             click.echo(f"wrote {written} ({drawn}, {size / 1024:,.0f} KiB)")
+            if size > VIEW_WARN_BYTES:
+                warn(
+                    f"{written} is {size / 2**20:,.0f} MiB: a browser opens it slowly; a "
+                    "shorter TEXT or fewer --layer makes it smaller (it grows as tokens squared)"
+                )
 
 
 @click.command(short_help="Show how a tokenizer splits a text.")
