@@ -200,3 +200,21 @@ def test_a_view_too_large_for_a_browser_is_said(model_dir, tmp_path, monkeypatch
     result = run(*args)
     assert result.exit_code == 0
     assert "a browser opens it slowly" in result.output
+
+
+def test_a_gpt2_from_the_hub_cache_with_gpt2s_tokenizer(tmp_path, tiktoken_cache):
+    from test_hub import _hub_cache, _scratchgpt
+
+    torch.manual_seed(0)
+    config = GPTConfig.from_preset("test", vocab_size=50257)
+    model_dir = save_pretrained(GPT(config), tmp_path / "m")
+    _hub_cache(tmp_path / "hub", "openai-community/gpt2", model_dir)
+    env = {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path / "hub")}
+    out = tmp_path / "gpt2.json"
+    text = "The cat sat on the mat"
+    done = _scratchgpt("attention", "openai-community/gpt2", text, "--json", out, env=env)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["tokens"] == ["The", " cat", " sat", " on", " the", " mat"]  # GPT-2's BPE
+    assert data["model"] == "openai-community/gpt2"
+    assert len(data["weights"]) == 2 and len(data["weights"][0]) == 2

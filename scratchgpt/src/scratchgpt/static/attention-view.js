@@ -234,13 +234,15 @@
         k.classList.toggle("av-future", j > i);
       });
       var best = [];
-      state.heads.forEach(function (h) {
+      state.heads.forEach(function (h, k) {
         var top = 0;
+        // Several heads: each a little apart at the key's end, so that none hides another.
+        var apart = state.heads.length > 1 ? (k / (state.heads.length - 1) - 0.5) * 0.4 : 0;
         for (var j = 0; j <= i; j++) {
           var w = m.weight(l, h, i, j);
           if (w > m.weight(l, h, i, top)) top = j;
           lines.appendChild(el("svg:line", {
-            x1: 0, y1: i + 0.5, x2: 100, y2: j + 0.5, stroke: headColour(h, m.H),
+            x1: 0, y1: i + 0.5, x2: 100, y2: j + 0.5 + apart, stroke: headColour(h, m.H),
             "stroke-opacity": w, "vector-effect": "non-scaling-stroke", class: "av-line",
             "data-layer": m.layers[l], "data-head": h, "data-query": i, "data-key": j,
             "data-weight": w
@@ -259,11 +261,17 @@
     big.hidden = true;
     var grid = el("div", { class: "av-grid", style: "--av-heads:" + m.H });
     modelPanel.appendChild(el("p", { class: "av-hint" },
-      "Rows are layers, columns heads; each square is queries down, keys across. " +
+      "Rows are layers (L0 is the first), columns heads; each square is queries down, " +
+      "keys across. " +
       "Choose one to enlarge it."));
     modelPanel.appendChild(big);
     modelPanel.appendChild(grid);
+    grid.appendChild(el("span", { class: "av-label", "aria-hidden": "true" }));
+    for (var column = 0; column < m.H; column++) {
+      grid.appendChild(el("span", { class: "av-label", "aria-hidden": "true" }, String(column)));
+    }
     m.layers.forEach(function (layerName, l) {
+      grid.appendChild(el("span", { class: "av-label", "aria-hidden": "true" }, "L" + layerName));
       for (var h = 0; h < m.H; h++) {
         var button = el("button", {
           type: "button", class: "av-thumb", "data-layer": layerName, "data-head": h,
