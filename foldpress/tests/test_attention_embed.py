@@ -181,3 +181,13 @@ def test_the_example_posts_without_the_demos_data_say_so(browser, tmp_path):
     shot = REPO / "test-artifacts"
     shot.mkdir(exist_ok=True)
     page.screenshot(path=shot / "attention-embed-without-demo.png")
+
+
+def test_a_call_without_src_is_an_error_at_its_line(tmp_path):
+    from foldpress.errors import BuildError
+
+    site = make_site(tmp_path, 'Text.\n\n{{< attention png="a.png" >}}\n')
+    with pytest.raises(BuildError) as error:
+        build(site)
+    assert "cat.md:9: shortcode 'attention'" in str(error.value)  # the call's line
+    assert "attention_needs_src" in str(error.value)
