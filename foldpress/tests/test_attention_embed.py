@@ -191,3 +191,16 @@ def test_a_call_without_src_is_an_error_at_its_line(tmp_path):
         build(site)
     assert "cat.md:9: shortcode 'attention'" in str(error.value)  # the call's line
     assert "attention_needs_src" in str(error.value)
+
+
+def test_a_json_that_is_not_an_attention_view_is_said_and_the_fallback_stays(browser, tmp_path):
+    site = with_data(make_site(tmp_path, CALL))
+    (site / "static" / "attention" / "cat.json").write_text('{"tokens": []}', encoding="utf-8")
+    build(site)
+    with serving(site / "_site") as root:
+        page, _, errors = open_page(browser, root + "2024/05/cat/")
+        note = page.locator(".av-error")
+        note.wait_for()
+        assert "not the data of scratchgpt attention" in note.inner_text()
+        assert page.locator(".av-fallback img").is_visible()
+        assert errors == []

@@ -127,6 +127,9 @@
   }
 
   function mount(root, data) {
+    if (!data || data.format !== "scratchgpt-attention" || data.version !== 1) {
+      throw new Error("not the data of scratchgpt attention --json (format 1)");
+    }
     var m = model(data);
     var state = { layer: 0, heads: [0], query: m.T - 1, seed: 1, p: data.dropout || 0.1 };
     var app = el("div", { class: "av-app" });
@@ -427,7 +430,9 @@
     fetch(resolve(src)).then(function (r) {
       if (!r.ok) throw new Error(src + ": " + r.status);
       return r.json();
-    }).then(function (data) { mount(root, data); }, function (e) { failed(root, e.message); });
+    }).then(function (data) { mount(root, data); }).catch(function (e) {
+      failed(root, e.message);
+    });
   }
 
   function startAll() {
