@@ -232,11 +232,14 @@ def attention(
 
     if output is None and html is None and json_path is None:
         output = Path("attention.png")
-    for option, path, suffix in (("--output", output, ".png"), ("--html", html, ".html")):
+    targets = {
+        "--output": (output, "a PNG"),
+        "--html": (html, "an HTML"),
+        "--json": (json_path, "a JSON"),
+    }
+    for option, (path, kind) in targets.items():
         if path is not None and path.is_dir():
-            raise click.ClickException(f"{option} {path} is a folder; name a {suffix} file")
-    if json_path is not None and json_path.is_dir():
-        raise click.ClickException(f"--json {json_path} is a folder; name a .json file")
+            raise click.ClickException(f"{option} {path} is a folder; name {kind} file to write")
     if output is not None and not output.suffix:
         output = output.with_suffix(".png")
     gpt, tokenizer = load_model(model, "cpu")
