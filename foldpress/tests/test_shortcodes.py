@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from foldpress.build import build
 from foldpress.errors import BuildError
+from foldpress.markdown import create_markdown
+from foldpress.render import render_markdown
+from foldpress.shortcodes import Shortcodes
 
 POST = "---\ntitle: Calls\ndate: 2024-05-01\n---\n"
 
@@ -194,3 +199,31 @@ def test_markdown_copies_hold_the_output_not_the_call(tmp_path):
     copies = [p.read_text() for p in (site / "_site").rglob("*.md")]
     assert copies and all("{{<" not in c for c in copies)
     assert any("<b>made</b>" in c for c in copies)
+
+
+@pytest.fixture(scope="module")
+def echo_site(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("echo")
+    folder = site / "templates" / "shortcodes"
+    folder.mkdir(parents=True)
+    (folder / "echo.html").write_text("<b>[{{ args.v }}]</b>")
+    return site
+
+
+@given(
+    value=st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=0, max_size=30
+    ),
+    before=st.sampled_from(["", "Text ", "- item ", "> quote "]),
+)
+@settings(max_examples=60, deadline=None)
+def test_any_quoted_argument_reaches_the_template_as_written(echo_site, value, before):
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    text = f'{before}{{{{< echo v="{escaped}" >}}}} after\n'
+    rendered, problems = render_markdown(
+        create_markdown(), text, doc_id="p", shortcodes=Shortcodes(echo_site), context={}
+    )
+    assert [p for p in problems if not p.warning] == []
+    shown = BeautifulSoup(rendered.body_html, "lxml").find("b").get_text()
+    assert shown == f"[{value}]"
+    assert "foldpress-shortcode" not in rendered.body_html

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foldpress import outputs
+from foldpress import outputs, residue
 from foldpress.cache import CACHE_DIR, PREVIEW_DIR, BuildCache, digest
 from foldpress.config import SiteConfig, load_config
 from foldpress.content import load_content
@@ -41,6 +41,12 @@ class BuildResult:
     reused: int = 0  # files unchanged since the last build, linked from it
     warnings: list[ContentWarning] = dataclasses.field(default_factory=list)  # by file and line
 
+    @property
+    def leftovers(self) -> int:
+        """How many pieces of other engines' syntax show on pages as text (the warnings
+        say where)."""
+        return residue.count(w.message for w in self.warnings)
+
     def summary(self) -> str:
         posts = f"{self.posts} post{'s' * (self.posts != 1)}"
         pages = f"{self.pages} page{'s' * (self.pages != 1)}"
@@ -49,7 +55,7 @@ class BuildResult:
             f"in {self.seconds:.2f} s: {self.rendered} rendered, {self.cached} from the "
             f"cache; {self.written} file{'s' * (self.written != 1)} written, "
             f"{self.reused} unchanged"
-        )
+        ) + (f"; {self.leftovers} leftover syntax shown as text" if self.leftovers else "")
 
 
 @dataclass

@@ -329,7 +329,9 @@ def import_(src: Path, dest: Path, engine: str | None) -> None:
     answers the old links, with redirect pages where an address changed.
 
     Every construct that could not be converted is printed as path:line: what, and left
-    in place. The exit status is 1 if nothing could be imported, else 0.
+    in place. The new site is then built once (into DEST/_site): what of the old syntax
+    shows on its pages as text is printed at its line in DEST, and counted in the closing
+    summary. The exit status is 1 if nothing could be imported, else 0.
     """
     from foldpress.importers import CannotImport, import_site
 
@@ -340,6 +342,8 @@ def import_(src: Path, dest: Path, engine: str | None) -> None:
     for note in report.skipped:
         click.echo(f"{note}", err=True)
     for note in report.unconverted:
+        click.echo(f"{note}", err=True)
+    for note in [*report.build_errors, *report.leftovers]:  # in the new site's files
         click.echo(f"{note}", err=True)
     click.echo(report.summary())
     if not report.posts and not report.pages:

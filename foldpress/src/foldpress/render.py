@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from foldpress.errors import ContentError, ContentWarning
 from foldpress.markdown import Document, Markdown, check_math, source_lines
+from foldpress.residue import find_leftovers, page_text
 from foldpress.shortcodes import Expanded, InnerRenderer, Shortcodes
 
 _MAX_DEPTH = 20  # of shortcodes within shortcodes: deeper is a call that calls itself
@@ -75,6 +76,8 @@ def render_markdown(
     errors, warnings = list(calls.errors), list(calls.warnings)
     (warnings if md.math_errors == "warn" else errors).extend(check_math(doc))
     body_html = restore(md.render(doc, errors=errors, warnings=warnings))
+    if not errors:  # else the build stops, and the errors say what is wrong first
+        warnings += find_leftovers(page_text(doc, calls.shown()))
     problems = _problems("body", errors, warnings)
 
     fold = next((f for f in doc.folds if f[3]), None)  # the first at the top level
@@ -95,6 +98,8 @@ def render_markdown(
                 summary_doc, doc_id=doc_id, heading_ids=False, errors=errors, warnings=warnings
             )
         )
+        if not errors:
+            warnings += find_leftovers(page_text(summary_doc, summary_calls.shown()))
         problems += _problems("summary", errors, warnings)
         intro_markdown, has_more, intro_text = summary.strip() + "\n", True, None
     else:

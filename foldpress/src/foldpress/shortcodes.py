@@ -14,6 +14,7 @@ the template's output in the rendered HTML (and in the Markdown copies).
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +68,7 @@ class _Tag:
     named: dict[str, str]
     positional: list[str]
     escaped: str | None = None  # {{</* ... */>}}: the call as shown
+    in_code: bool = False
 
 
 @dataclass
@@ -82,14 +84,22 @@ class Expanded:
 
     text: str
     outputs: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # each call's 0-based line
+    quoted: set[int] = field(default_factory=set)  # outputs that show a call on purpose
     errors: list[tuple[int, str]] = field(default_factory=list)  # (0-based line, message)
     warnings: list[tuple[int, str]] = field(default_factory=list)
 
-    def restore(self, html: str) -> str:
-        """``html`` with each placeholder replaced by its call's output."""
+    def shown(self) -> list[tuple[int, str]]:
+        """Each call's output, at the call's line."""
+        shown = zip(self.lines, self.outputs, strict=True)
+        return [item for i, item in enumerate(shown) if i not in self.quoted]
+
+    def restore(self, rendered: str) -> str:
+        """``rendered`` (HTML or Markdown) with each placeholder replaced by its call's
+        output."""
         if not self.outputs:
-            return html
-        return _PLACEHOLDER.sub(lambda m: self.outputs[int(m.group(1))], html)
+            return rendered
+        return _PLACEHOLDER.sub(lambda m: self.outputs[int(m.group(1))], rendered)
 
 
 # Renders inner Markdown: (text, first line) -> (html, errors, warnings).
@@ -110,7 +120,7 @@ class Shortcodes:
         from foldpress.theme import THEME_DIR
 
         folders = [self.site_dir / "templates" / FOLDER, THEME_DIR / "templates" / FOLDER]
-        return jinja2.Environment(
+        env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(f) for f in folders]),
             autoescape=True,
             undefined=jinja2.StrictUndefined,
@@ -118,6 +128,8 @@ class Shortcodes:
             lstrip_blocks=True,
             auto_reload=False,
         )
+        env.filters["markdownify"] = _markdownify
+        return env
 
     def expand(
         self,
@@ -140,19 +152,26 @@ class Shortcodes:
         out: list[str] = []
         last = 0
         for item in calls:
-            if isinstance(item, _Tag):  # an escaped call: shown as written
-                out += [text[last : item.start], item.escaped or ""]
+            if isinstance(item, _Tag):  # an escaped call: shown as a call, on purpose
+                shown = item.escaped or ""
+                if not item.in_code:  # held by a placeholder, not taken for a leftover
+                    expanded.quoted.add(len(expanded.outputs))
+                    expanded.outputs.append(html.escape(shown, quote=False))
+                    expanded.lines.append(first_line + text.count("\n", 0, item.start))
+                    shown = f"<!--foldpress-shortcode-{len(expanded.outputs) - 1}-->"
+                out += [text[last : item.start], shown]
                 last = item.end
                 continue
             start = item.opener.start
             line = first_line + text.count("\n", 0, start)
             try:
-                html = self._output(text, item, line, render_inner, context, expanded)
+                output = self._output(text, item, line, render_inner, context, expanded)
             except ShortcodeError as error:
                 expanded.errors.append((line, error.message))
-                html = ""
+                output = ""
             out += [text[last:start], self._placeholder(text, item, len(expanded.outputs))]
-            expanded.outputs.append(html)
+            expanded.outputs.append(output)
+            expanded.lines.append(line)
             last = item.end
         out.append(text[last:])
         expanded.text = "".join(out)
@@ -238,6 +257,15 @@ class Shortcodes:
         return f"<!--foldpress-shortcode-{number}" + "\n" * lines + "-->"
 
 
+def _markdownify(text: object) -> object:
+    """``{{ args.caption|markdownify }}``: an argument's Markdown as HTML."""
+    import markupsafe
+
+    from foldpress.markdown import create_markdown
+
+    return markupsafe.Markup(create_markdown().html(str(text or "")))
+
+
 def _template_problem(name: str, error: Exception) -> str:
     import jinja2
 
@@ -298,10 +326,12 @@ def _tags(text: str) -> list[_Tag]:
     for match in _OPENER.finditer(text):
         start = match.start()
         # An escaped call is shown as a call in code too, as Hugo shows it.
-        if not text.startswith("/*", match.end()) and any(a <= start < b for a, b in code):
+        in_code = any(a <= start < b for a, b in code)
+        if in_code and not text.startswith("/*", match.end()):
             continue
         tag = _read_tag(text, match)
         if tag is not None:
+            tag.in_code = in_code
             tags.append(tag)
     return tags
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from foldpress import residue
+from foldpress.errors import BuildError
 from foldpress.importers import hugo, jekyll, pelican
 from foldpress.importers._shared import (
     Note,
@@ -67,4 +69,21 @@ def import_site(src: Path, dest: Path, engine: str | None = None) -> Report:
     # error: the old engine's MathJax may have read it.
     old.settings["math_errors"] = "warn"
     write_site(old, dest, report)
+    _first_build(dest, report)
     return report
+
+
+def _first_build(dest: Path, report: Report) -> None:
+    """Build the new site once, and note what of the old syntax shows on its pages:
+    what the import left in place is counted from the output, not from what the
+    importers recognised."""
+    from foldpress.build import build
+
+    try:
+        warnings = build(dest).warnings
+    except BuildError as error:
+        report.build_errors = [Note(e.path, e.line, e.message) for e in error.errors]
+        warnings = error.warnings
+    report.leftovers = [
+        Note(w.path, w.line, w.message) for w in warnings if w.message.startswith(residue.MESSAGE)
+    ]

@@ -18,6 +18,7 @@ from typing import Any, Literal
 import tomli_w
 import yaml
 
+from foldpress import residue
 from foldpress.addresses import normalize
 from foldpress.config import SiteConfig, check_settings
 from foldpress.index import RESERVED_FILES, RESERVED_SLUGS
@@ -50,6 +51,10 @@ class Report:
     redirects: int = 0
     unconverted: list[Note] = field(default_factory=list)  # left in place, by file and line
     skipped: list[Note] = field(default_factory=list)  # files not imported, and why
+    # From the new site's first build: old syntax that shows on its pages as text, in
+    # the new site's files, and what stopped the build.
+    leftovers: list[Note] = field(default_factory=list)
+    build_errors: list[Note] = field(default_factory=list)
 
     def note(self, path: Path, line: int | None, what: str) -> None:
         self.unconverted.append(Note(path, line, what))
@@ -65,8 +70,18 @@ class Report:
             f"Imported from {self.engine}: {count(self.posts, 'post')}, "
             f"{count(self.pages, 'page')}, {count(self.static, 'static file')}, "
             f"{count(self.redirects, 'old address')} redirected; "
-            f"{count(len(self.unconverted), 'construct')} left in place, "
-            f"{count(len(self.skipped), 'file')} skipped."
+            f"{self.left_in_place()}, {count(len(self.skipped), 'file')} skipped."
+        )
+
+    def left_in_place(self) -> str:
+        """What of the old syntax shows on the pages, counted in the first build's output."""
+        shown = residue.count(note.what for note in self.leftovers)
+        counted = f"{shown} construct{'s' * (shown != 1)} left in place (shown as text on pages"
+        if not self.build_errors:
+            return counted + ")"
+        n = len(self.build_errors)
+        return (
+            f"{counted} that the first build could read; it failed with {n} error{'s' * (n != 1)})"
         )
 
 
@@ -90,6 +105,7 @@ class OldSite:
     settings: dict[str, Any]  # site.toml's
     content: list[Content] = field(default_factory=list)
     static: dict[str, Path] = field(default_factory=dict)  # path in static/ -> file to copy
+    templates: dict[str, str] = field(default_factory=dict)  # path in templates/ -> its text
 
 
 def check_destination(dest: Path) -> str | None:
@@ -141,6 +157,10 @@ def write_site(old: OldSite, dest: Path, report: Report) -> None:
             report.posts += 1
         else:
             report.pages += 1
+    for name, text in sorted(old.templates.items()):  # the old site's shortcodes, translated
+        target = dest / "templates" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
     for name, source in sorted(old.static.items()):
         if name.split("/")[0] in RESERVED_SLUGS or name in RESERVED_FILES - _YOURS_WIN:
             report.skip(source, f"not copied: /{name} is made by foldpress itself")

@@ -4,8 +4,9 @@
 Content with a date is a post, content without one a page. Old addresses follow
 Hugo's rules: the file's path (a bundle's folder), ``slug``, ``url``, the ``permalinks``
 setting and ``uglyURLs``; ``aliases`` are kept. Custom taxonomies become topics. The
-shortcodes Markdown can say (highlight, figure, ref, relref) are converted; the rest
-are reported and left in place.
+shortcodes Markdown can say (highlight, figure, ref, relref, param) are converted; those
+foldpress has too (youtube, gist, x...) stay calls; the site's own shortcode templates
+are translated into foldpress ones (see ``_templates``); the rest are reported.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ import yaml
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import arguments, fence, first_line_of, rewrite, unescape_math
+from foldpress.importers._templates import Untranslatable, shortcode_name, translate_hugo
 from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
+from foldpress.theme import THEME_DIR
 
 CONFIG_FILES = (
     "hugo.toml",
@@ -124,8 +127,14 @@ def read_site(src: Path, report: Report) -> OldSite:
                     where = resource.relative_to(folder).as_posix()
                     site.static[item.address.strip("/") + "/" + where] = resource
 
+    own = _own_shortcodes(src, config, site, report)
+    missing: set[str] = set()
     for item, body_line in found:
         shortcodes = _Shortcodes(refs, item.source.relative_to(content_dir).parent.as_posix())
+        shortcodes.kept, shortcodes.missing = own | BUNDLED, missing
+        own_params = item.front.get("params")
+        shortcodes.params = {**params, **(own_params if isinstance(own_params, dict) else {})}
+        shortcodes.params |= item.front
         body = rewrite(
             item.body,
             _SHORTCODE,
@@ -136,6 +145,9 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         item.body = unescape_math(body)
         site.content.append(item)
+    for name in sorted(missing):
+        why = "called in the old site, whose template is not in its folder (a theme's?)"
+        site.templates[f"shortcodes/{name}.html"] = _placeholder_template(why)
     permalink = _foldpress_permalink(found, permalinks, ugly)
     if permalink:
         site.settings["permalink"] = permalink
@@ -327,6 +339,9 @@ class _Shortcodes:
     def __init__(self, refs: dict[str, str], folder: str) -> None:
         self.refs = refs
         self.folder = folder  # the content file's folder, for relative refs
+        self.kept: set[str] = set()  # shortcodes foldpress has templates for
+        self.params: dict[str, object] = {}  # what {{< param >}} reads: page's, then site's
+        self.missing: set[str] = set()  # called, with no template (a theme not in the folder)
 
     def convert(self, match: re.Match[str]) -> tuple[str | None, str]:
         if match.group("comment"):  # foldpress reads {{</* */>}} as Hugo does
@@ -341,6 +356,14 @@ class _Shortcodes:
             return self.ref(target), f"{what}: no such content"
         if name == "figure":
             return _figure(named), what
+        if name == "param" and (named.get("name") or positional):
+            value = self.params.get(str(named.get("name") or positional[0]).lower())
+            return (None if value is None else str(value)), f"{what}: no such parameter"
+        if name.lstrip("/") in self.kept:
+            return match.group(), ""  # a foldpress shortcode of the same name takes it
+        if re.fullmatch(r"/?[A-Za-z_][\w.-]*", name):
+            self.missing.add(name.lstrip("/"))
+            return None, f"{what}: no template for it here, so it shows its inner content only"
         return None, what
 
     def ref(self, target: str) -> str | None:
@@ -354,6 +377,39 @@ class _Shortcodes:
             key = joined if joined in self.refs else path.strip("/")
         address = self.refs.get(key) or self.refs.get(key.removesuffix(".md"))
         return address + hash_ + anchor if address else None
+
+
+# The shortcodes the bundled theme has, which take Hugo's arguments.
+BUNDLED = {p.stem for p in (THEME_DIR / "templates" / "shortcodes").glob("*.html")}
+
+
+def _own_shortcodes(src: Path, config: dict, site: OldSite, report: Report) -> set[str]:
+    """The names of the site's (and its theme's) shortcodes, each translated into a
+    foldpress template in ``site.templates``; one that cannot be is reported, and
+    becomes a template that shows its inner content only."""
+    folders = [src / "layouts" / "shortcodes"]
+    themes = config.get("theme") or []
+    for theme in [themes] if isinstance(themes, str) else themes:
+        folders.append(src / "themes" / str(theme) / "layouts" / "shortcodes")
+    names: set[str] = set()
+    for folder in folders:
+        for path in sorted(folder.rglob("*.html")) if folder.is_dir() else []:
+            name = shortcode_name(path.relative_to(folder).as_posix())
+            if name in names:
+                continue  # the site's own overrides its theme's
+            names.add(name)
+            try:
+                text = translate_hugo(path.read_text(encoding="utf-8"))
+            except (Untranslatable, UnicodeDecodeError) as error:
+                report.note(path, None, f"shortcode template not translated: {error}")
+                text = _placeholder_template(f"{path.name}: not translated from Hugo")
+            site.templates[f"shortcodes/{name}.html"] = text
+    return names
+
+
+def _placeholder_template(why: str) -> str:
+    """A template for a shortcode the import could not bring: its inner content only."""
+    return f"{{# {why} #}}{{{{ inner or '' }}}}\n"
 
 
 def _figure(named: dict[str, str]) -> str | None:

@@ -4,7 +4,9 @@ pages, and every other file that Jekyll copies as it is.
 Old addresses follow Jekyll's ``permalink`` setting (``date``, ``pretty``, ``ordinal``,
 ``none`` or a pattern of ``:year``, ``:title``, ``:categories``...), a post's or page's
 own ``permalink``, and the ``redirect_from`` of jekyll-redirect-from. Liquid that Markdown
-can say is converted; the rest is reported and left in place.
+can say is converted, embeds become foldpress's shortcodes, includes are translated into
+shortcodes of the site, kramdown's own syntax is written as Markdown and HTML; the rest is
+reported and left in place.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from foldpress.importers import _kramdown as kramdown
+from foldpress.importers._embeds import liquid_tag
 from foldpress.importers._matter import has_front_matter, split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import (
@@ -24,6 +28,12 @@ from foldpress.importers._syntax import (
     kramdown_math,
     rewrite,
     unescape_math,
+)
+from foldpress.importers._templates import (
+    Untranslatable,
+    liquid_include_call,
+    shortcode_name,
+    translate_liquid_include,
 )
 from foldpress.reader import MARKDOWN_SUFFIXES, to_datetime
 
@@ -121,12 +131,27 @@ def read_site(src: Path, report: Report) -> OldSite:
         if in_posts:
             by_name[relative.stem] = item.address
             by_name["/".join([*parts[: parts.index("_posts")], relative.stem])] = item.address
+            # {% post_url folder/name %}, for a post in a folder under _posts/
+            by_name["/".join([*parts[parts.index("_posts") + 1 : -1], relative.stem])] = (
+                item.address
+            )
         found.append((item, matter.body_line))
 
     links = _Links(by_path, by_name, settings.get("base_url", ""))
+    plugin_blocks: set[str] = set()
+    # Jekyll's source folder (Octopress: source/), where includes and code files are.
+    source = src / str(config.get("source") or ".")
+    code_dir = str(config.get("code_dir") or "downloads/code")
+    links.code_dirs = [source / code_dir, src / "source" / code_dir]
+    includes = str(config.get("includes_dir") or "_includes")
+    candidates = [source / includes, src / includes]  # a source: folder made by a build step
+    candidates += [p.parent / includes for p in sorted(src.glob("*/_posts"))]
+    links.includes = next((c for c in candidates if c.is_dir()), None)
+    links.report = report
     for item, body_line in found:
+        body = _plugin_blocks(item.body, item.source, body_line, report, plugin_blocks)
         body = rewrite(
-            item.body,
+            body,
             _LIQUID,
             links.convert,
             source=item.source,
@@ -135,8 +160,14 @@ def read_site(src: Path, report: Report) -> OldSite:
         )
         if separator.strip() and separator != "<!--more-->":  # after: lines reported stay right
             body = body.replace(separator, "\n<!--more-->\n", 1)
+        body = kramdown.convert(body)
         item.body = unescape_math(kramdown_math(body))
         site.content.append(item)
+    for name in sorted(plugin_blocks):
+        site.templates[f"shortcodes/{name}.html"] = _PLUGIN_BLOCK_TEMPLATE
+    for name, text in links.translated.items():
+        if text is not None:
+            site.templates[f"shortcodes/{shortcode_name(name)}.html"] = text
     posts = [item for item in site.content if item.kind == "post"]
     permalink = _foldpress_permalink(pattern, any(_categories(i.front) for i in posts))
     if permalink:
@@ -323,6 +354,31 @@ class _Links:
         self.by_path = by_path
         self.by_name = by_name
         self.base_url = base_url.rstrip("/")
+        self.code_dirs: list[Path] = []  # where {% include_code %} finds its files
+        self.includes: Path | None = None  # the site's _includes/
+        self.translated: dict[str, str | None] = {}  # include -> shortcode template, or None
+        self.report: Report | None = None
+
+    def include(self, argument: str) -> str | None:
+        """``{% include NAME args %}`` as a call of NAME translated into a shortcode."""
+        name, _, args = argument.partition(" ")
+        path = self.includes / name if self.includes else None
+        if (
+            path is None
+            or not path.is_file()
+            or not path.resolve().is_relative_to(
+                self.includes.resolve()  # type: ignore[union-attr]
+            )
+        ):
+            return None
+        if name not in self.translated:
+            try:
+                self.translated[name] = translate_liquid_include(path.read_text(encoding="utf-8"))
+            except (Untranslatable, UnicodeDecodeError) as error:
+                self.translated[name] = None
+                if self.report:
+                    self.report.note(path, None, f"include not translated: {error}")
+        return liquid_include_call(name, args) if self.translated[name] is not None else None
 
     def convert(self, match: re.Match[str]) -> tuple[str | None, str]:
         if match.group("raw"):
@@ -338,7 +394,11 @@ class _Links:
                 target = argument.strip("/")
                 address = self.by_path.get(target) or ("/" + target if "." in target else None)
                 return address, f"{{% link {argument} %}}: no such file"
-            return None, f"Liquid tag {first_line_of(match.group())} not converted"
+            if name in ("include", "include_cached"):  # the second, jekyll-include-cache's
+                call = self.include(argument)
+                return call, f"Liquid tag {first_line_of(match.group())} not converted"
+            embed = liquid_tag(name, argument, self.code_dirs)
+            return embed, f"Liquid tag {first_line_of(match.group())} not converted"
         expr = match.group("expr")
         if expr == "site.baseurl":
             return "", ""
@@ -349,3 +409,60 @@ class _Links:
             path = "/" + url.group("path").lstrip("/")
             return (path if url.group("filter") == "relative_url" else self.base_url + path), ""
         return None, f"Liquid output {first_line_of(match.group())} not converted"
+
+
+# A block tag of a site's own Ruby plugin ({% notice %}...{% endnotice %}): its Ruby
+# cannot be translated, so it becomes a shortcode pair whose template shows the inner
+# content and a caption or title argument; each call is reported.
+_PLUGIN_BLOCK = re.compile(
+    r"\{%-?\s*(?P<name>[A-Za-z_]\w*)(?P<args>(?:[^%]|%(?!\}))*?)-?%\}(?P<inner>.*?)\{%-?\s*end(?P=name)\s*-?%\}",
+    re.S,
+)
+_LIQUID_BLOCKS = {
+    "if",
+    "unless",
+    "for",
+    "case",
+    "capture",
+    "comment",
+    "raw",
+    "highlight",
+    "tablerow",
+}
+_PLUGIN_ARGUMENT = re.compile(r"""(?:^|\s)(\w+)\s*[:=]\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+))""")
+_PLUGIN_BLOCK_TEMPLATE = (
+    "{# a block tag of the old site's own plugin: its inner content and caption only #}\n"
+    '<div class="{{ name }}">{{ inner or "" }}'
+    '{% if args.get("caption") or args.get("title") %}'
+    '<div class="caption">{{ (args.get("caption") or args.get("title"))|markdownify }}</div>'
+    "{% endif %}</div>\n"
+)
+
+
+def _quoted(value: str) -> str:
+    """A value as a shortcode argument writes it inside double quotes."""
+    return re.sub(r'\\(?=")', "", value).replace('"', '\\"')
+
+
+def _plugin_blocks(
+    body: str, source: Path, first_line: int, report: Report, names: set[str]
+) -> str:
+    """``body`` with the block tags of the site's own plugins as shortcode pairs."""
+
+    def pair(match: re.Match[str]) -> str:
+        name = match.group("name")
+        if name in _LIQUID_BLOCKS or "{% end" + name in match.group("inner"):
+            return match.group()
+        names.add(name)
+        line = first_line + body.count("\n", 0, match.start())
+        what = f"Liquid block {first_line_of(match.group())}: a plugin's tag"
+        report.note(source, line, f"{what}, shown as its inner content and caption")
+        values = {
+            m.group(1): next(v for v in m.groups()[1:] if v is not None)
+            for m in _PLUGIN_ARGUMENT.finditer(match.group("args"))
+        }
+        named = " ".join(f'{k}="{_quoted(v)}"' for k, v in values.items())
+        inner = match.group("inner")
+        return f"{{{{< {name} {named} >}}}}{inner}{{{{< /{name} >}}}}"
+
+    return _PLUGIN_BLOCK.sub(pair, body)

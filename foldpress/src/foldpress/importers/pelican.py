@@ -19,6 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from foldpress.importers import _kramdown as kramdown
+from foldpress.importers._embeds import liquid_tag
 from foldpress.importers._matter import split
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers._syntax import fence, first_line_of, rewrite, unescape_math
@@ -146,12 +148,21 @@ def read_site(src: Path, report: Report) -> OldSite:
         found.append((item, body_line))
 
     links = _Links(addresses, outputs)
+    code_dirs = [content / str(config.get("CODE_DIR") or "code")]  # liquid_tags' include_code
     for item, body_line in found:
         links.folder = item.source.relative_to(content).parent.as_posix()
         body = rewrite(
             item.body,
             _LINK,
             links.convert,
+            source=item.source,
+            first_line=body_line,
+            report=report,
+        )
+        body = rewrite(
+            kramdown.convert(body),  # Python-Markdown's attr_list writes {: .class} too
+            _LIQUID_TAG,
+            lambda match: _liquid(match, code_dirs),
             source=item.source,
             first_line=body_line,
             report=report,
@@ -306,6 +317,17 @@ _LINK = re.compile(
 _CODEHILITE = re.compile(
     r"(?m)^(?P<block>(?: {4}|\t):::(?P<lang>[\w+#.-]+)[ \t]*\n(?:(?:(?: {4}|\t).*)?\n)*)"
 )
+
+
+# The tags of the liquid_tags plugin that foldpress can write (notebook is read elsewhere).
+_LIQUID_TAG = re.compile(
+    r"\{%\s*(?P<name>img|video|youtube|vimeo|gist|include_code)\b\s*(?P<args>.*?)\s*%\}"
+)
+
+
+def _liquid(match: re.Match[str], code_dirs: list[Path]) -> tuple[str | None, str]:
+    converted = liquid_tag(match.group("name"), match.group("args"), code_dirs)
+    return converted, f"Liquid tag {first_line_of(match.group())} not converted"
 
 
 def _fenced(match: re.Match[str]) -> str:
