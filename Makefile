@@ -20,7 +20,8 @@ $(VENV)/.installed: foldpress/pyproject.toml scratchgpt/pyproject.toml
 	$(BIN)/python -m pip install -q -e "foldpress[test]" -e "scratchgpt[test]" ruff
 	touch $@
 
-demo: demo-blog demo-gpt
+# The model first: the blog's attention posts show its weights.
+demo: demo-gpt demo-blog
 
 demo-blog: setup
 	$(BIN)/foldpress build examples/site

@@ -19,6 +19,10 @@ CORPUS="${CORPUS:-examples/site/posts}"
 OUT="${OUT:-runs/demo}"
 STEPS="${STEPS:-300}"   # about a minute on two CPU cores
 PROMPT="${PROMPT:-The attention}"
+# The sentence whose attention the example blog's posts show, and where the view's files go
+# (examples/site/static/attention/, ignored by git: `make demo-blog` publishes them).
+ATTENTION_TEXT="${ATTENTION_TEXT:-The model attends to the tokens before it, never to the ones after.}"
+ATTENTION_OUT="${ATTENTION_OUT:-examples/site/static/attention}"
 
 rm -rf "$OUT"
 "$BIN/scratchgpt" prepare "$CORPUS" -o "$OUT/data" --train-tokenizer 512
@@ -31,3 +35,8 @@ echo "Loss curve: $OUT/run/loss.png    metrics: $OUT/run/metrics.jsonl"
 echo "Sample from $OUT/run/latest:"
 "$BIN/scratchgpt" generate "$OUT/run/latest" --prompt "$PROMPT" --max-new-tokens 80 \
     --temperature 0.8 --top-k 40 --seed 1
+echo
+"$BIN/scratchgpt" attention "$OUT/run/latest" "$ATTENTION_TEXT" \
+    --json "$ATTENTION_OUT/demo.json"
+echo "The example posts on causal and multi-head attention show $ATTENTION_OUT/demo.json;"
+echo "build the blog again to see them: make demo-blog"

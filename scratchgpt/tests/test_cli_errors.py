@@ -123,6 +123,8 @@ CASES = [
     ("attention {root}/model ''", "TEXT is empty"),
     ("attention {root}/model cat --layer 7", "--layer 7: the model has layers 0..1"),
     ("attention {root}/model cat -o {root}/empty", "is a folder; name a PNG file"),
+    ("attention {root}/model cat --html {root}/empty", "--html {root}/empty is a folder; name an"),
+    ("attention {root}/model cat --json {root}/empty", "--json {root}/empty is a folder; name a"),
     ("attention {root}/no-tokenizer cat", "lacks scratchgpt-tokenizer.json"),
     ("attention {root}/empty cat", "neither a model folder nor a run folder"),
     # finetune

@@ -19,6 +19,7 @@ from scratchgpt.tokenizer import BPETokenizer, Tokenizer, load_tokenizer, load_t
 from scratchgpt.weights import load_pretrained, read_config, resolve_model_dir
 
 MODEL_ARG = click.argument("model")
+VIEW_WARN_BYTES = 20 * 2**20  # an attention view larger than this is slow in a browser
 
 
 def load_model(spec: str, device: str = "cpu") -> tuple[GPT, Tokenizer]:
@@ -182,34 +183,72 @@ def _say_what_generation_ignores(
         warn(f"--top-k {top_k} keeps every token of the {gpt.config.vocab_size}-token vocabulary")
 
 
-@click.command(short_help="Draw a model's attention weights on a text as heatmaps.")
+@click.command(short_help="Draw a model's attention weights on a text: heatmaps or a view.")
 @MODEL_ARG
 @click.argument("text")
 @click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path),
-    default=Path("attention.png"),
-    show_default=True,
-    help="PNG file to write.",
+    help="PNG file of heatmaps to write (attention.png when neither --html nor --json).",
+)
+@click.option(
+    "--html",
+    type=click.Path(path_type=Path),
+    help="Interactive view to write: one self-contained HTML file, opened offline.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    help="The view's data alone (what a foldpress post's attention shortcode reads).",
 )
 @click.option("--layer", "-l", "layers", type=int, multiple=True, help="Only this layer (repeat).")
-def attention(model: str, text: str, output: Path, layers: tuple[int, ...]) -> None:
-    """Save heatmaps of the attention weights of MODEL on TEXT, per layer and head.
+@click.option(
+    "--dropout",
+    type=click.FloatRange(0, 1, max_open=True),
+    help="The p the view's dropout panel starts from [default: the model's attention dropout].",
+)
+def attention(
+    model: str,
+    text: str,
+    output: Path | None,
+    html: Path | None,
+    json_path: Path | None,
+    layers: tuple[int, ...],
+    dropout: float | None,
+) -> None:
+    """Draw the attention weights of MODEL on TEXT, per layer and head.
 
-    Each heatmap's rows are the tokens attending (queries) and its columns the tokens
-    attended to (keys); the blank upper triangle is the causal mask.
+    As heatmaps in a PNG (-o): each heatmap's rows are the tokens attending (queries) and
+    its columns the tokens attended to (keys); the blank upper triangle is the causal mask.
+    As an interactive view (--html): one HTML file that needs no network or server, with
+    the weights rounded to thousandths. Hover or focus a token to see the lines to the
+    tokens it attends to, for one or several heads; see every layer and head at once; see
+    the causal mask, and dropout as in training. --json writes the view's data alone, for a
+    post's {{< attention src="FILE.json" >}}.
 
     \b
-    Example:
+    Examples:
       scratchgpt attention runs/blog/latest "the fat cat sat on the mat" -o attention.png
+      scratchgpt attention gpt2 "The cat sat on the mat because it was tired" --html view.html
+      scratchgpt attention runs/blog/latest "the cat" --json cat.json -o cat.png
     """
     # Imported here: matplotlib is slow to import and only this command needs it.
+    from scratchgpt import attention_view
     from scratchgpt.visualize import attention_weights, plot_attention
 
-    if output.is_dir():
-        raise click.ClickException(f"--output {output} is a folder; name a PNG file to write")
-    if not output.suffix:
+    if output is None and html is None and json_path is None:
+        output = Path("attention.png")
+    targets = {
+        "--output": (output, "a PNG"),
+        "--html": (html, "an HTML"),
+        "--json": (json_path, "a JSON"),
+    }
+    for option, (path, kind) in targets.items():
+        if path is not None and path.is_dir():
+            raise click.ClickException(f"{option} {path} is a folder; name {kind} file to write")
+    if output is not None and not output.suffix:
         output = output.with_suffix(".png")
     gpt, tokenizer = load_model(model, "cpu")
     ids = tokenizer.encode(text)
@@ -229,9 +268,33 @@ def attention(model: str, text: str, output: Path, layers: tuple[int, ...]) -> N
         )
     weights = attention_weights(gpt, torch.tensor(ids))
     pieces = [tokenizer.decode([i]) for i in ids]
-    path = plot_attention(weights, pieces, output, layers=layers or None)
-    drawn = len(set(layers)) or gpt.config.n_layer
-    click.echo(f"wrote {path} ({count(len(ids), 'token')}, {count(drawn, 'layer')})")
+    drawn = f"{count(len(ids), 'token')}, {count(len(set(layers)) or gpt.config.n_layer, 'layer')}"
+    if output is not None:
+        path = plot_attention(weights, pieces, output, layers=layers or None)
+        click.echo(f"wrote {path} ({drawn})")
+    if html is None and json_path is None:
+        return
+    data = attention_view.view_data(
+        weights,
+        pieces,
+        layers=layers or None,
+        dropout=gpt.config.attn_dropout if dropout is None else dropout,
+        model=model,
+        text=text,
+    )
+    for path, write in ((json_path, attention_view.write_json), (html, attention_view.write_html)):
+        if path is not None:
+            try:
+                written = write(data, path)
+            except OSError as e:
+                raise click.ClickException(f"cannot write {path}: {e.strerror}") from None
+            size = written.stat().st_size
+            click.echo(f"wrote {written} ({drawn}, {size / 1024:,.0f} KiB)")
+            if size > VIEW_WARN_BYTES:
+                warn(
+                    f"{written} is {size / 2**20:,.0f} MiB: a browser opens it slowly; a "
+                    "shorter TEXT or fewer --layer makes it smaller (it grows as tokens squared)"
+                )
 
 
 @click.command(short_help="Show how a tokenizer splits a text.")
