@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, settings
 
 TestRebuilds = RebuildMachine.TestCase
 TestRebuilds.settings = settings(
-    max_examples=4,
-    stateful_step_count=8,
+    max_examples=3,
+    stateful_step_count=6,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
