@@ -46,10 +46,12 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -249,7 +251,12 @@ def generate(site: Path, n_posts: int, seed: int) -> None:
 
 
 def bench_size(
-    n_posts: int, seed: int, repeat: int, work: Path, only: list[str] | None = None
+    n_posts: int,
+    seed: int,
+    repeat: int,
+    work: Path,
+    only: list[str] | None = None,
+    pick: Callable[[list[float]], float] = min,
 ) -> list[dict]:
     root = work / f"{n_posts}"
     discard(root, work)
@@ -286,10 +293,10 @@ def bench_size(
         {
             "engine": name,
             "posts": n_posts,
-            "cold_s": min(run["seconds"] for run in r["cold"]),
-            "cold_cpu_s": min(run["cpu_s"] for run in r["cold"]),
-            "no_change_s": min(run["seconds"] for run in r["again"]),
-            "one_edit_s": min(run["seconds"] for run in r["edited"]),
+            "cold_s": pick([run["seconds"] for run in r["cold"]]),
+            "cold_cpu_s": pick([run["cpu_s"] for run in r["cold"]]),
+            "no_change_s": pick([run["seconds"] for run in r["again"]]),
+            "one_edit_s": pick([run["seconds"] for run in r["edited"]]),
             "peak_mib": max(run["peak_mib"] for run in [*r["cold"], *r["again"], *r["edited"]]),
         }
         for name, r in runs.items()
@@ -339,6 +346,9 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each step; the fastest is kept"
     )
+    parser.add_argument(
+        "--median", action="store_true", help="keep the median of the runs, not the fastest"
+    )
     parser.add_argument("--parallel", type=int, nargs="+", metavar="N", help="see above")
     parser.add_argument(
         "--work",
@@ -355,7 +365,8 @@ def main() -> None:
         rows = []
         for n in args.posts:
             print(f"Building {n} posts with each engine (cpu count {os.cpu_count()}):", flush=True)
-            rows += bench_size(n, args.seed, args.repeat, work, args.engines)
+            pick = statistics.median if args.median else min
+            rows += bench_size(n, args.seed, args.repeat, work, args.engines, pick)
     finally:
         shutil.rmtree(work / TRASH, ignore_errors=True)
     print()

@@ -219,13 +219,18 @@ def test_unchanged_posts_are_not_rendered_again(site, monkeypatch):
     assert (again.rendered, again.cached, again.written) == (0, 7, 0)
     assert again.reused == again.files and calls == []
 
+    out = site / "_site"
+    pages = ["2025/05/p5/index.html", "2025/04/p4/index.html", "index.html", "about/index.html"]
+    before = {page: (out / page).stat().st_ino for page in pages}
     edit(site, "posts/2025-05-15-p5.md", "print(5)", "print(55)")
     edited = build(site)
     assert (edited.rendered, edited.cached) == (1, 6)
     assert len(calls) == 1 and "print(55)" in calls[0]
-    # Its page, its copy, llms-full.txt and the feeds it is in; its intro is unchanged,
-    # so no listing is written again.
-    assert 0 < edited.written < 12
+    # Its page is made again; its neighbour's shows its title and link, the front
+    # page its intro, the about page neither: all three are linked as they were.
+    assert 0 < edited.written < edited.files // 2
+    after = {page: (out / page).stat().st_ino for page in pages}
+    assert [page for page in pages if after[page] != before[page]] == [pages[0]]
 
 
 def test_a_title_edit_in_a_series_updates_its_neighbours_and_the_series_page(site, tmp_path):

@@ -17,6 +17,7 @@ from foldpress.config import SiteConfig, load_config
 from foldpress.content import load_content
 from foldpress.errors import BuildError, ContentError, ContentWarning, in_order
 from foldpress.index import build_index, check_urls
+from foldpress.keys import Keys
 from foldpress.outputs.folder import OutputFolder
 from foldpress.parallel import workers
 from foldpress.publish import replacing
@@ -169,14 +170,20 @@ def _build(
     env = prepared[0] if prepared else _output_side(site_dir, config, compile_all=False)
     from foldpress import theme  # imported by _output_side
 
-    salt = digest(cache.version, dataclasses.astuple(config), theme.templates_key(site_dir))
+    # Every output's key holds the settings and what the templates are given besides
+    # their context (the settings again, as ``site``; the functions they may call).
+    keys = Keys(index)
+    templates = (theme.templates_key(site_dir), keys.whole(env.globals))
+    keys.salt = digest(cache.version, dataclasses.astuple(config), templates)
     out_key = str(out_dir.resolve())
+    same_folder = cache.out_dir == out_key
     with replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
         folder = OutputFolder(
             work_dir,
             previous=out_dir if out_dir.is_dir() else None,
-            records=cache.outputs if cache.out_dir == out_key else {},
-            salt=salt,
+            records=cache.outputs if same_folder else {},
+            keys=keys,
+            reads=cache.reads if same_folder else {},
             on_file=file_done,
             defer=True,
         )
@@ -193,7 +200,7 @@ def _build(
         except ContentError as error:
             raise BuildError([error], warnings) from error
     if content.rendered or folder.written or folder.records != cache.outputs:
-        cache.out_dir, cache.outputs = out_key, folder.records
+        cache.out_dir, cache.outputs, cache.reads = out_key, folder.records, folder.reads
         _save(cache, site_dir)  # else it says all there is to say already
     return BuildResult(
         out_dir,

@@ -76,6 +76,8 @@ class BuildCache:
     sources: dict[bytes, bytes] = field(default_factory=dict)
     out_dir: str = ""  # the resolved folder ``outputs`` describes
     outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    # What each template page read: (object name, attribute) pairs (see foldpress.keys)
+    reads: dict[str, list[tuple[tuple[str, ...], str]]] = field(default_factory=dict)
     # Why the cache on disk was not used, when it was there but could not be read.
     problem: ContentWarning | None = None
 
@@ -114,14 +116,16 @@ class BuildCache:
 
 # The file is a sequence of MessagePack values, written and read one by one so that
 # neither side holds a second copy of the whole cache: the magic string, the engine
-# version, the output folder, the output records, then the number of sources and each
-# source's key and stored form (see foldpress.serial; read only when used).
+# version, the output folder, the output records, what the pages read, then the number
+# of sources and each source's key and stored form (see foldpress.serial; read only
+# when used).
 
 
 def _write(f: BinaryIO, cache: BuildCache) -> None:
     pack = msgpack.Packer(use_bin_type=True).pack
     f.write(pack(_MAGIC) + pack(cache.version) + pack(cache.out_dir))
     f.write(pack({path: list(record) for path, record in cache.outputs.items()}))
+    f.write(pack(_shared_reads(cache.reads)))
     f.write(pack(len(cache.sources)))
     items = list(cache.sources.items())
     for start in range(0, len(items), 1000):  # a few MB at a time
@@ -146,6 +150,7 @@ def _read(f: BinaryIO, version: bytes) -> BuildCache | None:
         if type(record[0]) is not bytes or not all(type(n) is int for n in record[1:]):
             raise ValueError("bad output record")
         records[path] = (record[0], record[1], record[2], record[3])
+    reads = _reads(unpacker.unpack())
     count = unpacker.unpack()
     if type(count) is not int:
         raise ValueError("bad source count")
@@ -155,7 +160,38 @@ def _read(f: BinaryIO, version: bytes) -> BuildCache | None:
         if type(key) is not bytes or type(stored) is not bytes:
             raise ValueError("bad source entry")
         sources[key] = stored
-    return BuildCache(version, sources, out_dir, records)
+    return BuildCache(version, sources, out_dir, records, reads)
+
+
+# Pages read the same objects and attributes over and over: each name and attribute is
+# stored once, and a page's reads as a list of numbers, two per read.
+
+
+def _shared_reads(reads: dict[str, list[tuple[tuple[str, ...], str]]]) -> list:
+    names: dict[tuple[str, ...], int] = {}
+    attributes: dict[str, int] = {}
+    pages = {}
+    for path, page_reads in reads.items():
+        numbers = []
+        for name, attribute in page_reads:
+            numbers.append(names.setdefault(name, len(names)))
+            numbers.append(attributes.setdefault(attribute, len(attributes)))
+        pages[path] = numbers
+    return [list(names), list(attributes), pages]
+
+
+def _reads(stored: object) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    if type(stored) is not list or len(stored) != 3:
+        raise ValueError("bad reads")
+    names = [tuple(name) for name in stored[0]]
+    attributes, pages = stored[1], stored[2]
+    if not all(type(a) is str for a in attributes) or type(pages) is not dict:
+        raise ValueError("bad reads")
+    reads = {}
+    for path, numbers in pages.items():
+        it = iter(numbers)
+        reads[path] = [(names[n], attributes[a]) for n, a in zip(it, it, strict=True)]
+    return reads
 
 
 def _ignored(path: Path, why: str) -> ContentWarning:

@@ -156,7 +156,6 @@ def render_post(
     if not errors:
         post_markdown(post, config, rendered.unfolded_markdown, rendered.intro_text)
         post.search_words = " ".join(words_of_html(post.body_html))
-        _ = post.intro_digest, post.body_digest  # hashed here, in the worker, and cached
     return errors
 
 

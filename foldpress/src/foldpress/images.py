@@ -21,7 +21,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from foldpress.cache import digest
 from foldpress.model import Post
 
 _IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -63,11 +62,13 @@ class ImageSizes:
             self._sizes[key] = read_size(path) if path is not None else None
         return self._sizes[key]
 
-    def key(self, body: str, page_url: str) -> bytes | None:
-        """A digest of the sizes of the images in ``body``, for keying the page."""
-        if "<img" not in body:
-            return None
-        return digest([self.size(path) for path in _sources(body, page_url)])
+    # What it is: the site's images and their sizes, all of them (rather than those
+    # read so far), so that pages keyed by it are keyed the same in every build.
+    def __getstate__(self) -> dict[str, object]:
+        return {"files": self.files, "sizes": [self.size(path) for path in sorted(self.files)]}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["files"])  # type: ignore[misc]
 
     def sized(self, body: str, page_url: str, eager: int = 1, elsewhere: bool = False) -> str:
         """``body`` (of the page at ``page_url``) with the width and height of each local

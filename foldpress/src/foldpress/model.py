@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from foldpress.addresses import DEFAULT_PERMALINK, expand, markdown_copy
-from foldpress.cache import digest
 
 if TYPE_CHECKING:
     from foldpress.config import SiteConfig
@@ -105,38 +103,6 @@ class Post:
     def last_modified(self) -> datetime:
         return self.updated or self.date
 
-    # Digests of what each kind of output shows of the post, to key output files by.
-    # They are computed on first use, which must come after the index is built (it
-    # settles the topics' names).
-
-    @cached_property
-    def link_key(self) -> bytes:
-        """What a link to the post shows: URL, title, date, topics, draft mark."""
-        topics = [(topic.name, topic.slug) for topic in self.topics]
-        return digest(self.url, self.title, self.date, topics, self.draft)
-
-    @cached_property
-    def summary_key(self) -> bytes:
-        """What a listing shows: the link, the intro, and whether there is more."""
-        return digest(self.link_key, self.intro_digest)
-
-    @cached_property
-    def content_key(self) -> bytes:
-        """Everything about the post."""
-        return digest(self.summary_key, self.body_digest, self.extra)
-
-    # The rendered text's part of those keys. Rendering computes them, in a worker
-    # process when there are many posts, and the cache keeps them with the post.
-
-    @cached_property
-    def intro_digest(self) -> bytes:
-        intro = (self.intro_html, self.intro_markdown, self.summary, self.has_more)
-        return digest(*intro, self.updated, self.image)
-
-    @cached_property
-    def body_digest(self) -> bytes:
-        return digest(self.body_html, self.body_markdown)
-
 
 @dataclass(frozen=True)
 class PostMarkdown:
@@ -171,14 +137,6 @@ class Page:
     @property
     def markdown_url(self) -> str:
         return markdown_copy(self.url)
-
-    @cached_property
-    def link_key(self) -> bytes:
-        return digest(self.url, self.title, self.nav)
-
-    @cached_property
-    def content_key(self) -> bytes:
-        return digest(self.link_key, self.body_html, self.body_markdown, self.updated, self.extra)
 
 
 @dataclass
@@ -219,12 +177,6 @@ class SeriesPart:
     @property
     def next(self) -> Post | None:
         return self.index.posts[self.number] if self.number < self.total else None
-
-    @property
-    def key(self) -> bytes:
-        """What the post's page shows of its series: the series, the part, its neighbours."""
-        links = [post.link_key if post else None for post in (self.previous, self.next)]
-        return digest(self.series.name, self.series.slug, self.number, self.total, links)
 
 
 @dataclass

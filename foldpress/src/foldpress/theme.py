@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import jinja2.runtime
@@ -15,9 +16,28 @@ from foldpress.cache import digest
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
 from foldpress.errors import BuildError, ContentError
+from foldpress.keys import NAMED
 from foldpress.urls import rebase_html, site_link
 
 THEME_DIR = Path(__file__).parent / "themes" / "default"
+
+
+class RecordingEnvironment(jinja2.Environment):
+    """A Jinja2 environment that notes each attribute of a data model object that a
+    template reads while ``reads`` is a list (every ``a.b``, ``a["b"]`` and attribute
+    filter goes through here): what :mod:`foldpress.keys` keys a page by."""
+
+    reads: list[tuple[object, str]] | None = None
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if self.reads is not None and isinstance(obj, NAMED):
+            self.reads.append((obj, attribute))
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if self.reads is not None and isinstance(obj, NAMED) and isinstance(argument, str):
+            self.reads.append((obj, argument))
+        return super().getitem(obj, argument)
 
 
 def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment:
@@ -26,7 +46,7 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
     Each build makes its own environment, so templates need not be checked for changes
     on every use (``auto_reload``): a listing page looks up its includes once per post.
     """
-    env = jinja2.Environment(
+    env = RecordingEnvironment(
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(site_dir / "templates"),
@@ -71,11 +91,6 @@ def _page_template(name: str) -> bool:
     """Whether ``name`` is a template of pages: not hidden, not a shortcode (which
     posts call, in an environment of their own: see :mod:`foldpress.shortcodes`)."""
     return not name.startswith((".", "shortcodes/"))
-
-
-def own_templates(site_dir: Path) -> list[Path]:
-    """The site's own templates, which override the bundled theme's."""
-    return files_in(site_dir / "templates")
 
 
 def templates_key(site_dir: Path) -> bytes:

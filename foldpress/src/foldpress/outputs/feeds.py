@@ -59,15 +59,7 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     """Write ``feed/rss.xml`` and ``feed/atom.xml``, and both for every topic."""
     out = OutputFolder.of(out)
     config = index.config
-    made: dict[str, Entry] = {}
-
-    def entries(posts: list[Post]) -> list[Entry]:
-        for post in posts:
-            if post.url not in made:
-                intro = absolutize_html(post.intro_html, post.url, config)
-                made[post.url] = Entry(post, entry_html(post, config), intro)
-        return [made[post.url] for post in posts]
-
+    entries = Entries(config)
     feeds = [(config.title, config.description, "/", "/feed/", index.posts)]
     for topic_index in index.topics:
         topic = topic_index.topic
@@ -75,26 +67,44 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         feeds.append((title, about, topic.url, topic.url, topic_index.posts))
     for title, about, page_url, path, posts in feeds:
         newest = posts[: config.feed_items]
-        key = (title, about, page_url, [post.content_key for post in newest])
-        feed = functools.partial(Feed, title, about, page_url, path)
-        _write_feed(out, config, path, key, functools.partial(_feed, feed, entries, newest))
+        folder = path.strip("/")
+        for name, kind in (("rss.xml", rss), ("atom.xml", atom)):
+            channel = (title, about, page_url, path)
+            feed = functools.partial(feed_xml, kind, channel, newest, entries, config)
+            out.file(f"{folder}/{name}", feed)
 
 
-def _feed(
-    feed: Callable[[list[Entry]], Feed],
-    entries: Callable[[list[Post]], list[Entry]],
+class Entries:
+    """Feed entries by post, each made once however many feeds hold it."""
+
+    def __init__(self, config: SiteConfig) -> None:
+        self.config = config
+        self._made: dict[str, Entry] = {}
+
+    def __call__(self, posts: list[Post]) -> list[Entry]:
+        for post in posts:
+            if post.url not in self._made:
+                intro = absolutize_html(post.intro_html, post.url, self.config)
+                self._made[post.url] = Entry(post, entry_html(post, self.config), intro)
+        return [self._made[post.url] for post in posts]
+
+    # What it is: its settings. The entries made so far are a cache, not part of it
+    # (nor of the key of a feed made with it).
+    def __getstate__(self) -> dict[str, object]:
+        return {"config": self.config}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__init__(state["config"])  # type: ignore[misc]
+
+
+def feed_xml(
+    kind: Callable[[Feed, SiteConfig], ET.Element],
+    channel: tuple[str, str, str, str],
     posts: list[Post],
-) -> Feed:
-    return feed(entries(posts))
-
-
-def _write_feed(
-    out: OutputFolder, config: SiteConfig, path: str, key: object, feed: Callable[[], Feed]
-) -> None:
-    """Both formats of one feed; ``feed()`` is called only if a file must be made."""
-    folder = path.strip("/")
-    out.file(f"{folder}/rss.xml", key, lambda: xml_bytes(rss(feed(), config)))
-    out.file(f"{folder}/atom.xml", key, lambda: xml_bytes(atom(feed(), config)))
+    entries: Entries,
+    config: SiteConfig,
+) -> bytes:
+    return xml_bytes(kind(Feed(*channel, entries(posts)), config))
 
 
 def entry_id(post: Post, config: SiteConfig) -> str:
@@ -164,7 +174,8 @@ def atom(feed: Feed, config: SiteConfig) -> ET.Element:
     if feed.description:
         _text(root, "subtitle", feed.description)
     _text(root, "id", site_url(config, feed.page_url))
-    updated = _updated(posts) if posts else datetime.now(UTC)
+    # With no posts, a fixed date: the same source makes the same feed.
+    updated = _updated(posts) if posts else datetime(1970, 1, 1, tzinfo=UTC)
     _text(root, "updated", _rfc3339(updated, tz))
     _atom_link(root, site_url(config, feed.page_url), "alternate", "text/html")
     _atom_link(root, site_url(config, feed.path + "atom.xml"), "self", "application/atom+xml")

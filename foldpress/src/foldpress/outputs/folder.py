@@ -1,7 +1,8 @@
 """The folder a build writes into, taking unchanged files from the previous build.
 
-Writers name each file with a key: a digest of everything the file shows. When the
-previous build wrote the same path under the same key, and its file is still exactly
+Writers give each file as the way to make it: a function and what it is made from, or a
+template page (see :mod:`foldpress.keys`, which derives each file's key from that). When
+the previous build wrote the same path under the same key, and its file is still exactly
 as that build left it (same inode, size and modification time), the file is
 hard-linked from the previous site and never rendered; otherwise it is rendered and
 written. :meth:`OutputFolder.prune` then removes whatever else the folder held, so it
@@ -26,9 +27,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-from foldpress.cache import OutputRecord, digest
+from foldpress.cache import OutputRecord
 from foldpress.errors import ContentError, ContentWarning
+from foldpress.keys import Keys, Read, TemplatePage
 from foldpress.parallel import run_tasks, workers
+
+Render = Callable[[], str | bytes] | TemplatePage
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
@@ -36,8 +40,9 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 class OutputFolder:
     """Files under ``root``, reused from ``previous`` where ``records`` say they are current.
 
-    ``salt`` is mixed into every key: a digest of the settings, templates and engine
-    versions that every output depends on. ``on_file(reused)`` is called per file.
+    ``keys`` derives each file's key (its salt: a digest of the settings, templates and
+    engine version that every output depends on); ``reads`` are what the previous
+    build's template pages read. ``on_file(reused)`` is called per file.
     With ``defer``, files to render are only noted, and :meth:`finish` renders them,
     in worker processes when there are many.
     """
@@ -48,7 +53,8 @@ class OutputFolder:
         *,
         previous: Path | None = None,
         records: dict[str, OutputRecord] | None = None,
-        salt: bytes = b"",
+        keys: Keys | None = None,
+        reads: dict[str, list[Read]] | None = None,
         on_file: Callable[[bool], None] | None = None,
         defer: bool = False,
     ) -> None:
@@ -59,11 +65,13 @@ class OutputFolder:
         self._previous = None if previous is None else str(previous) + os.sep
         self.old_records = records or {}
         self.records: dict[str, OutputRecord] = {}
-        self.salt = salt
+        self.keys = keys or Keys(None)
+        self.old_reads = reads or {}
+        self.reads: dict[str, list[Read]] = {}  # what each template page of this build read
         self.on_file = on_file
         self.defer = defer
-        # path: (full key, or None when not hashed yet; key; render)
-        self.pending: dict[str, tuple[bytes | None, object, Callable[[], str | bytes]]] = {}
+        # path: (key, or None when not derived yet; how to make the file)
+        self.pending: dict[str, tuple[bytes | None, Render]] = {}
         self.written = 0
         self.reused = 0
         self.clashes: list[ContentError] = []
@@ -87,15 +95,11 @@ class OutputFolder:
         """Whether this build has already put a file, or a folder of files, at ``path``."""
         return path in self._sources or path in self._folders
 
-    def file(
-        self,
-        path: str,
-        key: object,
-        render: Callable[[], str | bytes],
-        source: Path | None = None,
-    ) -> None:
+    def file(self, path: str, render: Render, source: Path | None = None) -> None:
         """Put the file at ``path`` (``/``-separated, relative): linked from the previous
-        build when its ``key`` is unchanged, else ``render()``-ed (text as UTF-8).
+        build when its key is unchanged, else made by ``render`` (text as UTF-8): a
+        function of no arguments (a ``functools.partial`` or closure, whose values are
+        its key) or a :class:`~foldpress.keys.TemplatePage`.
 
         ``source`` is the site's file it comes from (a post, a static file), None for
         what foldpress makes itself; if another file has the address, or is in the way,
@@ -108,27 +112,35 @@ class OutputFolder:
         self._sources[path] = source
         self._note_folder(path)
         old = self.old_records.get(path)
-        # With no previous file to compare with, the key is hashed where the file is
+        # With no previous file to compare with, the key is derived where the file is
         # written, in a worker when there are many.
-        full_key = digest(self.salt, path, key) if old else None
-        record = self._reuse(path, old) if old and old[0] == full_key else None
+        key = self._key(path, render) if old else None
+        record = self._reuse(path, old) if old and old[0] == key else None
         if record is not None:
             self.records[path] = record
+            if isinstance(render, TemplatePage):
+                self.reads[path] = self.old_reads[path]
             self.reused += 1
             if self.on_file:
                 self.on_file(True)
         elif self.defer:
-            self.pending[path] = (full_key, key, render)
+            self.pending[path] = (key, render)
         else:
-            self._write(path, full_key or digest(self.salt, path, key), render)
+            self._write(path, key, render)
+
+    def _key(self, path: str, render: Render) -> bytes | None:
+        if isinstance(render, TemplatePage):
+            return self.keys.of_page(path, render, self.old_reads.get(path))
+        return self.keys.of_call(path, render)
 
     def finish(self, jobs: int | None = None) -> None:
         """Render and write the deferred files, in ``jobs`` processes (default: see
         :func:`foldpress.parallel.workers`), then :meth:`prune`."""
         todo, self.pending = list(self.pending.items()), {}
         groups = _groups(todo)
-        for records in run_tasks(self._write_group, groups, workers(jobs, len(todo))):
+        for records, reads in run_tasks(self._write_group, groups, workers(jobs, len(todo))):
             self.records.update(records)
+            self.reads.update(reads)
             self.written += len(records)
             if self.on_file:
                 for _ in records:
@@ -136,17 +148,28 @@ class OutputFolder:
         if not self._started_empty:  # else there is nothing to prune
             self.prune()
 
-    def _write_group(self, files: list, here: bool) -> dict[str, OutputRecord]:
-        """Write ``files``; in a worker, return the records of what it wrote."""
+    def _write_group(
+        self, files: list, here: bool
+    ) -> tuple[dict[str, OutputRecord], dict[str, list[Read]]]:
+        """Write ``files``; in a worker, return the records of what it wrote and what
+        its pages read."""
         if not here:
-            self.on_file, self.records = None, {}
-        for path, (full_key, key, render) in files:
-            self._write(path, full_key or digest(self.salt, path, key), render)
-        return {} if here else self.records
+            self.on_file, self.records, self.reads = None, {}, {}
+        for path, (key, render) in files:
+            self._write(path, key, render)
+        return ({}, {}) if here else (self.records, self.reads)
 
-    def _write(self, path: str, key: bytes, render: Callable[[], str | bytes]) -> None:
+    def _write(self, path: str, key: bytes | None, render: Render) -> None:
+        content: str | bytes
         try:
-            content = render()
+            if isinstance(render, TemplatePage):
+                content, reads = render.render(self.keys)
+                key = self.keys.of_page(path, render, reads)
+                if reads is not None:
+                    self.reads[path] = reads
+            else:
+                content = render()
+                key = key or self.keys.of_call(path, render)
         except Exception as error:
             # Template errors are reported at their template's line by the build; the
             # rest name the page's source, or the address, rather than show a traceback.
@@ -160,7 +183,8 @@ class OutputFolder:
         try:
             while data:
                 data = data[os.write(fd, data) :]
-            self.records[path] = _record(key, os.fstat(fd))
+            # A page with no key (b"") is made again by every build.
+            self.records[path] = _record(key or b"", os.fstat(fd))
         finally:
             os.close(fd)
         self.written += 1

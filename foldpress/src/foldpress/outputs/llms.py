@@ -9,6 +9,7 @@ series has a section of its own ("Series: NAME") listing its parts in order.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import jinja2
@@ -31,12 +32,8 @@ from foldpress.urls import site_url
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
     """Write ``llms.txt`` and ``llms-full.txt`` at the root of ``out``."""
     out = OutputFolder.of(out)
-    pages = [page.content_key for page in index.pages]
-    summaries = [post.summary_key for post in index.posts]
-    series = [(s.series.name, s.series.slug, [p.url for p in s.posts]) for s in index.series]
-    out.file("llms.txt", (summaries, pages, series), lambda: llms_txt(index))
-    contents = [post.content_key for post in index.posts]
-    out.file("llms-full.txt", (contents, pages), lambda: llms_full_txt(index))
+    out.file("llms.txt", functools.partial(llms_txt, index))
+    out.file("llms-full.txt", functools.partial(llms_full_txt, index))
 
 
 def llms_txt(index: SiteIndex) -> str:

@@ -40,34 +40,20 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     out = OutputFolder.of(out)
     config = index.config
     for post in index.posts:
-        part = index.series_part(post)
-        out.file(
-            _copy(post.url),
-            (post.content_key, part.key if part else None),
-            functools.partial(post_document, post, config, part=part),
-            post.source,
-        )
+        document = functools.partial(post_document, post, config, part=index.series_part(post))
+        out.file(_copy(post.url), document, post.source)
     for page in index.pages:
-        document = functools.partial(page_document, page, config)
-        out.file(_copy(page.url), page.content_key, document, page.source)
+        out.file(_copy(page.url), functools.partial(page_document, page, config), page.source)
     for listing in index.listings:
-        where = (listing.title, listing.page, listing.pages, listing.prev_url, listing.next_url)
-        key = (*where, [post.summary_key for post in listing.posts])
-        out.file(_copy(listing.url), key, functools.partial(listing_document, listing, config))
-    topics = [(t.topic.name, t.topic.slug, len(t.posts)) for t in index.topics]
-    out.file(_copy(TOPICS_URL), topics, functools.partial(topics_document, index))
-    archive = [(m.year, m.month, [p.link_key for p in m.posts]) for m in index.archive]
-    out.file(_copy(ARCHIVE_URL), archive, functools.partial(archive_document, index))
+        out.file(_copy(listing.url), functools.partial(listing_document, listing, config))
+    out.file(_copy(TOPICS_URL), functools.partial(topics_document, index))
+    out.file(_copy(ARCHIVE_URL), functools.partial(archive_document, index))
     if config.search:
-        out.file(_copy(SEARCH_URL), None, functools.partial(search_document, config))
+        out.file(_copy(SEARCH_URL), functools.partial(search_document, config))
     for entry in index.series:
-        parts = (entry.series.name, [post.summary_key for post in entry.posts])
-        out.file(_copy(entry.series.url), parts, functools.partial(series_document, entry, config))
+        out.file(_copy(entry.series.url), functools.partial(series_document, entry, config))
     if index.series:
-        every = [
-            (s.series.name, s.series.slug, [p.link_key for p in s.posts]) for s in index.series
-        ]
-        out.file(_copy(SERIES_URL), every, functools.partial(series_index_document, index))
+        out.file(_copy(SERIES_URL), functools.partial(series_index_document, index))
 
 
 def listing_document(listing: Listing, config: SiteConfig) -> str:

@@ -38,10 +38,10 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     moves.sort()
     for alias, url, title, source in moves:  # OutputFolder reports a clash with any other file
         page = partial(redirect_page, url, title, config)
-        out.file(output_file(alias), (url, title), page, source)
+        out.file(output_file(alias), page, source)
     if moves and REDIRECTS_FILE not in out:
         pairs = [(alias, url) for alias, url, _, _ in moves]
-        out.file(REDIRECTS_FILE, pairs, lambda: redirects_file(pairs, config))
+        out.file(REDIRECTS_FILE, partial(redirects_file, pairs, config))
 
 
 def redirect_page(url: str, title: str, config: SiteConfig) -> str:

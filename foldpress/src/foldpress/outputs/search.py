@@ -1,12 +1,12 @@
 """``/search/index.json``: the index that the search page's script loads.
 
 Written unless ``search = false`` in site.toml (the page itself is one of the HTML
-pages). It is keyed by what it holds of each post (see :mod:`foldpress.search`), so it
-is written again only when one of those changes.
+pages). It is made again when the index it is made from changes.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -23,9 +23,7 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     if not index.config.search:
         return
     out = OutputFolder.of(out)
-    posts = index.posts
-    key = [(post.summary_key, post.body_digest) for post in posts]
-    out.file("search/index.json", key, lambda: index_json(index))
+    out.file("search/index.json", functools.partial(index_json, index))
 
 
 def index_json(index: SiteIndex) -> str:

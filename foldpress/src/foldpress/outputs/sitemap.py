@@ -9,6 +9,7 @@ a post's ``updated`` or date, a listing's newest such time among its posts, a pa
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
@@ -27,9 +28,13 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     """Write ``sitemap.xml``, and ``robots.txt`` unless the site's ``static/`` has one."""
     out = OutputFolder.of(out)
     entries = pages(index)
-    out.file("sitemap.xml", entries, lambda: xml_bytes(sitemap(index, entries)))
+    out.file("sitemap.xml", functools.partial(sitemap_xml, index, entries))
     if "robots.txt" not in out:
-        out.file("robots.txt", None, lambda: robots_txt(index))
+        out.file("robots.txt", functools.partial(robots_txt, index))
+
+
+def sitemap_xml(index: SiteIndex, entries: list[tuple[str, datetime | None]]) -> bytes:
+    return xml_bytes(sitemap(index, entries))
 
 
 def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:

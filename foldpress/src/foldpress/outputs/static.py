@@ -15,7 +15,6 @@ from pathlib import Path
 
 import jinja2
 
-from foldpress.cache import digest
 from foldpress.errors import ContentWarning
 from foldpress.highlight import pygments_css
 from foldpress.images import bundle_files
@@ -36,10 +35,10 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
             if isinstance(file, Path):
                 _copy(out, name, file, post.source)
             else:
-                out.file(name, digest(file), functools.partial(bytes, file), post.source)
+                out.file(name, functools.partial(bytes, file), post.source)
     for path in files_in(THEME_DIR / "static"):
         _copy(out, "theme/" + path.relative_to(THEME_DIR / "static").as_posix(), path, None)
-    out.file("theme/pygments.css", "pygments", pygments_css)  # the style is in the salt
+    out.file("theme/pygments.css", pygments_css)  # the style is a setting, in every key
     if index.site_dir is None:
         return
     files, warnings = static_files(index.site_dir)
@@ -86,5 +85,4 @@ def static_files(site_dir: Path) -> tuple[dict[str, Path], list[ContentWarning]]
 
 
 def _copy(out: OutputFolder, name: str, path: Path, source: Path | None) -> None:
-    data = path.read_bytes()
-    out.file(name, digest(data), lambda: data, source)
+    out.file(name, functools.partial(bytes, path.read_bytes()), source)

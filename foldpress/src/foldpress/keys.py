@@ -1,0 +1,285 @@
+"""Output keys derived from what an output is made from, never listed by hand.
+
+An output file is made again only when its key changes, so a key must cover everything
+the file shows. Two kinds of output, two ways to derive it:
+
+- **A function of its arguments** (a feed, a Markdown copy, ``llms.txt``, a static
+  file): the key is a digest of the function and of every value it is given, taken
+  whole (:meth:`Keys.of_call`): a post's every field, a list's every item.
+- **A template page**: its template receives the whole site index, yet reads a little of
+  it. While it renders, every attribute it reads of the data model's objects (a post, a
+  listing, the index) is recorded (:class:`RecordingEnvironment`); its key is a digest
+  of the template, the context it was given (the model's objects in it by name, the
+  rest whole) and the value of each of those reads. The next build looks up the same
+  reads in the new index, without rendering: a template is a deterministic program, so
+  if every value it read is unchanged, it takes the same path and makes the same page.
+  A page whose reads cannot be looked up again (a method of a model object called
+  from a template) gets no key and is rendered every time.
+
+Settings and templates are in every key through the build's salt, so navigation,
+series and topics shown on every page need no special case: a page that shows them
+has read them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import io
+import pickle
+import types
+from collections.abc import Callable, Iterable
+from pathlib import PurePath
+from typing import Any
+
+from foldpress.model import (
+    ArchiveMonth,
+    Listing,
+    Page,
+    Post,
+    SeriesIndex,
+    SeriesPart,
+    SiteIndex,
+    TopicIndex,
+)
+
+Name = tuple[str, ...]  # a model object's name, the same in every build of the site
+Read = tuple[Name, str]  # an attribute of a named object, read by a template
+
+
+class Unkeyable(Exception):
+    """What a page read cannot be looked up again without rendering it."""
+
+
+# The model objects a template reaches by reading attributes, named by what makes each
+# one itself. Any other object in a context is described whole.
+def _names(index: SiteIndex) -> Iterable[tuple[object, Name]]:
+    yield index, ("index",)
+    site = _prefix(index.site_dir) or ""
+    for post in index.posts:
+        yield post, ("post", str(post.source).removeprefix(site))
+    for page in index.pages:
+        yield page, ("page", str(page.source).removeprefix(site))
+    for listing in index.listings:
+        yield listing, ("listing", listing.url)
+    for topic in index.topics:
+        yield topic, ("topic", topic.topic.slug)
+    for entry in index.series:
+        yield entry, ("series", entry.series.slug)
+    for url, part in index.parts.items():
+        yield part, ("part", url)
+    for month in index.archive:
+        yield month, ("month", str(month.year), str(month.month))
+
+
+def _prefix(site_dir: PurePath | None) -> str | None:
+    """How paths in the site folder start ("." is how Path spells the current folder)."""
+    return None if site_dir is None else "" if str(site_dir) == "." else f"{site_dir}/"
+
+
+NAMED = (SiteIndex, Post, Page, Listing, TopicIndex, SeriesIndex, SeriesPart, ArchiveMonth)
+
+
+def digest_of(value: object) -> bytes:
+    """A digest of plain data (see :meth:`Keys.whole`) that depends on values only."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    # Without a memo: a string that is one object in this build (a post's intro that is
+    # its body) and two in the next (read back from the cache) is pickled the same.
+    pickler.fast = True
+    pickler.dump(value)
+    # SHA-256 runs on the CPU's own instructions where there are some: two or three
+    # times BLAKE2b's speed on the megabytes of text that a build's keys cover.
+    return hashlib.sha256(buffer.getbuffer()).digest()[:16]
+
+
+class Keys:
+    """Keys of one build's outputs: its model objects' names, and digests of its values
+    (each taken once per build)."""
+
+    def __init__(self, index: SiteIndex | None, salt: bytes = b"") -> None:
+        self.salt = salt
+        # Paths in the site, relative to it: the same keys however its folder is spelled.
+        self._site = _prefix(index.site_dir) if index else None
+        self.by_name: dict[Name, object] = {}
+        self.names: dict[int, Name] = {}
+        if index is not None:
+            for obj, name in _names(index):
+                self.by_name[name] = obj
+                self.names[id(obj)] = name
+        # id -> (the object, kept alive so that its id is not reused; its description)
+        self._whole: dict[int, tuple[object, object]] = {}
+        self._named: dict[int, tuple[object, object]] = {}
+        self._values: dict[Read, object] = {}
+
+    # Keys -------------------------------------------------------------------------
+
+    def of_call(self, path: str, render: Callable[[], object]) -> bytes:
+        """The key of a file made by ``render()``: a function and the values it holds."""
+        return digest_of((self.salt, path, self.whole(render)))
+
+    def of_page(self, path: str, page: TemplatePage, reads: list[Read] | None) -> bytes | None:
+        """The key of a template page that read ``reads`` when last rendered; None if
+        they are unknown or cannot be looked up."""
+        if reads is None:
+            return None
+        try:
+            context = [(k, self.named(v)) for k, v in sorted(page.context.items())]
+            values = [self._value(read) for read in reads]
+        except Unkeyable:
+            return None
+        return digest_of((self.salt, path, page.template, context, values))
+
+    def _value(self, read: Read) -> object:
+        """A read and what it finds, described; once per build (pages share many)."""
+        value = self._values.get(read)
+        if value is None:
+            value = self._values[read] = (read, self.named(self.look_up(*read)))
+        return value
+
+    def look_up(self, name: Name, attribute: str) -> object:
+        """What ``name.attribute`` is in this build, looked up as Jinja2 does."""
+        obj = self.by_name.get(name)
+        if obj is None:
+            raise Unkeyable(name)  # gone: the page changed
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]  # type: ignore[index]
+        except (TypeError, LookupError, AttributeError):
+            return _UNDEFINED
+
+    # Descriptions: plain data that equal values share -------------------------------
+
+    def named(self, value: object) -> object:
+        """``value`` as a template sees it: model objects by name (what it reads of them
+        is recorded), the rest whole."""
+        if type(value) in _PLAIN:
+            return value
+        if type(value).__module__ == "jinja2.runtime" and "Undefined" in type(value).__name__:
+            return _UNDEFINED  # whichever kind the environment makes
+        if isinstance(value, NAMED):
+            name = self.names.get(id(value))
+            if name is None or self.by_name[name] is not value:
+                raise Unkeyable(value)  # not in the index: cannot be looked up again
+            return name
+        if isinstance(value, types.MethodType) and isinstance(value.__self__, NAMED):
+            raise Unkeyable(value)  # what it returns is not recorded
+        if isinstance(value, list | tuple | dict):
+            memo = self._named.get(id(value))
+            if memo is None:
+                if isinstance(value, dict):
+                    items: object = [(self.named(k), self.named(v)) for k, v in value.items()]
+                else:
+                    items = [self.named(item) for item in value]
+                memo = self._named[id(value)] = (value, (type(value).__name__, items))
+            return memo[1]
+        return self.whole(value)
+
+    def whole(self, value: object) -> object:
+        """``value`` with everything it holds: every field of an object, every item of a
+        list, the cells of a function's closure."""
+        kind = type(value)
+        if kind in _PLAIN:
+            return value
+        if isinstance(value, str | bytes | int | float | dt.date | dt.time | dt.timedelta):
+            return value  # subclasses such as markupsafe.Markup
+        if isinstance(value, PurePath):
+            text = str(value)
+            if self._site is not None and f"{text}/" in (self._site, "./"):
+                return ("site", "")  # the site folder itself
+            if (
+                self._site is not None
+                and text.startswith(self._site)
+                and not (self._site == "" and value.is_absolute())
+            ):
+                return ("site", text.removeprefix(self._site))
+            return text
+        if isinstance(value, list | tuple) and (kind is list or kind is tuple):
+            return (kind.__name__, [v if type(v) in _PLAIN else self.whole(v) for v in value])
+        if isinstance(value, dict) and kind is dict:
+            return ("dict", [(self.whole(k), self.whole(v)) for k, v in value.items()])
+        # Objects are described once per build; the model's, which many outputs share
+        # and which hold large texts, as a digest.
+        memo = self._whole.get(id(value))
+        if memo is None:
+            parts = self._parts(value)
+            memo = (value, digest_of(parts) if isinstance(value, NAMED) else parts)
+            self._whole[id(value)] = memo
+        return memo[1]
+
+    def _parts(self, value: object) -> object:
+        whole = self.whole
+        if isinstance(value, list | tuple):
+            return (type(value).__name__, [whole(item) for item in value])
+        if isinstance(value, set | frozenset):
+            return ("set", sorted(digest_of(whole(item)) for item in value))
+        if isinstance(value, dict):
+            return ("dict", [(whole(k), whole(v)) for k, v in value.items()])
+        if isinstance(value, functools.partial):
+            return ("partial", whole(value.func), whole(value.args), whole(value.keywords))
+        if isinstance(value, types.FunctionType):
+            cells = [cell.cell_contents for cell in value.__closure__ or ()]
+            name = (value.__module__, value.__qualname__)
+            return ("function", name, whole(cells), whole(value.__defaults__))
+        if isinstance(value, types.MethodType):
+            return ("method", whole(value.__func__), whole(value.__self__))
+        if isinstance(value, types.BuiltinFunctionType | type):
+            return ("builtin", value.__module__, value.__qualname__)
+        if dataclasses.is_dataclass(value):
+            kind = type(value)
+            names = _FIELDS.get(kind)
+            if names is None:
+                names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+            fields = [getattr(value, name) for name in names]
+            return (kind.__qualname__, [v if type(v) in _PLAIN else whole(v) for v in fields])
+        state = getattr(value, "__getstate__", None)
+        if state is not None and not isinstance(value, type):
+            return (type(value).__qualname__, whole(state()))
+        return pickle.dumps(value)
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_UNDEFINED = ("undefined",)
+_PLAIN = frozenset({str, bytes, int, float, bool, type(None), dt.datetime, dt.date})
+
+
+@dataclasses.dataclass
+class TemplatePage:
+    """A page made by rendering ``template`` with ``context`` in ``env``; ``lazy``
+    values are computed only when it is rendered (and described by what they are made
+    from)."""
+
+    env: Any  # a foldpress.theme.RecordingEnvironment
+    template: str
+    context: dict[str, Any]
+
+    def render(self, keys: Keys) -> tuple[str, list[Read] | None]:
+        """The page, and what it read of the named objects (None if it cannot be named)."""
+        context = {k: v() if isinstance(v, Lazy) else v for k, v in self.context.items()}
+        env = self.env
+        env.reads, outer = [], env.reads
+        try:
+            html = env.get_template(self.template).render(context)
+            reads = env.reads
+        finally:
+            env.reads = outer
+        try:
+            named: list[Read] = [(keys.named(obj), attr) for obj, attr in reads]  # type: ignore[misc]
+        except Unkeyable:
+            return html, None
+        return html, list(dict.fromkeys(named))
+
+
+@dataclasses.dataclass(frozen=True)
+class Lazy:
+    """A context value computed when the page is rendered: ``make()``."""
+
+    make: Callable[[], object]
+
+    def __call__(self) -> object:
+        return self.make()
