@@ -153,6 +153,13 @@ class Keys:
         except (TypeError, LookupError, AttributeError):
             return _UNDEFINED
 
+    def name_of(self, obj: object) -> Name:
+        """The name of a model object of this build's index."""
+        name = self.names.get(id(obj))
+        if name is None or self.by_name[name] is not obj:
+            raise Unkeyable(obj)  # not in the index: cannot be looked up again
+        return name
+
     # Descriptions: plain data that equal values share -------------------------------
 
     def named(self, value: object) -> object:
@@ -163,10 +170,7 @@ class Keys:
         if type(value).__module__ == "jinja2.runtime" and "Undefined" in type(value).__name__:
             return _UNDEFINED  # whichever kind the environment makes
         if isinstance(value, NAMED):
-            name = self.names.get(id(value))
-            if name is None or self.by_name[name] is not value:
-                raise Unkeyable(value)  # not in the index: cannot be looked up again
-            return name
+            return self.name_of(value)
         if isinstance(value, types.MethodType) and isinstance(value.__self__, NAMED):
             raise Unkeyable(value)  # what it returns is not recorded
         if isinstance(value, list | tuple | dict):
@@ -262,17 +266,17 @@ class TemplatePage:
         """The page, and what it read of the named objects (None if it cannot be named)."""
         context = {k: v() if isinstance(v, Lazy) else v for k, v in self.context.items()}
         env = self.env
-        env.reads, outer = [], env.reads
+        env.reads, outer = {}, env.reads
         try:
             html = env.get_template(self.template).render(context)
             reads = env.reads
         finally:
             env.reads = outer
         try:
-            named: list[Read] = [(keys.named(obj), attr) for obj, attr in reads]  # type: ignore[misc]
+            named = [(keys.name_of(obj), attr) for (_, attr), obj in reads.items()]
         except Unkeyable:
             return html, None
-        return html, list(dict.fromkeys(named))
+        return html, named
 
 
 @dataclasses.dataclass(frozen=True)

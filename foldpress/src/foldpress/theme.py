@@ -24,20 +24,39 @@ THEME_DIR = Path(__file__).parent / "themes" / "default"
 
 class RecordingEnvironment(jinja2.Environment):
     """A Jinja2 environment that notes each attribute of a data model object that a
-    template reads while ``reads`` is a list (every ``a.b``, ``a["b"]`` and attribute
-    filter goes through here): what :mod:`foldpress.keys` keys a page by."""
+    template reads while ``reads`` is a dict (every ``a.b``, ``a["b"]`` and attribute
+    filter goes through here): what :mod:`foldpress.keys` keys a page by.
 
-    reads: list[tuple[object, str]] | None = None
+    A page reads the same few attributes thousands of times (a listing, every post's
+    title and date), so each read is noted once, by the object's id and the attribute:
+    the objects are the index's, alive while the page renders.
+    """
+
+    reads: dict[tuple[int, str], object] | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if self.reads is not None and isinstance(obj, NAMED):
-            self.reads.append((obj, attribute))
-        return super().getattr(obj, attribute)
+        # jinja2.Environment.getattr inlined, and the model's classes found by exact
+        # type (they have no subclasses): this runs for every attribute a page reads.
+        reads = self.reads
+        if reads is not None and type(obj) in _RECORDED:
+            reads[id(obj), attribute] = obj
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if self.reads is not None and isinstance(obj, NAMED) and isinstance(argument, str):
-            self.reads.append((obj, argument))
+        reads = self.reads
+        if reads is not None and type(obj) in _RECORDED and isinstance(argument, str):
+            reads[id(obj), argument] = obj
         return super().getitem(obj, argument)
+
+
+_RECORDED = frozenset(NAMED)
 
 
 def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment:
