@@ -130,13 +130,16 @@ class Keys:
             return None
         try:
             context = [(k, self.named(v)) for k, v in sorted(page.context.items())]
-            values = [self._value(read) for read in reads]
+            # Most reads were looked up for an earlier page: found without a call.
+            known = self._values.get
+            values = [known(read) or self._value(read) for read in reads]
         except Unkeyable:
             return None
         return digest_of((self.salt, path, page.template, context, values))
 
     def _value(self, read: Read) -> object:
-        """A read and what it finds, described; once per build (pages share many)."""
+        """A read and what it finds, described (never empty); once per build (pages
+        share many)."""
         value = self._values.get(read)
         if value is None:
             value = self._values[read] = (read, self.named(self.look_up(*read)))
