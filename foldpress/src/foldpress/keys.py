@@ -34,14 +34,17 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePath
 from typing import Any
 
+from foldpress.errors import ContentWarning
 from foldpress.model import (
     ArchiveMonth,
     Listing,
     Page,
     Post,
+    PostMarkdown,
     SeriesIndex,
     SeriesPart,
     SiteIndex,
+    Topic,
     TopicIndex,
 )
 
@@ -127,13 +130,16 @@ class Keys:
             return None
         try:
             context = [(k, self.named(v)) for k, v in sorted(page.context.items())]
-            values = [self._value(read) for read in reads]
+            # Most reads were looked up for an earlier page: found without a call.
+            known = self._values.get
+            values = [known(read) or self._value(read) for read in reads]
         except Unkeyable:
             return None
         return digest_of((self.salt, path, page.template, context, values))
 
     def _value(self, read: Read) -> object:
-        """A read and what it finds, described; once per build (pages share many)."""
+        """A read and what it finds, described (never empty); once per build (pages
+        share many)."""
         value = self._values.get(read)
         if value is None:
             value = self._values[read] = (read, self.named(self.look_up(*read)))
@@ -153,6 +159,13 @@ class Keys:
         except (TypeError, LookupError, AttributeError):
             return _UNDEFINED
 
+    def name_of(self, obj: object) -> Name:
+        """The name of a model object of this build's index."""
+        name = self.names.get(id(obj))
+        if name is None or self.by_name[name] is not obj:
+            raise Unkeyable(obj)  # not in the index: cannot be looked up again
+        return name
+
     # Descriptions: plain data that equal values share -------------------------------
 
     def named(self, value: object) -> object:
@@ -163,10 +176,7 @@ class Keys:
         if type(value).__module__ == "jinja2.runtime" and "Undefined" in type(value).__name__:
             return _UNDEFINED  # whichever kind the environment makes
         if isinstance(value, NAMED):
-            name = self.names.get(id(value))
-            if name is None or self.by_name[name] is not value:
-                raise Unkeyable(value)  # not in the index: cannot be looked up again
-            return name
+            return self.name_of(value)
         if isinstance(value, types.MethodType) and isinstance(value.__self__, NAMED):
             raise Unkeyable(value)  # what it returns is not recorded
         if isinstance(value, list | tuple | dict):
@@ -207,10 +217,27 @@ class Keys:
         # and which hold large texts, as a digest.
         memo = self._whole.get(id(value))
         if memo is None:
-            parts = self._parts(value)
-            memo = (value, digest_of(parts) if isinstance(value, NAMED) else parts)
+            if kind in _PICKLED_WHOLE:
+                memo = (value, self._pickled_digest(value))
+            else:
+                parts = self._parts(value)
+                memo = (value, digest_of(parts) if isinstance(value, NAMED) else parts)
             self._whole[id(value)] = memo
         return memo[1]
+
+    def _pickled_digest(self, value: object) -> bytes:
+        """A digest of a post or page with everything it holds, as :meth:`whole` would
+        describe it, but pickled as it is where its values are plain: a build takes
+        one of every post, and pickle's C code goes through their fields and texts
+        many times faster than :meth:`_parts`. Whatever is not plain (a path, an
+        object of another kind) is pickled as :meth:`whole` describes it. Sets, which
+        pickle gives in an order that differs between processes, cannot be in them:
+        their front matter values are plain data (see ``reader._plain``), as the
+        cache keeps them."""
+        buffer = io.BytesIO()
+        pickler = _Describer(buffer, self, value)
+        pickler.dump(value)
+        return hashlib.sha256(buffer.getbuffer()).digest()[:16]
 
     def _parts(self, value: object) -> object:
         whole = self.whole
@@ -243,6 +270,46 @@ class Keys:
         return pickle.dumps(value)
 
 
+class _Describer(pickle.Pickler):
+    """Pickles ``top`` as it is, and what it holds that is not plain data (nor one of
+    the model's value classes) as :meth:`Keys.whole` describes it. (Lists, tuples,
+    dicts and strings never come here: pickle writes them itself.)"""
+
+    def __init__(self, file: io.BytesIO, keys: Keys, top: object) -> None:
+        super().__init__(file, protocol=5)
+        self.fast = True  # no memo: see digest_of
+        self.keys, self.top = keys, top
+
+    def reducer_override(self, obj: object) -> Any:
+        kind = type(obj)
+        if obj is self.top or kind in _PICKLED_AS_IS or isinstance(obj, dt.tzinfo | type):
+            # A class and a function (this one, how pickle makes objects) pickle as
+            # their names; a time zone as its name (ZoneInfo) or its offset.
+            return NotImplemented
+        return _described, (self.keys.whole(obj),)
+
+
+def _described(description: object) -> object:
+    """What stands in a pickled digest for a value described by :meth:`Keys.whole`
+    (never called: only its name is pickled)."""
+    return description
+
+
+_PICKLED_WHOLE = frozenset({Post, Page})
+# Values that pickle writes the same in every build: dates, and the model's small
+# frozen records of plain values.
+_PICKLED_AS_IS = frozenset(
+    {
+        dt.datetime,
+        dt.date,
+        dt.time,
+        dt.timedelta,
+        types.FunctionType,
+        Topic,
+        PostMarkdown,
+        ContentWarning,
+    }
+)
 _FIELDS: dict[type, tuple[str, ...]] = {}
 _UNDEFINED = ("undefined",)
 _PLAIN = frozenset({str, bytes, int, float, bool, type(None), dt.datetime, dt.date})
@@ -262,17 +329,17 @@ class TemplatePage:
         """The page, and what it read of the named objects (None if it cannot be named)."""
         context = {k: v() if isinstance(v, Lazy) else v for k, v in self.context.items()}
         env = self.env
-        env.reads, outer = [], env.reads
+        env.reads, outer = {}, env.reads
         try:
             html = env.get_template(self.template).render(context)
             reads = env.reads
         finally:
             env.reads = outer
         try:
-            named: list[Read] = [(keys.named(obj), attr) for obj, attr in reads]  # type: ignore[misc]
+            named = [(keys.name_of(obj), attr) for (_, attr), obj in reads.items()]
         except Unkeyable:
             return html, None
-        return html, list(dict.fromkeys(named))
+        return html, named
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import jinja2.runtime
 import markupsafe
 
 from foldpress.addresses import markdown_copy
-from foldpress.cache import digest
+from foldpress.cache import CACHE_DIR, digest, engine_version
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
 from foldpress.errors import BuildError, ContentError
@@ -24,20 +26,39 @@ THEME_DIR = Path(__file__).parent / "themes" / "default"
 
 class RecordingEnvironment(jinja2.Environment):
     """A Jinja2 environment that notes each attribute of a data model object that a
-    template reads while ``reads`` is a list (every ``a.b``, ``a["b"]`` and attribute
-    filter goes through here): what :mod:`foldpress.keys` keys a page by."""
+    template reads while ``reads`` is a dict (every ``a.b``, ``a["b"]`` and attribute
+    filter goes through here): what :mod:`foldpress.keys` keys a page by.
 
-    reads: list[tuple[object, str]] | None = None
+    A page reads the same few attributes thousands of times (a listing, every post's
+    title and date), so each read is noted once, by the object's id and the attribute:
+    the objects are the index's, alive while the page renders.
+    """
+
+    reads: dict[tuple[int, str], object] | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if self.reads is not None and isinstance(obj, NAMED):
-            self.reads.append((obj, attribute))
-        return super().getattr(obj, attribute)
+        # jinja2.Environment.getattr inlined, and the model's classes found by exact
+        # type (they have no subclasses): this runs for every attribute a page reads.
+        reads = self.reads
+        if reads is not None and type(obj) in _RECORDED:
+            reads[id(obj), attribute] = obj
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
-        if self.reads is not None and isinstance(obj, NAMED) and isinstance(argument, str):
-            self.reads.append((obj, argument))
+        reads = self.reads
+        if reads is not None and type(obj) in _RECORDED and isinstance(argument, str):
+            reads[id(obj), argument] = obj
         return super().getitem(obj, argument)
+
+
+_RECORDED = frozenset(NAMED)
 
 
 def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment:
@@ -45,8 +66,10 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
 
     Each build makes its own environment, so templates need not be checked for changes
     on every use (``auto_reload``): a listing page looks up its includes once per post.
+    Compiled templates are kept in the site's cache (see :class:`CompiledTemplates`).
     """
     env = RecordingEnvironment(
+        bytecode_cache=CompiledTemplates.in_folder(site_dir / CACHE_DIR / "templates"),
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(site_dir / "templates"),
@@ -78,6 +101,30 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
     env.globals["link"] = link
     env.filters["site_html"] = site_html
     return env
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates as an earlier build compiled them: a build that renders few pages
+    need not compile every template again (a tenth of a no-change build). Each is
+    found by its name and file, and kept only while its source and foldpress itself
+    (whose environment options shape the compiled code) are unchanged."""
+
+    @classmethod
+    def in_folder(cls, folder: Path) -> CompiledTemplates | None:
+        """The compiled templates in ``folder``; None where it cannot be made (a
+        read-only site builds all the same)."""
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return None
+        return cls(str(folder))
+
+    def get_source_checksum(self, source: str) -> str:
+        return digest(engine_version(), source).hex()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):  # then the next build compiles it again
+            super().dump_bytecode(bucket)
 
 
 def compile_templates(env: jinja2.Environment) -> None:
