@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.bccache
 import jinja2.runtime
 import markupsafe
 
 from foldpress.addresses import markdown_copy
-from foldpress.cache import CACHE_DIR, digest, engine_version
+from foldpress.cache import digest
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
 from foldpress.errors import BuildError, ContentError
@@ -66,10 +64,8 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
 
     Each build makes its own environment, so templates need not be checked for changes
     on every use (``auto_reload``): a listing page looks up its includes once per post.
-    Compiled templates are kept in the site's cache (see :class:`CompiledTemplates`).
     """
     env = RecordingEnvironment(
-        bytecode_cache=CompiledTemplates.in_folder(site_dir / CACHE_DIR / "templates"),
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(site_dir / "templates"),
@@ -101,30 +97,6 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
     env.globals["link"] = link
     env.filters["site_html"] = site_html
     return env
-
-
-class CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Templates as an earlier build compiled them: a build that renders few pages
-    need not compile every template again (a tenth of a no-change build). Each is
-    found by its name and file, and kept only while its source and foldpress itself
-    (whose environment options shape the compiled code) are unchanged."""
-
-    @classmethod
-    def in_folder(cls, folder: Path) -> CompiledTemplates | None:
-        """The compiled templates in ``folder``; None where it cannot be made (a
-        read-only site builds all the same)."""
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            return None
-        return cls(str(folder))
-
-    def get_source_checksum(self, source: str) -> str:
-        return digest(engine_version(), source).hex()
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):  # then the next build compiles it again
-            super().dump_bytecode(bucket)
 
 
 def compile_templates(env: jinja2.Environment) -> None:
