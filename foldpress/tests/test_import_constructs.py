@@ -323,3 +323,28 @@ def test_block_tags_of_a_site_s_own_plugins_show_their_content(tmp_path):
     page = BeautifulSoup(found[0].read_text(), "lxml").find("div", class_="figure")
     assert page.img["src"] == "/images/drawing.jpg"
     assert page.find("div", class_="caption").strong.get_text() == "it"
+
+
+def test_text_right_after_an_attribute_list_is_still_markdown(tmp_path):
+    # lil-log's figures: an image, its attribute list, and the caption on the next line
+    post = (
+        "---\ntitle: Captions\n---\n"
+        "![illustration](/fig.png)\n"
+        '{: style="width: 50%;" class="center"}\n'
+        "*Fig. 7. Parameters when $$D=3$$. (Image source: [paper](https://arxiv.org/abs/1804.08838))*\n"
+        "\n"
+        "## Results\n"
+        "{: .wide}\n"
+        "Text under the heading with $$x^2$$.\n"
+    )
+    _, new = import_and_build(
+        tmp_path, {"_config.yml": "title: C\n", "_posts/2019-03-14-c.md": post}
+    )
+    found = article(new)
+    assert found.find("img", src="/fig.png")["class"] == ["center"]
+    caption = found.find("em")
+    assert caption is not None and caption.find("math") is not None
+    assert caption.find("a", href="https://arxiv.org/abs/1804.08838") is not None
+    assert found.find("h2", class_="wide") is not None
+    assert len(found.find_all("math")) == 2
+    assert "$$" not in found.get_text()

@@ -84,6 +84,11 @@ def convert(body: str) -> str:
             pending = attributes
             continue
         _apply(out, block[0], attributes, no_toc, end=block[-1] + 1)
+        if i + 1 < len(lines) and lines[i + 1].strip():
+            # kramdown ends the block at its attribute list; without a blank line the
+            # text after an element now written as HTML would become part of its HTML
+            # block (no Markdown, no math)
+            out.append("")
     if toc_at:
         table = _table_of_contents(out, no_toc)
         for at in toc_at:
