@@ -336,6 +336,11 @@ def test_text_right_after_an_attribute_list_is_still_markdown(tmp_path):
         "## Results\n"
         "{: .wide}\n"
         "Text under the heading with $$x^2$$.\n"
+        "\n"
+        '{: class="info"}\n'
+        "| Symbol | Meaning |\n"
+        "| --- | --- |\n"
+        "| $$d$$ | The model size. |\n"
     )
     _, new = import_and_build(
         tmp_path, {"_config.yml": "title: C\n", "_posts/2019-03-14-c.md": post}
@@ -346,5 +351,7 @@ def test_text_right_after_an_attribute_list_is_still_markdown(tmp_path):
     assert caption is not None and caption.find("math") is not None
     assert caption.find("a", href="https://arxiv.org/abs/1804.08838") is not None
     assert found.find("h2", class_="wide") is not None
-    assert len(found.find_all("math")) == 2
+    table = found.select_one("div.info table")  # the attribute list before it: all of it
+    assert table is not None and table.find("td").find("math") is not None
+    assert len(found.find_all("math")) == 3
     assert "$$" not in found.get_text()

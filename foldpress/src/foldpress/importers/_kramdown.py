@@ -57,7 +57,14 @@ def convert(body: str) -> str:
     toc_at: list[int] = []
     no_toc: set[str] = set()
     pending: dict[str, str] = {}  # attributes for the next block (an IAL before it)
+    pending_from: int | None = None  # where that block starts in ``out``, once it has
     for i, line in enumerate(lines):
+        own_line = i not in code and bool(_IAL_LINE.match(line) or _ALD_LINE.match(line))
+        if pending_from is not None and ((i not in code and not line.strip()) or own_line):
+            _apply(out, pending_from, pending, no_toc, end=len(out))  # the whole block
+            pending, pending_from = {}, None
+        if pending and pending_from is None and line.strip() and not own_line:
+            pending_from = len(out)
         if i in code:
             out.append(line)
             continue
@@ -65,11 +72,6 @@ def convert(body: str) -> str:
             continue
         ial = _IAL_LINE.match(line)
         if ial is None:
-            if pending and line.strip():
-                out.append(line)
-                _apply(out, len(out) - 1, pending, no_toc)
-                pending = {}
-                continue
             out.append(_spans(line) if "{:" in line else line)
             continue
         attributes, toc = _attributes(ial.group("body"), definitions)
@@ -89,6 +91,8 @@ def convert(body: str) -> str:
             # text after an element now written as HTML would become part of its HTML
             # block (no Markdown, no math)
             out.append("")
+    if pending_from is not None:
+        _apply(out, pending_from, pending, no_toc, end=len(out))
     if toc_at:
         table = _table_of_contents(out, no_toc)
         for at in toc_at:
