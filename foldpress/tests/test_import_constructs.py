@@ -355,3 +355,18 @@ def test_text_right_after_an_attribute_list_is_still_markdown(tmp_path):
     assert table is not None and table.find("td").find("math") is not None
     assert len(found.find_all("math")) == 3
     assert "$$" not in found.get_text()
+
+
+def test_a_table_of_contents_with_a_class_is_a_list_of_links(tmp_path):
+    # lil-log's posts open with a classed table of contents, over headings with math
+    post = (
+        "---\ntitle: Diffusion\n---\n"
+        '{:class="table-of-content"}\n* TOC\n{:toc}\n\n'
+        "## Parameterization of $$L_t$$ for Training Loss\n\nText.\n"
+    )
+    _, new = import_and_build(
+        tmp_path, {"_config.yml": "title: D\n", "_posts/2021-07-11-d.md": post}
+    )
+    toc = article(new).select_one("div.table-of-content ul")
+    assert toc is not None and toc.find("a")["href"].startswith("#parameterization")
+    assert toc.find("math") is not None and "TOC" not in article(new).get_text()

@@ -60,7 +60,9 @@ def convert(body: str) -> str:
     pending_from: int | None = None  # where that block starts in ``out``, once it has
     for i, line in enumerate(lines):
         own_line = i not in code and bool(_IAL_LINE.match(line) or _ALD_LINE.match(line))
-        if pending_from is not None and ((i not in code and not line.strip()) or own_line):
+        toc_line = own_line and "toc" in line and _is_toc(line, definitions)
+        ends = (i not in code and not line.strip()) or (own_line and not toc_line)
+        if pending_from is not None and ends:
             _apply(out, pending_from, pending, no_toc, end=len(out))  # the whole block
             pending, pending_from = {}, None
         if pending and pending_from is None and line.strip() and not own_line:
@@ -77,10 +79,16 @@ def convert(body: str) -> str:
         attributes, toc = _attributes(ial.group("body"), definitions)
         block = _block_above(out)
         if toc:
+            wrap = pending if pending_from is not None else {}  # {: .class} before the list
+            if pending_from is not None:
+                block = list(range(pending_from, len(out)))
+                pending, pending_from = {}, None
             if block and len(block) == 1 and _TOC_ITEM.match(out[block[0]]):
                 del out[block[0]]
+            out += [f"<div{_html_attributes(wrap)}>", ""] if wrap else []
             toc_at.append(len(out))
             out.append("")  # the table of contents, once the headings are known
+            out += ["", "</div>", ""] if wrap else []
             continue
         if not block:  # before a block: for the next one
             pending = attributes
@@ -98,6 +106,11 @@ def convert(body: str) -> str:
         for at in toc_at:
             out[at] = table
     return "\n".join(out)
+
+
+def _is_toc(line: str, definitions: dict[str, str]) -> bool:
+    ial = _IAL_LINE.match(line)
+    return bool(ial and _attributes(ial.group("body"), definitions)[1])
 
 
 def _extension(match: re.Match[str]) -> str:
