@@ -133,7 +133,8 @@ def test_a_nan_loss_exits_nonzero_naming_the_step(gpt_data: Path, tmp_path: Path
                     "eval_interval=0", "checkpoint_interval=100")  # fmt: skip
     assert result.exit_code == 1
     assert "Error: loss is" in result.output and "at step" in result.output
-    assert "no checkpoint was written" in result.output
+    assert "nothing saved: no run folder left" in result.output
+    assert not (tmp_path / "r").exists()  # no half-made run folder
 
 
 def test_settings_merge_defaults_then_toml_then_command_line(tmp_path: Path) -> None:
