@@ -323,3 +323,50 @@ def test_block_tags_of_a_site_s_own_plugins_show_their_content(tmp_path):
     page = BeautifulSoup(found[0].read_text(), "lxml").find("div", class_="figure")
     assert page.img["src"] == "/images/drawing.jpg"
     assert page.find("div", class_="caption").strong.get_text() == "it"
+
+
+def test_text_right_after_an_attribute_list_is_still_markdown(tmp_path):
+    # lil-log's figures: an image, its attribute list, and the caption on the next line
+    post = (
+        "---\ntitle: Captions\n---\n"
+        "![illustration](/fig.png)\n"
+        '{: style="width: 50%;" class="center"}\n'
+        "*Fig. 7. Parameters when $$D=3$$. (Image source: [paper](https://arxiv.org/abs/1804.08838))*\n"
+        "\n"
+        "## Results\n"
+        "{: .wide}\n"
+        "Text under the heading with $$x^2$$.\n"
+        "\n"
+        '{: class="info"}\n'
+        "| Symbol | Meaning |\n"
+        "| --- | --- |\n"
+        "| $$d$$ | The model size. |\n"
+    )
+    _, new = import_and_build(
+        tmp_path, {"_config.yml": "title: C\n", "_posts/2019-03-14-c.md": post}
+    )
+    found = article(new)
+    assert found.find("img", src="/fig.png")["class"] == ["center"]
+    caption = found.find("em")
+    assert caption is not None and caption.find("math") is not None
+    assert caption.find("a", href="https://arxiv.org/abs/1804.08838") is not None
+    assert found.find("h2", class_="wide") is not None
+    table = found.select_one("div.info table")  # the attribute list before it: all of it
+    assert table is not None and table.find("td").find("math") is not None
+    assert len(found.find_all("math")) == 3
+    assert "$$" not in found.get_text()
+
+
+def test_a_table_of_contents_with_a_class_is_a_list_of_links(tmp_path):
+    # lil-log's posts open with a classed table of contents, over headings with math
+    post = (
+        "---\ntitle: Diffusion\n---\n"
+        '{:class="table-of-content"}\n* TOC\n{:toc}\n\n'
+        "## Parameterization of $$L_t$$ for Training Loss\n\nText.\n"
+    )
+    _, new = import_and_build(
+        tmp_path, {"_config.yml": "title: D\n", "_posts/2021-07-11-d.md": post}
+    )
+    toc = article(new).select_one("div.table-of-content ul")
+    assert toc is not None and toc.find("a")["href"].startswith("#parameterization")
+    assert toc.find("math") is not None and "TOC" not in article(new).get_text()

@@ -464,3 +464,23 @@ def test_links_in_a_notebook_are_checked_at_their_cell(make_site):
         f"{site}/posts/links.ipynb:cell 2:3: link to /2024/12/gone/ -- no such page",
         "Error: 1 broken link",
     ]
+
+
+def test_a_nikola_shortcode_is_shown_as_written_and_reported(tmp_path):
+    # MattiooFR's blog calls its own plugin's shortcode, {{% jupyter toto.ipynb %}}
+    old = tmp_path / "old"
+    (old / "posts").mkdir(parents=True)
+    (old / "conf.py").write_text(NIKOLA_CONF)
+    (old / "posts/nb.md").write_text(
+        "<!--\n.. title: Shortcode\n.. slug: sc\n.. date: 2020-04-25 16:49:37 UTC+02:00\n-->\n\n"
+        "{{% jupyter toto.ipynb %}}\n\nAfter.\n\n```\n{{% raw %}}in code{{% /raw %}}\n```\n"
+    )
+    report = import_site(old, tmp_path / "new")
+    assert [(n.line, n.what) for n in report.unconverted if n.path.name == "nb.md"] == [
+        (7, "Nikola shortcode {{% jupyter toto.ipynb %}} not converted: shown as text")
+    ]
+    out = tmp_path / "out"
+    build(tmp_path / "new", out)  # no "no shortcode template" error
+    article = soup(out / "blog/sc/index.html").select_one("article")
+    assert "{{% jupyter toto.ipynb %}}" in article.get_text() and "After." in article.get_text()
+    assert "{{% raw %}}in code{{% /raw %}}" in article.select_one("pre").get_text()

@@ -57,7 +57,16 @@ def convert(body: str) -> str:
     toc_at: list[int] = []
     no_toc: set[str] = set()
     pending: dict[str, str] = {}  # attributes for the next block (an IAL before it)
+    pending_from: int | None = None  # where that block starts in ``out``, once it has
     for i, line in enumerate(lines):
+        own_line = i not in code and bool(_IAL_LINE.match(line) or _ALD_LINE.match(line))
+        toc_line = own_line and "toc" in line and _is_toc(line, definitions)
+        ends = (i not in code and not line.strip()) or (own_line and not toc_line)
+        if pending_from is not None and ends:
+            _apply(out, pending_from, pending, no_toc, end=len(out))  # the whole block
+            pending, pending_from = {}, None
+        if pending and pending_from is None and line.strip() and not own_line:
+            pending_from = len(out)
         if i in code:
             out.append(line)
             continue
@@ -65,30 +74,43 @@ def convert(body: str) -> str:
             continue
         ial = _IAL_LINE.match(line)
         if ial is None:
-            if pending and line.strip():
-                out.append(line)
-                _apply(out, len(out) - 1, pending, no_toc)
-                pending = {}
-                continue
             out.append(_spans(line) if "{:" in line else line)
             continue
         attributes, toc = _attributes(ial.group("body"), definitions)
         block = _block_above(out)
         if toc:
+            wrap = pending if pending_from is not None else {}  # {: .class} before the list
+            if pending_from is not None:
+                block = list(range(pending_from, len(out)))
+                pending, pending_from = {}, None
             if block and len(block) == 1 and _TOC_ITEM.match(out[block[0]]):
                 del out[block[0]]
+            out += [f"<div{_html_attributes(wrap)}>", ""] if wrap else []
             toc_at.append(len(out))
             out.append("")  # the table of contents, once the headings are known
+            out += ["", "</div>", ""] if wrap else []
             continue
         if not block:  # before a block: for the next one
             pending = attributes
             continue
         _apply(out, block[0], attributes, no_toc, end=block[-1] + 1)
+        if i + 1 < len(lines) and lines[i + 1].strip():
+            # kramdown ends the block at its attribute list; without a blank line the
+            # text after an element now written as HTML would become part of its HTML
+            # block (no Markdown, no math)
+            out.append("")
+    if pending_from is not None:
+        _apply(out, pending_from, pending, no_toc, end=len(out))
     if toc_at:
         table = _table_of_contents(out, no_toc)
         for at in toc_at:
             out[at] = table
     return "\n".join(out)
+
+
+def _is_toc(line: str, definitions: dict[str, str]) -> bool:
+    ial = _IAL_LINE.match(line)
+    return bool(ial and _attributes(ial.group("body"), definitions)[1])
 
 
 def _extension(match: re.Match[str]) -> str:

@@ -22,6 +22,7 @@ from typing import Any
 
 import nbformat
 
+from foldpress.importers._kramdown import _code_lines
 from foldpress.importers._shared import Content, OldSite, Report, old_address, usable_settings
 from foldpress.importers.pelican import read_settings
 
@@ -126,7 +127,10 @@ def _content(
     name = str(path.relative_to(src / path.relative_to(src).parts[0]).with_suffix(".md"))
     item = Content("post" if kind == "post" else "page", path, name, front, "", address)
     if notebook is None:
-        item.body = _TEASER.sub("<!--more-->", text)
+        whole = path.read_text(encoding="utf-8")  # the body is its end, after the metadata
+        first_line = whole[: len(whole) - len(text)].count("\n") + 1
+        body = _TEASER.sub("<!--more-->", text)
+        item.body = _shortcodes_as_text(body, path, first_line, report)
         return item
     notebook.metadata.pop("nikola", None)  # said in the front matter now
     for cell in notebook.cells:
@@ -140,6 +144,26 @@ def _content(
     item.notebook = written
     item.name = str(Path(name).with_suffix(".ipynb"))
     return item
+
+
+# A Nikola shortcode, {{% name args %}} (https://getnikola.com/handbook.html#shortcodes):
+# its templates and plugins are Nikola's own code, so it is shown as it was written.
+_NIKOLA_SHORTCODE = re.compile(r"\{\{%\s*(?!/\*)(?P<call>/?[\w-].*?)\s*%\}\}")
+
+
+def _shortcodes_as_text(body: str, path: Path, first_line: int, report: Report) -> str:
+    """``body`` with each Nikola shortcode outside code written ``{{%/* ... */%}}``,
+    which foldpress shows as the call itself, and reported at its line."""
+    lines = body.split("\n")
+    code = _code_lines(lines)
+    for number, line in enumerate(lines):
+        if number in code or "{{%" not in line:
+            continue
+        for match in _NIKOLA_SHORTCODE.finditer(line):
+            what = f"Nikola shortcode {match.group()} not converted: shown as text"
+            report.note(path, first_line + number, what)
+        lines[number] = _NIKOLA_SHORTCODE.sub(r"{{%/* \g<call> */%}}", line)
+    return "\n".join(lines)
 
 
 def _notebook(path: Path, text: str, report: Report) -> Any:
