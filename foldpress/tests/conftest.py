@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,15 +28,22 @@ posts_per_page = 3
 SiteWriter = Callable[..., Path]
 
 
-def write_files(root: Path, files: dict[str, str | bytes]) -> None:
-    """Write ``{relative path: text or bytes}`` under ``root``; text is dedented."""
+def write_files(root: Path, files: dict[str, str | bytes], *, dedent: bool = True) -> Path:
+    """Write ``{relative path: text or bytes}`` under ``root`` (text dedented unless
+    ``dedent=False``, as another engine's files must be kept); return ``root``."""
     for name, content in files.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, bytes):
             path.write_bytes(content)
         else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
+            path.write_text(textwrap.dedent(content) if dedent else content, encoding="utf-8")
+    return root
+
+
+def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+    """An old site's files under ``root``, exactly as given; ``root``."""
+    return write_files(root, files, dedent=False)
 
 
 def post_file(title: str, date: str, body: str = "Hello.\n", **front: object) -> str:
@@ -63,6 +70,29 @@ def make_site(tmp_path: Path) -> SiteWriter:
 def soup(path: Path) -> BeautifulSoup:
     """A built page parsed with lxml."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "lxml")
+
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's, driven by Playwright
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Headless Chromium for a test module; skipped (required in CI) where it is absent."""
+    require_resource(CHROMIUM, "Chromium (Debian's chromium package)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 def require_resource(path: Path, what: str) -> None:

@@ -43,7 +43,6 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d4944415478da63f8cfc0f01f0005000201ef6b3f430000000049454e44ae426082"
 )
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def make_site(root: Path, body: str, base_url: str = "https://cats.example/") -> Path:
@@ -105,19 +104,6 @@ def serving(folder: Path) -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_resource(CHROMIUM, "Chromium (Debian's chromium package)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, javascript: bool = True):

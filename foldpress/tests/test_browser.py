@@ -19,34 +19,16 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLE_SITE, REPO, SITE_TOML, post_file, require_resource
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import expect
 from test_serve import Served, save, serving
 
 from foldpress.build import build
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WAIT_MS = 30_000  # a bound for each wait, never reached when all is well
 POST = "posts/2025-09-07-temperature-top-k-top-p.md"
 POST_TITLE = "Temperature, top-k and top-p sampling"
 SENTENCE = "Three small knobs sit between those extremes."
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_resource(CHROMIUM, "Chromium (Debian's chromium package)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -4,12 +4,7 @@ measured from the element boxes of the built page (MathML Core has no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-from conftest import post_file, require_resource
-from playwright.sync_api import Browser, sync_playwright
-from test_browser import CHROMIUM, CHROMIUM_ARGS
+from conftest import post_file
 
 from foldpress.build import build
 
@@ -25,15 +20,6 @@ g &\le \color{blue} h \\
 \end{aligned}
 $$
 """
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_resource(CHROMIUM, "Chromium (Debian's chromium package)")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_aligned_rows_line_up_at_their_ampersands(browser, make_site):

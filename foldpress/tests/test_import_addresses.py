@@ -15,7 +15,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
-from conftest import soup
+from conftest import soup, write_tree
 
 from foldpress.build import build
 from foldpress.cli import main
@@ -25,19 +25,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PNG = (FIXTURES / "hugo/static/images/sunset.png").read_bytes()
 
 
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
-    return root
-
-
 def import_and_build(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
-    src = write(tmp_path / "old", files)
+    src = write_tree(tmp_path / "old", files)
     result = CliRunner().invoke(main, ["import", str(src), str(tmp_path / "new")])
     assert result.exit_code == 0, result.output
     build(tmp_path / "new")

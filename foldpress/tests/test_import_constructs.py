@@ -15,21 +15,14 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from conftest import write_tree
 
 from foldpress.cli import main
 from foldpress.importers._templates import Untranslatable, translate_hugo
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def import_and_build(tmp_path: Path, files: dict[str, str]):
-    old = write(tmp_path / "old", files)
+    old = write_tree(tmp_path / "old", files)
     result = CliRunner().invoke(main, ["import", str(old), str(tmp_path / "new")])
     assert result.exit_code == 0, result.output
     return result, tmp_path / "new"

@@ -10,20 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import write_tree
 
 from foldpress.build import build
 from foldpress.cli import main
 from foldpress.importers._ledger import old_site_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def import_(src: Path, dest: Path):
@@ -69,7 +62,7 @@ def test_every_file_of_the_old_site_has_one_row_saying_what_it_became(engine, tm
 def test_two_files_that_would_become_one_post_both_arrive(tmp_path):
     # Hugo docs: a page is a single file (posts/a.md) or a leaf bundle (posts/a/index.md);
     # both in one site map onto the same foldpress file name.
-    src = write(
+    src = write_tree(
         tmp_path / "old",
         {
             "hugo.toml": 'title = "Two"\n',
@@ -99,7 +92,7 @@ RECIPES = {
 def test_a_collection_jekyll_writes_pages_for_arrives_at_its_addresses(tmp_path):
     # Jekyll docs, collections: `output: true` makes a page of each document, at the
     # collection's permalink.
-    src = write(tmp_path / "old", RECIPES)
+    src = write_tree(tmp_path / "old", RECIPES)
     result = import_(src, tmp_path / "new")
     assert result.exit_code == 0, result.output
     rows = {row["source"]: row for row in ledger(tmp_path / "new")}
@@ -116,7 +109,7 @@ def test_a_file_that_is_neither_brought_nor_skipped_fails_the_import(tmp_path, m
     from foldpress.importers import jekyll
 
     monkeypatch.setattr(jekyll, "_document", lambda *args: None)
-    src = write(tmp_path / "old", RECIPES)
+    src = write_tree(tmp_path / "old", RECIPES)
     result = import_(src, tmp_path / "new")
     assert result.exit_code == 1
     assert f"{src / '_recipes/bread.md'}: the import neither brought nor skipped it" in (
@@ -130,7 +123,7 @@ def test_a_file_that_is_neither_brought_nor_skipped_fails_the_import(tmp_path, m
 
 def test_a_section_s_own_files_in_hugo_content_are_published(tmp_path):
     # Hugo docs, page resources: files beside a branch bundle's _index.md.
-    src = write(
+    src = write_tree(
         tmp_path / "old",
         {
             "config.toml": 'title = "S"\n',
@@ -150,7 +143,7 @@ def test_a_section_s_own_files_in_hugo_content_are_published(tmp_path):
 def test_a_page_at_an_address_foldpress_makes_itself_is_skipped_with_the_reason(tmp_path):
     # PaperMod's docs: content/search.md with `layout: search` is the search page, and
     # a numeric slug in YAML is a number.
-    src = write(
+    src = write_tree(
         tmp_path / "old",
         {
             "hugo.toml": 'title = "S"\n',

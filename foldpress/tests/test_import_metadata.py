@@ -14,23 +14,15 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
-from conftest import soup
+from conftest import soup, write_tree
 
 from foldpress.build import build
 from foldpress.cli import main
 from foldpress.importers._dates import old_date
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def imported(tmp_path: Path, files: dict[str, str]) -> Path:
-    src = write(tmp_path / "old", files)
+    src = write_tree(tmp_path / "old", files)
     result = CliRunner().invoke(main, ["import", str(src), str(tmp_path / "new")])
     assert result.exit_code == 0, result.output
     assert "skipped with a reason" in result.stdout
@@ -120,7 +112,7 @@ def test_every_date_form_the_old_engines_accept_is_read(written, meant):
 
 
 def test_a_date_no_engine_reads_is_a_skip_with_its_reason(tmp_path):
-    src = write(
+    src = write_tree(
         tmp_path / "old",
         {
             "pelicanconf.py": PELICAN_CONF,
@@ -184,7 +176,7 @@ def test_the_old_404_page_is_the_new_site_s_404_page(tmp_path):
 
 
 def test_a_foldpress_site_s_own_pages_404_md_is_its_404_page(tmp_path):
-    site = write(
+    site = write_tree(
         tmp_path / "site",
         {
             "site.toml": 'title = "Mine"\n',
@@ -201,7 +193,7 @@ def test_a_foldpress_site_s_own_pages_404_md_is_its_404_page(tmp_path):
 def test_jekyll_theme_image_tables_a_built_source_folder_and_json_files(tmp_path):
     # Minimal Mistakes' `image: {path:, feature:}`; `source:` naming a folder a build
     # step makes from src/; a JSON file, which has no front matter for Jekyll.
-    src = write(
+    src = write_tree(
         tmp_path / "old",
         {
             "_config.yml": "title: MM\nsource: .tmp/src\n",

@@ -12,22 +12,14 @@ import tomllib
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import soup
+from conftest import soup, write_tree
 
 from foldpress.build import build
 from foldpress.cli import main
 
 
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
-
 def import_(tmp_path: Path, files: dict[str, str]):
-    src = write(tmp_path / "old", files)
+    src = write_tree(tmp_path / "old", files)
     result = CliRunner().invoke(main, ["import", str(src), str(tmp_path / "new")])
     assert result.exit_code == 0, result.output
     return src, tmp_path / "new", result
