@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from itertools import groupby
 from pathlib import Path
@@ -69,7 +70,7 @@ def build_index(
     posts = sorted(posts, key=lambda p: (p.date, p.slug), reverse=True)
     not_found = next((p for p in pages if p.url in NOT_FOUND_URLS), None)
     pages = sorted((p for p in pages if p is not not_found), key=lambda p: p.title.casefold())
-    _unify_topic_names(posts)
+    posts = _unify_topic_names(posts)
 
     by_topic: dict[Topic, list[Post]] = defaultdict(list)
     for post in posts:
@@ -146,8 +147,11 @@ def paginate(
     ]
 
 
-def _unify_topic_names(posts: list[Post]) -> None:
-    """Give every spelling of a topic ("python", "Python") one name: the most used one."""
+def _unify_topic_names(posts: list[Post]) -> list[Post]:
+    """Give every spelling of a topic ("python", "Python") one name: the most used one.
+
+    A post whose topics this renames is replaced by a copy: the posts read from the
+    sources are not changed, so ``serve`` can keep them for the next build."""
     spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for post in posts:
         for topic in post.topics:
@@ -156,5 +160,9 @@ def _unify_topic_names(posts: list[Post]) -> None:
         slug: min(counts, key=lambda name: (-counts[name], name))
         for slug, counts in spellings.items()
     }
-    for post in posts:
-        post.topics = [Topic(names[t.slug], t.slug) for t in post.topics]
+    return [
+        post
+        if all(t.name == names[t.slug] for t in post.topics)
+        else dataclasses.replace(post, topics=[Topic(names[t.slug], t.slug) for t in post.topics])
+        for post in posts
+    ]

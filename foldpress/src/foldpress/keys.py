@@ -29,6 +29,7 @@ import functools
 import hashlib
 import io
 import pickle
+import threading
 import types
 from collections.abc import Callable, Iterable
 from pathlib import PurePath
@@ -87,22 +88,39 @@ NAMED = (SiteIndex, Post, Page, Listing, TopicIndex, SeriesIndex, SeriesPart, Ar
 
 def digest_of(value: object) -> bytes:
     """A digest of plain data (see :meth:`Keys.whole`) that depends on values only."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    # Without a memo: a string that is one object in this build (a post's intro that is
-    # its body) and two in the next (read back from the cache) is pickled the same.
-    pickler.fast = True
+    buffer, pickler = _pickler()
+    buffer.seek(0)
+    buffer.truncate()
     pickler.dump(value)
     # SHA-256 runs on the CPU's own instructions where there are some: two or three
     # times BLAKE2b's speed on the megabytes of text that a build's keys cover.
     return hashlib.sha256(buffer.getbuffer()).digest()[:16]
 
 
+_local = threading.local()
+
+
+def _pickler() -> tuple[io.BytesIO, pickle.Pickler]:
+    """This thread's pickler for digests: made once, as a build takes many thousands."""
+    made = getattr(_local, "pickler", None)
+    if made is None:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=5)
+        # Without a memo: a string that is one object in this build (a post's intro
+        # that is its body) and two in the next (read back from the cache) is pickled
+        # the same.
+        pickler.fast = True
+        made = _local.pickler = (buffer, pickler)
+    return made
+
+
 class Keys:
     """Keys of one build's outputs: its model objects' names, and digests of its values
     (each taken once per build)."""
 
-    def __init__(self, index: SiteIndex | None, salt: bytes = b"") -> None:
+    def __init__(
+        self, index: SiteIndex | None, salt: bytes = b"", previous: Keys | None = None
+    ) -> None:
         self.salt = salt
         # Paths in the site, relative to it: the same keys however its folder is spelled.
         self._site = _prefix(index.site_dir) if index else None
@@ -115,7 +133,25 @@ class Keys:
         # id -> (the object, kept alive so that its id is not reused; its description)
         self._whole: dict[int, tuple[object, object]] = {}
         self._named: dict[int, tuple[object, object]] = {}
-        self._values: dict[Read, object] = {}
+        # A read -> (the object read, the value found, the digest of both described)
+        self._reads: dict[Read, tuple[object, object, bytes]] = {}
+        if previous is not None and previous._site == self._site:
+            self._carry_over(previous)
+
+    def _carry_over(self, previous: Keys) -> None:
+        """Take over what ``previous``, the keys of an earlier build kept in memory (by
+        ``serve``), found out about the objects that this build shares with it: the
+        posts and pages that were not read again. The model's objects are not changed
+        once the index is built (``index.build_index`` makes a new post where it must
+        change one), so the same object with the same value is the same description."""
+        alive = {id(obj) for obj in self.by_name.values()}
+        whole = previous._whole
+        self._whole = {i: whole[i] for i in alive if i in whole}
+        self._reads = {
+            read: found
+            for read, found in previous._reads.items()
+            if self.by_name.get(read[0]) is found[0]
+        }
 
     # Keys -------------------------------------------------------------------------
 
@@ -130,20 +166,29 @@ class Keys:
             return None
         try:
             context = [(k, self.named(v)) for k, v in sorted(page.context.items())]
-            # Most reads were looked up for an earlier page: found without a call.
-            known = self._values.get
-            values = [known(read) or self._value(read) for read in reads]
+            # Each read's value is described and digested once per build (pages share
+            # most of theirs: every post's title, the navigation); a page's key is the
+            # digest of those digests.
+            hashed = hashlib.sha256(digest_of((self.salt, path, page.template, context)))
+            known = self._reads.get
+            by_name = self.by_name.get
+            for read in reads:
+                found = known(read)
+                if found is None or by_name(read[0]) is not found[0]:
+                    found = self._read(read)
+                hashed.update(found[2])
         except Unkeyable:
             return None
-        return digest_of((self.salt, path, page.template, context, values))
+        return hashed.digest()[:16]
 
-    def _value(self, read: Read) -> object:
-        """A read and what it finds, described (never empty); once per build (pages
-        share many)."""
-        value = self._values.get(read)
-        if value is None:
-            value = self._values[read] = (read, self.named(self.look_up(*read)))
-        return value
+    def _read(self, read: Read) -> tuple[object, object, bytes]:
+        """What ``read`` finds in this build, and the digest of it described."""
+        owner = self.by_name.get(read[0])
+        if owner is None:
+            raise Unkeyable(read[0])  # gone: the page changed
+        value = self.look_up(*read)
+        found = self._reads[read] = (owner, value, digest_of((read, self.named(value))))
+        return found
 
     def look_up(self, name: Name, attribute: str) -> object:
         """What ``name.attribute`` is in this build, looked up as Jinja2 does."""
@@ -213,15 +258,18 @@ class Keys:
             return (kind.__name__, [v if type(v) in _PLAIN else self.whole(v) for v in value])
         if isinstance(value, dict) and kind is dict:
             return ("dict", [(self.whole(k), self.whole(v)) for k, v in value.items()])
-        # Objects are described once per build; the model's, which many outputs share
-        # and which hold large texts, as a digest.
+        if kind is functools.partial or kind is Lazy:
+            # Made for one output each (a page's link preview, a file's maker): not
+            # shared, so described as they are, not once as a digest.
+            return self._parts(value)
+        # Objects are described once per build, as a digest: many outputs share them
+        # (the settings, the posts, the functions that make a page's parts).
         memo = self._whole.get(id(value))
         if memo is None:
             if kind in _PICKLED_WHOLE:
                 memo = (value, self._pickled_digest(value))
             else:
-                parts = self._parts(value)
-                memo = (value, digest_of(parts) if isinstance(value, NAMED) else parts)
+                memo = (value, digest_of(self._parts(value)))
             self._whole[id(value)] = memo
         return memo[1]
 
