@@ -1,5 +1,7 @@
 """A hypothesis state machine that edits a small site at random and checks, after every
-edit, that the incremental build is byte for byte what a clean build of it makes.
+edit, that the incremental build is byte for byte what a clean build of it makes: the
+build from the cache on disk, and the build from the memory that ``serve`` keeps, told
+which files changed as ``serve`` is.
 
 Run by test_rebuild_machine.py (a few short runs) and bench/rebuild_machine.py (long).
 """
@@ -14,7 +16,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from foldpress.build import build
+from foldpress.build import Memory, build
 from foldpress.cache import CACHE_DIR
 from foldpress.errors import BuildError
 from foldpress.theme import THEME_DIR
@@ -65,6 +67,8 @@ class RebuildMachine(RuleBasedStateMachine):
         self.templates: set[str] = set()
         self.settings = {"base_url": '"https://example.com/blog/"', "timezone": '"UTC"'}
         self.edits = 0
+        self.memory = Memory()  # as `serve` keeps it, building into "served"
+        self.changed: set[Path] = set()  # since the last build from memory
 
     # The site on disk --------------------------------------------------------------
 
@@ -102,11 +106,13 @@ class RebuildMachine(RuleBasedStateMachine):
                     name = path.relative_to(self.site).as_posix()
                     if path.is_file() and name not in files:
                         path.unlink()
+                        self.changed.add(path)
         for name, data in files.items():
             path = self.site / name
             if not path.exists() or path.read_bytes() != data:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(data)
+                self.changed.add(path)
         self.edits += 1
 
     @initialize(posts=st.integers(0, 4))
@@ -221,17 +227,24 @@ class RebuildMachine(RuleBasedStateMachine):
         clean = self.root / "clean"
         shutil.rmtree(clean, ignore_errors=True)
         shutil.copytree(self.site, clean, ignore=shutil.ignore_patterns(CACHE_DIR, "_site"))
+        served = self.root / "served"
+        self.memory.sources.changed, self.changed = self.changed, set()
         outcomes = []
-        for site in (self.site, clean):
+        for site, out, memory in (
+            (self.site, None, None),
+            (self.site, served, self.memory),
+            (clean, None, None),
+        ):
             try:
-                build(site, jobs=1)
+                build(site, out, jobs=1, memory=memory)
                 outcomes.append(None)
             except BuildError as error:
                 outcomes.append(str(error).replace(str(site), "SITE"))
-        assert outcomes[0] == outcomes[1], outcomes
+        assert outcomes[0] == outcomes[1] == outcomes[2], outcomes
         if outcomes[0] is None:
-            differing = differences(self.site / "_site", clean / "_site")
-            assert not differing, f"after edit {self.edits}: {differing}"
+            for built in (self.site / "_site", served):
+                differing = differences(built, clean / "_site")
+                assert not differing, f"{built.name} after edit {self.edits}: {differing}"
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)

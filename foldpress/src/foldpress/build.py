@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +17,7 @@ from typing import TYPE_CHECKING
 from foldpress import outputs, residue
 from foldpress.cache import CACHE_DIR, PREVIEW_DIR, BuildCache, digest
 from foldpress.config import SiteConfig, load_config
-from foldpress.content import load_content
+from foldpress.content import SourceMemory, load_content
 from foldpress.errors import BuildError, ContentError, ContentWarning, in_order
 from foldpress.index import build_index, check_urls
 from foldpress.keys import Keys
@@ -60,6 +63,30 @@ class BuildResult:
 
 
 @dataclass
+class Memory:
+    """What a build keeps for the next build of the same site in the same process
+    (``foldpress serve``), so that it need not read the cache back, take every post from
+    its stored form, compile the templates or check every output file again."""
+
+    cache: BuildCache | None = None
+    sources: SourceMemory = dataclasses.field(default_factory=SourceMemory)
+    keys: Keys | None = None
+    env: tuple[object, jinja2.Environment] | None = None  # what it was made from, and it
+    out_dir: Path | None = None  # where the files of ``cache.outputs`` are, as they are
+    unsaved: bool = False  # whether the cache on disk is older than ``cache``
+
+    def clear(self) -> None:
+        """Forget it all: the next build starts from the cache on disk."""
+        self.__dict__.update(vars(Memory()))
+
+    def save(self, site_dir: Path) -> None:
+        """Write the cache to disk, if a build since the last save changed it."""
+        if self.cache is not None and self.unsaved:
+            _save(self.cache, site_dir)
+            self.unsaved = False
+
+
+@dataclass
 class Progress:
     """How far a build has got, for a progress display."""
 
@@ -77,6 +104,7 @@ def build(
     drafts: bool = False,
     jobs: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    memory: Memory | None = None,
 ) -> BuildResult:
     """Build the site in ``site_dir`` into ``out_dir`` (default ``SITE/_site``).
 
@@ -84,7 +112,9 @@ def build(
     files from the previous output; the result is what a clean build makes. ``jobs``
     is the number of processes that render changed posts and write changed files
     (default: one per CPU when there are many). ``on_progress`` is called with the
-    counts so far after each post and each file.
+    counts so far after each post and each file. ``memory``, kept between builds of
+    the site in one process, is used and brought up to date; the cache is then saved
+    by ``memory.save``, not by every build.
 
     Raises BuildError with every content error found (and the warnings so far); the old
     output is then untouched.
@@ -95,7 +125,9 @@ def build(
     # allocations, the default, costs a few percent of its time for nothing.
     gc.set_threshold(100_000, *thresholds[1:])
     try:
-        return _build(site_dir, out_dir, drafts=drafts, jobs=jobs, on_progress=on_progress)
+        return _build(
+            site_dir, out_dir, drafts=drafts, jobs=jobs, on_progress=on_progress, memory=memory
+        )
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()  # see _build
@@ -108,6 +140,7 @@ def _build(
     drafts: bool,
     jobs: int | None,
     on_progress: Callable[[Progress], None] | None,
+    memory: Memory | None,
 ) -> BuildResult:
     started = time.perf_counter()
     site_dir = Path(site_dir)
@@ -137,10 +170,18 @@ def _build(
         if on_progress:
             on_progress(progress)
 
-    cache = BuildCache.load(site_dir / CACHE_DIR)
+    memory = memory or Memory()
+    cache = memory.cache or BuildCache.load(site_dir / CACHE_DIR)
     if cache.problem:
         warnings.append(cache.problem)
+    from foldpress import theme  # with Jinja2: see _output_side
+
+    # The templates' environment is made from the templates and the settings; kept in
+    # memory, with its compiled templates, while both are unchanged.
+    made_from = (theme.templates_key(site_dir), dataclasses.astuple(config))
     prepared: list[jinja2.Environment] = []
+    if memory.env is not None and memory.env[0] == made_from:
+        prepared.append(memory.env[1])
     content = load_content(
         site_dir,
         config,
@@ -148,7 +189,10 @@ def _build(
         drafts=drafts,
         jobs=jobs,
         on_file=source_done,
-        meanwhile=lambda: prepared.append(_output_side(site_dir, config, compile_all=True)),
+        meanwhile=None
+        if prepared
+        else lambda: prepared.append(_output_side(site_dir, config, compile_all=True)),
+        memory=memory.sources,
     )
     # The posts live as long as the build: the cyclic garbage collector need not go
     # through them each time it runs (a tenth of the time left). build() unfreezes.
@@ -162,22 +206,22 @@ def _build(
     )
     errors += collect_series([p for p in posts if p.source not in broken])[1]
     if errors:
-        if is_site:  # what did render need not be rendered again; but no cache litter
-            _save(cache, site_dir)
+        if is_site and memory.cache is None:  # what did render need not be rendered
+            _save(cache, site_dir)  # again; but no cache litter
+        memory.unsaved = memory.cache is not None
         raise BuildError(errors, warnings)
 
     index = build_index(config, posts, pages, site_dir)
     env = prepared[0] if prepared else _output_side(site_dir, config, compile_all=False)
-    from foldpress import theme  # imported by _output_side
 
     # Every output's key holds the settings and what the templates are given besides
     # their context (the settings again, as ``site``; the functions they may call).
-    keys = Keys(index)
-    templates = (theme.templates_key(site_dir), keys.whole(env.globals))
-    keys.salt = digest(cache.version, dataclasses.astuple(config), templates)
+    keys = Keys(index, previous=memory.keys)
+    keys.salt = digest(cache.version, made_from, keys.whole(env.globals))
     out_key = str(out_dir.resolve())
     same_folder = cache.out_dir == out_key
-    with replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
+
+    def write_outputs(work_dir: Path, *, trusted: bool) -> OutputFolder:
         folder = OutputFolder(
             work_dir,
             previous=out_dir if out_dir.is_dir() else None,
@@ -186,12 +230,13 @@ def _build(
             reads=cache.reads if same_folder else {},
             on_file=file_done,
             defer=True,
+            trusted=trusted,
         )
         try:
             with theme.template_errors():
                 for writer in outputs.WRITERS:
                     writer.write(index, folder, env)
-                warnings += folder.warnings
+                warnings.extend(folder.warnings)
                 if folder.clashes:
                     raise BuildError(folder.clashes, warnings)
                 if not prepared and workers(jobs, len(folder.pending)) > 1:
@@ -199,9 +244,29 @@ def _build(
                 folder.finish(jobs)
         except ContentError as error:
             raise BuildError([error], warnings) from error
+        return folder
+
+    if memory.out_dir == out_dir and same_folder and out_dir.is_dir():
+        # The output is as the last build in memory left it: the new files are written
+        # beside it, then moved in, and only then are the old ones removed.
+        work_dir = Path(
+            tempfile.mkdtemp(prefix=f"{out_dir.name}.new-{os.getpid()}-", dir=out_dir.parent)
+        )
+        try:
+            folder = write_outputs(work_dir, trusted=True)
+            folder.move_into(out_dir)
+        finally:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    else:
+        with replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
+            folder = write_outputs(work_dir, trusted=False)
     if content.rendered or folder.written or folder.records != cache.outputs:
         cache.out_dir, cache.outputs, cache.reads = out_key, folder.records, folder.reads
-        _save(cache, site_dir)  # else it says all there is to say already
+        if memory.cache is None:
+            _save(cache, site_dir)  # else it says all there is to say already
+        else:
+            memory.unsaved = True
+    memory.cache, memory.keys, memory.env, memory.out_dir = cache, keys, (made_from, env), out_dir
     return BuildResult(
         out_dir,
         len(posts),

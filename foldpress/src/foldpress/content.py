@@ -27,7 +27,13 @@ from foldpress.model import Page, Post
 from foldpress.notebook import at_cells
 from foldpress.outputs._markdown import post_markdown
 from foldpress.parallel import run_tasks, workers
-from foldpress.reader import POST_SUFFIXES, markdown_files, read_page, read_post
+from foldpress.reader import (
+    MARKDOWN_SUFFIXES,
+    POST_SUFFIXES,
+    markdown_files,
+    read_page,
+    read_post,
+)
 from foldpress.render import render_errors, render_markdown, render_warnings
 from foldpress.search import words_of_html
 from foldpress.shortcodes import (
@@ -51,6 +57,18 @@ class Content:
     cached: int = 0  # files taken from the cache
 
 
+@dataclass
+class SourceMemory:
+    """What ``serve`` keeps of the sources from one build to the next: each file's key,
+    and the post or page made from it (taken as it is, without reading the cache's
+    stored form). ``changed``, set before a build, is what changed since the last one:
+    the files not in it are not read again. None: not known, every file is read."""
+
+    keys: dict[Path, tuple[str, bytes]] = field(default_factory=dict)  # path: kind, key
+    items: dict[bytes, Post | Page] = field(default_factory=dict)
+    changed: set[Path] | None = None
+
+
 def load_content(
     site_dir: Path,
     config: SiteConfig,
@@ -60,16 +78,23 @@ def load_content(
     jobs: int | None = None,
     on_file: Callable[[bool, int], None] | None = None,
     meanwhile: Callable[[], None] | None = None,
+    memory: SourceMemory | None = None,
 ) -> Content:
     """Read and render every post and page, updating ``cache.sources`` to match.
 
     ``jobs`` is the number of processes to render in (default: see
     :func:`foldpress.parallel.workers`);
     ``on_file(cached, total)`` is called per file, for a progress display;
-    ``meanwhile()`` is run while worker processes render, if there are any.
+    ``meanwhile()`` is run while worker processes render, if there are any;
+    ``memory``, kept between builds, is used and brought up to date.
     """
-    sources = [("post", p) for p in markdown_files(site_dir / "posts", POST_SUFFIXES)]
-    sources += [("page", p) for p in markdown_files(site_dir / "pages")]
+    changed = memory.changed if memory is not None else None
+    known = memory.keys if memory is not None and changed is not None else {}
+    sources = _sources_after(known, changed, site_dir) if changed is not None and known else None
+    if sources is None:  # every file is read
+        known = {}
+        sources = [("post", p) for p in markdown_files(site_dir / "posts", POST_SUFFIXES)]
+        sources += [("page", p) for p in markdown_files(site_dir / "pages")]
     # Everything a file's rendering depends on besides its bytes.
     settings = (
         config.timezone,
@@ -86,20 +111,30 @@ def load_content(
     items: list[Post | Page | None] = [None] * len(sources)
     kept: dict[bytes, bytes] = {}
     todo: list[tuple[int, bytes | None, bytes | None]] = []  # index, key, bytes
+    remembered = memory.items if memory is not None else {}
+    keys: dict[Path, tuple[str, bytes]] = {}
     for i, (kind, path) in enumerate(sources):
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            todo.append((i, None, None))  # the reader reads it again, and reports why not
-            continue
-        # By the path in the site: the same however the site's folder is spelled. A file
-        # that calls shortcodes depends on their templates, and on the site's settings,
-        # which they are given, too.
-        calls = (shortcodes_key(), dataclasses.astuple(config)) if calls_shortcodes(raw) else ()
-        key = digest(kind, str(path)[len(site_prefix) :], raw, settings, *calls)
+        key = known[path][1] if path in known and path not in (changed or ()) else None
+        raw = None
+        if key is None:
+            try:
+                raw = path.read_bytes()
+            except OSError:
+                todo.append((i, None, None))  # the reader reads it again, and reports why not
+                continue
+            # By the path in the site: the same however the site's folder is spelled. A
+            # file that calls shortcodes depends on their templates, and on the site's
+            # settings, which they are given, too.
+            calls = (shortcodes_key(), dataclasses.astuple(config)) if calls_shortcodes(raw) else ()
+            key = digest(kind, str(path)[len(site_prefix) :], raw, settings, *calls)
+        keys[path] = (kind, key)
         blob = cache.sources.get(key)
-        item = None if blob is None else _stored(blob, site_dir)
+        item = remembered.get(key) if blob is not None else None
+        if blob is not None and item is None:
+            item = _stored(blob, site_dir)
         if blob is None or item is None:
+            if raw is None:  # a file kept in memory whose last rendering failed
+                raw = _read_or_none(path)
             todo.append((i, key, raw))
             continue
         items[i] = item
@@ -123,6 +158,12 @@ def load_content(
             if source_key is not None and not errors:
                 kept[source_key] = stored
     cache.sources = kept  # entries for files that changed or went are dropped
+    if memory is not None:
+        memory.keys = keys
+        found = zip(_keys_of(sources, keys), items, strict=True)
+        memory.items = {key: item for key, item in found if key and item}
+        # A file that could not be read is not in ``keys``: read every file next time.
+        memory.changed = set() if len(keys) == len(sources) else None
 
     for item in items:
         if isinstance(item, Post) and (drafts or not item.draft):
@@ -132,6 +173,48 @@ def load_content(
             content.pages.append(item)
             content.warnings += item.warnings
     return content
+
+
+def _sources_after(
+    known: dict[Path, tuple[str, bytes]], changed: set[Path], site_dir: Path
+) -> list[tuple[str, Path]] | None:
+    """The sources after the files in ``changed`` were edited, added or deleted, without
+    listing the folders again; None where a change is not that (a folder moved, a
+    file that is not a source, a setting): then every file is read."""
+    sources = {path: kind for path, (kind, _) in known.items()}
+    for path in changed:
+        try:
+            place = path.relative_to(site_dir)
+        except ValueError:
+            return None
+        top = place.parts[0] if place.parts else ""
+        kind, suffixes = ("post", POST_SUFFIXES) if top == "posts" else ("page", MARKDOWN_SUFFIXES)
+        if top not in ("posts", "pages") or not path.name.lower().endswith(suffixes):
+            return None
+        if any(part.startswith(".") for part in place.parts):
+            continue  # hidden: never a source
+        if path.is_file():
+            sources[path] = kind
+        elif path.exists() or path not in sources:
+            return None  # not a plain file, or not one the last build read
+        else:
+            del sources[path]
+    posts = sorted(path for path, kind in sources.items() if kind == "post")
+    pages = sorted(path for path, kind in sources.items() if kind == "page")
+    return [("post", p) for p in posts] + [("page", p) for p in pages]
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None  # the reader reads it again, and reports why not
+
+
+def _keys_of(
+    sources: list[tuple[str, Path]], keys: dict[Path, tuple[str, bytes]]
+) -> list[bytes | None]:
+    return [keys[path][1] if path in keys else None for _, path in sources]
 
 
 def render_post(

@@ -74,7 +74,8 @@ def run_tasks(
     ``processes`` share the tasks: this one (``here`` true) and forked workers, each
     taking the next task that none has taken yet, so that they finish together (put
     the longest tasks first). ``meanwhile()`` runs here before this process takes a
-    task: work only it needs, done while the workers start. A worker sends its results
+    task: work only it needs, done while the workers start (with no workers, not at
+    all: the caller does it when it needs it). A worker sends its results
     back pickled; if one fails, the tasks it took are run again here, so that the
     error is raised here, and if this process fails, the workers are stopped.
 
@@ -82,8 +83,6 @@ def run_tasks(
     (:func:`gc.freeze`); the caller unfreezes it (:func:`gc.unfreeze`) when done.
     """
     if processes < 2 or len(tasks) < 2:
-        if meanwhile:
-            meanwhile()
         return [run(task, True) for task in tasks]
     # The queue is a pipe holding every task's number, written in full before any
     # process reads: each reads one number at a time (reads from a pipe are atomic),

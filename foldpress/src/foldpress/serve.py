@@ -1,5 +1,9 @@
 """``foldpress serve``: build, serve on localhost, rebuild on change, reload open pages.
 
+The site stays in memory between builds (:class:`foldpress.build.Memory`): after an edit
+only the changed files are read again, and only the outputs whose keys changed are
+rendered and written, into the served folder, one atomic rename each.
+
 The server adds a small live-reload script to HTML responses only; the built site never
 contains it. Open pages hold an EventSource on ``/__foldpress__/events`` and get
 ``reload`` after each good build, or ``build-error`` with the messages, which the script
@@ -16,6 +20,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 import traceback
 import urllib.parse
 from collections.abc import Callable, Generator
@@ -27,13 +32,14 @@ from pathlib import Path
 
 import watchfiles
 
-from foldpress.build import build
+from foldpress.build import Memory, build
 from foldpress.cache import CACHE_DIR, PREVIEW_DIR
 from foldpress.config import load_config
 from foldpress.errors import BuildError
 from foldpress.urls import base_path
 
 EVENTS_PATH = "/__foldpress__/events"
+SAVE_AFTER_SECONDS = 5.0  # quiet time after a build before the cache is written to disk
 LIVE_RELOAD_JS = resources.files("foldpress").joinpath("livereload.js").read_bytes()
 
 # Types a browser or feed reader should see; the rest come from mimetypes.
@@ -326,17 +332,29 @@ def watch_changes(
         site_dir,
         watch_filter=SourceFilter(site_dir, out_dir),
         stop_event=stop,
+        # A save is yielded once no other change came for 10 ms (watchfiles' default
+        # waits 50: half of the time from save to reload that a page may take).
         debounce=150,
+        step=10,
         rust_timeout=200,
         yield_on_timeout=True,
     ):
         yield {Path(path) for _, path in changes}
 
 
-def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], None]) -> list[str]:
-    """Build once and say how it went; return the error messages, none on success."""
+def rebuild(
+    site_dir: Path,
+    out_dir: Path,
+    drafts: bool,
+    echo: Callable[[str], None],
+    memory: Memory | None = None,
+) -> list[str]:
+    """Build once and say how it went; return the error messages, none on success.
+
+    After a failure that is not the site's (a bug), ``memory`` is emptied: the next
+    build starts from the cache on disk."""
     try:
-        result = build(site_dir, out_dir, drafts=drafts)
+        result = build(site_dir, out_dir, drafts=drafts, memory=memory)
     except BuildError as error:
         messages = [str(e) for e in error.errors]
         for warning in error.warnings:
@@ -344,6 +362,8 @@ def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], N
     except Exception as error:  # a bug in a template or the engine must not end the session
         echo(traceback.format_exc().rstrip())
         messages = [f"{type(error).__name__}: {error}"]
+        if memory is not None:
+            memory.clear()
     else:
         for warning in result.warnings:
             echo(str(warning))
@@ -352,6 +372,20 @@ def rebuild(site_dir: Path, out_dir: Path, drafts: bool, echo: Callable[[str], N
     for message in messages:
         echo(message)
     return messages
+
+
+def in_site(site_dir: Path, changed: set[Path]) -> set[Path]:
+    """The changed paths as paths in ``site_dir`` (the watcher gives them absolute)."""
+    absolute, resolved = site_dir.absolute(), site_dir.resolve()
+    paths = set()
+    for path in changed:
+        for top in (absolute, resolved):
+            if path.is_relative_to(top):
+                paths.add(site_dir / path.relative_to(top))
+                break
+        else:
+            paths.add(path)
+    return paths
 
 
 def preview_folder(site_dir: Path) -> Path:
@@ -383,10 +417,12 @@ def serve_site(
     server = SiteServer((host, port), out_dir, prefix=_served_path(site_dir))
     changes = watch_changes(site_dir, out_dir, stop)
     serving = None
+    memory: Memory | None = None
     try:
         if site_dir.is_dir():  # if not, the build says what is wrong
             next(changes, None)  # watching from here, so an edit made during the build counts
-        errors = rebuild(site_dir, out_dir, drafts, echo)
+        memory = Memory()
+        errors = rebuild(site_dir, out_dir, drafts, echo, memory)
         server.prefix = _served_path(site_dir)
         if errors and not (out_dir / "index.html").is_file():
             echo("Build failed, and there is no earlier site to serve.")
@@ -401,9 +437,14 @@ def serve_site(
             echo(f"Warning: listening on {host}: other machines can reach this server.")
         if ready:
             ready(server)
+        built = time.monotonic()
         for changed in changes:
+            if not changed and memory.unsaved and time.monotonic() - built > SAVE_AFTER_SECONDS:
+                memory.save(site_dir)  # for the next session, once the edits pause
             if changed:
-                errors = rebuild(site_dir, out_dir, drafts, echo)
+                memory.sources.changed = in_site(site_dir, changed)
+                errors = rebuild(site_dir, out_dir, drafts, echo, memory)
+                built = time.monotonic()
                 if not errors:
                     server.prefix = _served_path(site_dir)
                 if errors:
@@ -413,6 +454,8 @@ def serve_site(
         echo("Stopped.")
     finally:
         changes.close()
+        if memory is not None:
+            memory.save(site_dir)
         if serving:
             server.shutdown()
             serving.join()

@@ -44,7 +44,10 @@ class OutputFolder:
     engine version that every output depends on); ``reads`` are what the previous
     build's template pages read. ``on_file(reused)`` is called per file.
     With ``defer``, files to render are only noted, and :meth:`finish` renders them,
-    in worker processes when there are many.
+    in worker processes when there are many. ``trusted`` says that ``records`` describe
+    ``previous`` as it is (a build kept them in memory, and nothing else writes there):
+    an unchanged file is left there unchecked, and :meth:`move_into` puts the new ones
+    beside it.
     """
 
     def __init__(
@@ -57,6 +60,7 @@ class OutputFolder:
         reads: dict[str, list[Read]] | None = None,
         on_file: Callable[[bool], None] | None = None,
         defer: bool = False,
+        trusted: bool = False,
     ) -> None:
         self.root = Path(root)
         self.previous = previous
@@ -70,6 +74,7 @@ class OutputFolder:
         self.reads: dict[str, list[Read]] = {}  # what each template page of this build read
         self.on_file = on_file
         self.defer = defer
+        self.trusted = trusted
         # path: (key, or None when not derived yet; how to make the file)
         self.pending: dict[str, tuple[bytes | None, Render]] = {}
         self.written = 0
@@ -115,7 +120,10 @@ class OutputFolder:
         # With no previous file to compare with, the key is derived where the file is
         # written, in a worker when there are many.
         key = self._key(path, render) if old else None
-        record = self._reuse(path, old) if old and old[0] == key else None
+        if old and old[0] == key:
+            record = old if self.trusted else self._reuse(path, old)
+        else:
+            record = None
         if record is not None:
             self.records[path] = record
             if isinstance(render, TemplatePage):
@@ -190,6 +198,29 @@ class OutputFolder:
         self.written += 1
         if self.on_file:
             self.on_file(False)
+
+    def move_into(self, destination: Path) -> None:
+        """Move the files this build wrote into ``destination``, which holds the
+        previous build's (:attr:`old_records`), one rename each so that a reader there
+        never sees half a file; remove the files there that this build did not make."""
+        target = str(destination) + os.sep
+        for path in self.old_records.keys() - self.records.keys():
+            _remove(target + path)
+            folder = path.rpartition("/")[0]
+            while folder and folder not in self._folders:  # emptied: remove it too
+                try:
+                    os.rmdir(target + folder)
+                except OSError:
+                    break
+                folder = folder.rpartition("/")[0]
+        there = OutputFolder(destination)
+        there._started_empty = False
+        for path, record in self.records.items():
+            if self.old_records.get(path) != record:  # written by this build
+                there._make_folder(path.rpartition("/")[0])
+                if os.path.isdir(target + path):
+                    shutil.rmtree(target + path)  # an old folder where a file goes now
+                os.replace(self._root + path, target + path)
 
     def prune(self) -> None:
         """Remove every file and folder under ``root`` that this build did not put there."""
