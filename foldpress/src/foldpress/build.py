@@ -73,6 +73,7 @@ class Memory:
     keys: Keys | None = None
     env: tuple[object, jinja2.Environment] | None = None  # what it was made from, and it
     out_dir: Path | None = None  # where the files of ``cache.outputs`` are, as they are
+    config: tuple[bytes, SiteConfig] | None = None  # site.toml's bytes, and what they say
     unsaved: bool = False  # whether the cache on disk is older than ``cache``
 
     def clear(self) -> None:
@@ -147,8 +148,9 @@ def _build(
     out_dir = Path(out_dir) if out_dir is not None else site_dir / "_site"
     errors: list[ContentError] = []
     warnings: list[ContentWarning] = []
+    memory = memory or Memory()
     try:
-        config = load_config(site_dir / "site.toml")
+        config = _settings(site_dir, memory)
     except BuildError as error:
         errors += error.errors
         config = SiteConfig()  # read the posts anyway, to report their errors in this run too
@@ -170,7 +172,6 @@ def _build(
         if on_progress:
             on_progress(progress)
 
-    memory = memory or Memory()
     cache = memory.cache or BuildCache.load(site_dir / CACHE_DIR)
     if cache.problem:
         warnings.append(cache.problem)
@@ -279,6 +280,21 @@ def _build(
         reused=folder.reused,
         warnings=in_order(warnings),
     )
+
+
+def _settings(site_dir: Path, memory: Memory) -> SiteConfig:
+    """The site's settings: the same object as the last build's while site.toml's bytes
+    are the same (what outlives a build is never changed; see foldpress.keys)."""
+    path = site_dir / "site.toml"
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = None
+    if raw is not None and memory.config is not None and memory.config[0] == raw:
+        return memory.config[1]
+    config = load_config(path)
+    memory.config = (raw, config) if raw is not None else None
+    return config
 
 
 def _output_side(site_dir: Path, config: SiteConfig, *, compile_all: bool) -> jinja2.Environment:

@@ -48,6 +48,7 @@ from foldpress.model import (
     Topic,
     TopicIndex,
 )
+from foldpress.remember import KEPT
 
 Name = tuple[str, ...]  # a model object's name, the same in every build of the site
 Read = tuple[Name, str]  # an attribute of a named object, read by a template
@@ -55,6 +56,10 @@ Read = tuple[Name, str]  # an attribute of a named object, read by a template
 
 class Unkeyable(Exception):
     """What a page read cannot be looked up again without rendering it."""
+
+
+class _NoToken(Exception):
+    """A value that cannot be told the same as an earlier build's by identity."""
 
 
 # The model objects a template reaches by reading attributes, named by what makes each
@@ -135,16 +140,23 @@ class Keys:
         self._named: dict[int, tuple[object, object]] = {}
         # A read -> (the object read, the value found, the digest of both described)
         self._reads: dict[Read, tuple[object, object, bytes]] = {}
+        # An output's path -> what it was made from, compared by identity (see _token);
+        # the digest that description gave; the objects whose ids the first holds.
+        self._made: dict[str, tuple[object, bytes, list[object]]] = {}
+        self._made_before: dict[str, tuple[object, bytes, list[object]]] = {}
         if previous is not None and previous._site == self._site:
-            self._carry_over(previous)
+            self._carry_over(previous, index)
 
-    def _carry_over(self, previous: Keys) -> None:
+    def _carry_over(self, previous: Keys, index: SiteIndex | None) -> None:
         """Take over what ``previous``, the keys of an earlier build kept in memory (by
         ``serve``), found out about the objects that this build shares with it: the
-        posts and pages that were not read again. The model's objects are not changed
-        once the index is built (``index.build_index`` makes a new post where it must
-        change one), so the same object with the same value is the same description."""
+        posts and pages that were not read again, the settings if unchanged. The
+        model's objects are not changed once the index is built (``index.build_index``
+        makes a new post where it must change one), so the same object with the same
+        value is the same description."""
         alive = {id(obj) for obj in self.by_name.values()}
+        if index is not None:
+            alive.add(id(index.config))
         whole = previous._whole
         self._whole = {i: whole[i] for i in alive if i in whole}
         self._reads = {
@@ -152,12 +164,13 @@ class Keys:
             for read, found in previous._reads.items()
             if self.by_name.get(read[0]) is found[0]
         }
+        self._made_before, previous._made_before = previous._made, {}
 
     # Keys -------------------------------------------------------------------------
 
     def of_call(self, path: str, render: Callable[[], object]) -> bytes:
         """The key of a file made by ``render()``: a function and the values it holds."""
-        return digest_of((self.salt, path, self.whole(render)))
+        return digest_of((self.salt, path, self._described(path, None, render)))
 
     def of_page(self, path: str, page: TemplatePage, reads: list[Read] | None) -> bytes | None:
         """The key of a template page that read ``reads`` when last rendered; None if
@@ -165,11 +178,11 @@ class Keys:
         if reads is None:
             return None
         try:
-            context = [(k, self.named(v)) for k, v in sorted(page.context.items())]
+            context = self._described(path, page.template, page.context)
             # Each read's value is described and digested once per build (pages share
             # most of theirs: every post's title, the navigation); a page's key is the
             # digest of those digests.
-            hashed = hashlib.sha256(digest_of((self.salt, path, page.template, context)))
+            hashed = hashlib.sha256(digest_of((self.salt, path, context)))
             known = self._reads.get
             by_name = self.by_name.get
             for read in reads:
@@ -180,6 +193,58 @@ class Keys:
         except Unkeyable:
             return None
         return hashed.digest()[:16]
+
+    def _described(self, path: str, template: str | None, made_from: Any) -> bytes:
+        """A digest of what the output at ``path`` is made from: a function that makes
+        it, or a template's name and its context (whose model objects are described by
+        name). Taken from the last build kept in memory when it was made from the same
+        objects (see :meth:`_token`), else described."""
+        alive: list[object] = []
+        try:
+            if template is None:
+                token = self._token(made_from, False, alive)
+            else:
+                items = sorted(made_from.items())
+                token = (template, tuple((k, self._token(v, True, alive)) for k, v in items))
+        except _NoToken:
+            token = None
+        before = self._made_before.get(path)
+        if token is not None and before is not None and before[0] == token:
+            described = before[1]
+        elif template is None:
+            described = digest_of(self.whole(made_from))
+        else:
+            items = [(k, self.named(v)) for k, v in sorted(made_from.items())]
+            described = digest_of((template, items))
+        if token is not None:
+            self._made[path] = (token, described, alive)
+        return described
+
+    def _token(self, value: object, named: bool, alive: list[object]) -> object:
+        """``value`` as plain data that equals the token of an equal value of the last
+        build kept in memory: the objects that outlive a build and never change (posts,
+        pages, the settings, functions) by their ids (held in ``alive`` so that they
+        are not reused), model objects by name where ``named`` (in a page's context),
+        functions' arguments within. Raises _NoToken for anything else."""
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            return (kind.__name__, value)
+        if named and kind in _NAMED_TYPES:
+            return ("name", self.name_of(value))
+        if kind in KEPT:
+            alive.append(value)
+            return ("id", id(value))
+        if kind is functools.partial:
+            func, args, keywords = value.func, value.args, value.keywords  # type: ignore[attr-defined]
+            return (
+                "partial",
+                self._token(func, False, alive),
+                tuple(self._token(a, False, alive) for a in args),
+                tuple((k, self._token(v, False, alive)) for k, v in sorted(keywords.items())),
+            )
+        if kind is Lazy:
+            return ("lazy", self._token(value.make, False, alive))  # type: ignore[attr-defined]
+        raise _NoToken
 
     def _read(self, read: Read) -> tuple[object, object, bytes]:
         """What ``read`` finds in this build, and the digest of it described."""
@@ -344,6 +409,7 @@ def _described(description: object) -> object:
 
 
 _PICKLED_WHOLE = frozenset({Post, Page})
+_NAMED_TYPES = frozenset(NAMED)
 # Values that pickle writes the same in every build: dates, and the model's small
 # frozen records of plain values.
 _PICKLED_AS_IS = frozenset(

@@ -12,10 +12,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from foldpress.dates import long_date
 from foldpress.model import Post
+from foldpress.remember import by_identity
 
 INDEX_VERSION = 1
 _WORD = re.compile(r"[^\W_]+")
@@ -62,20 +63,19 @@ def search_index(posts: list[Post], summaries: Iterable[str]) -> dict[str, objec
     for number, post in enumerate(posts):
         for word in _post_words(post):
             postings.setdefault(word, []).append(number)
-    index = {word: ".".join(_gaps(numbers)) for word, numbers in sorted(postings.items())}
+    # A gap is at most the number of posts: each is spelled once, not once per use.
+    spelled = [_base36(gap) for gap in range(len(posts) + 1)]
+    index = {
+        word: ".".join([spelled[n - p] for p, n in zip([0, *numbers], numbers, strict=False)])
+        for word, numbers in sorted(postings.items())
+    }
     return {"version": INDEX_VERSION, "posts": entries, "words": index}
 
 
+@by_identity  # a rebuild in memory takes them again from the posts that changed alone
 def _post_words(post: Post) -> set[str]:
     title_and_topics = " ".join([post.title, *(t.name for t in post.topics)])
     return {*post.search_words.split(), *words(title_and_topics)}
-
-
-def _gaps(numbers: list[int]) -> Iterator[str]:
-    previous = 0
-    for number in numbers:
-        yield _base36(number - previous)
-        previous = number
 
 
 def _base36(number: int) -> str:

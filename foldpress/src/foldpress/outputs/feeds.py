@@ -22,6 +22,7 @@ import jinja2
 from foldpress.config import SiteConfig
 from foldpress.model import Post, SiteIndex
 from foldpress.outputs.folder import OutputFolder, xml_bytes
+from foldpress.remember import by_identity
 from foldpress.urls import absolutize_html, site_url
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -84,8 +85,7 @@ class Entries:
     def __call__(self, posts: list[Post]) -> list[Entry]:
         for post in posts:
             if post.url not in self._made:
-                intro = absolutize_html(post.intro_html, post.url, self.config)
-                self._made[post.url] = Entry(post, entry_html(post, self.config), intro)
+                self._made[post.url] = _entry(post, self.config)
         return [self._made[post.url] for post in posts]
 
     # What it is: its settings. The entries made so far are a cache, not part of it
@@ -95,6 +95,12 @@ class Entries:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__init__(state["config"])  # type: ignore[misc]
+
+
+@by_identity  # a rebuild in memory makes it again for the posts that changed alone
+def _entry(post: Post, config: SiteConfig) -> Entry:
+    intro = absolutize_html(post.intro_html, post.url, config)
+    return Entry(post, entry_html(post, config), intro)
 
 
 def feed_xml(

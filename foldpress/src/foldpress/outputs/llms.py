@@ -26,6 +26,7 @@ from foldpress.outputs._markdown import (
     post_markdown,
 )
 from foldpress.outputs.folder import OutputFolder
+from foldpress.remember import by_identity
 from foldpress.urls import site_url
 
 
@@ -60,6 +61,7 @@ def llms_txt(index: SiteIndex) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+@by_identity  # a rebuild in memory makes it again for the posts that changed alone
 def post_link(post: Post, config: SiteConfig) -> str:
     """``- [Title](URL of its Markdown copy): 19 March 2025 · AI, Python — summary``."""
     notes = byline(post)
@@ -79,9 +81,14 @@ def llms_full_txt(index: SiteIndex) -> str:
     """The whole site as one Markdown file: every post, newest first, then the pages."""
     config = index.config
     blocks = [_head(config)]
-    blocks += [post_document(post, config, with_url=True).strip() for post in index.posts]
+    blocks += [_full_document(post, config) for post in index.posts]
     blocks += [page_document(page, config, with_url=True).strip() for page in index.pages]
     return "\n\n---\n\n".join(blocks) + "\n"
+
+
+@by_identity
+def _full_document(post: Post, config: SiteConfig) -> str:
+    return post_document(post, config, with_url=True).strip()
 
 
 def _head(config: SiteConfig) -> str:

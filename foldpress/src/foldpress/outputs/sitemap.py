@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from foldpress.config import SiteConfig
 from foldpress.model import Post, SiteIndex
 from foldpress.outputs.folder import OutputFolder, xml_bytes
 from foldpress.urls import site_url
@@ -28,13 +29,15 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     """Write ``sitemap.xml``, and ``robots.txt`` unless the site's ``static/`` has one."""
     out = OutputFolder.of(out)
     entries = pages(index)
-    out.file("sitemap.xml", functools.partial(sitemap_xml, index, entries))
+    # Made from the settings and the pages' addresses and times alone: an edit that
+    # changes neither leaves it as it is.
+    out.file("sitemap.xml", functools.partial(sitemap_xml, index.config, entries))
     if "robots.txt" not in out:
         out.file("robots.txt", functools.partial(robots_txt, index))
 
 
-def sitemap_xml(index: SiteIndex, entries: list[tuple[str, datetime | None]]) -> bytes:
-    return xml_bytes(sitemap(index, entries))
+def sitemap_xml(config: SiteConfig, entries: list[tuple[str, datetime | None]]) -> bytes:
+    return xml_bytes(_urlset(config, entries))
 
 
 def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
@@ -56,11 +59,15 @@ def pages(index: SiteIndex) -> list[tuple[str, datetime | None]]:
 def sitemap(
     index: SiteIndex, entries: list[tuple[str, datetime | None]] | None = None
 ) -> ET.Element:
-    tz = ZoneInfo(index.config.timezone)
+    return _urlset(index.config, pages(index) if entries is None else entries)
+
+
+def _urlset(config: SiteConfig, entries: list[tuple[str, datetime | None]]) -> ET.Element:
+    tz = ZoneInfo(config.timezone)
     urlset = ET.Element("urlset", xmlns=SITEMAPS)
-    for path, modified in pages(index) if entries is None else entries:
+    for path, modified in entries:
         url = ET.SubElement(urlset, "url")
-        ET.SubElement(url, "loc").text = site_url(index.config, path)
+        ET.SubElement(url, "loc").text = site_url(config, path)
         if modified:
             lastmod = modified.astimezone(tz).isoformat(timespec="seconds")
             ET.SubElement(url, "lastmod").text = lastmod

@@ -1,0 +1,118 @@
+"""Builds from memory, as ``foldpress serve`` makes them: only the files named as changed
+are read again, only changed outputs are written, a failed build leaves the served
+folder as it was, and results of the posts' own are remembered by identity.
+(tests/_rebuild_machine.py checks them against clean builds after random edits.)"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import post_file
+from test_incremental import FILES, SITE_TOML
+
+from foldpress.build import Memory, build
+from foldpress.errors import BuildError
+from foldpress.model import Post
+from foldpress.remember import by_identity
+
+
+@pytest.fixture
+def site(make_site) -> Path:
+    return make_site(FILES, site_toml=SITE_TOML)
+
+
+def files(out: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file under ``out``: its inode, and its bytes."""
+    found = {}
+    for top, _, names in os.walk(out):
+        for name in names:
+            path = Path(top, name)
+            found[path.relative_to(out).as_posix()] = (path.stat().st_ino, path.read_bytes())
+    return found
+
+
+def test_an_edit_writes_only_what_it_changes_and_reads_only_the_changed_file(site, tmp_path):
+    out, memory = tmp_path / "served", Memory()
+    build(site, out, memory=memory)
+    before = files(out)
+    edited = site / "posts/2025-01-11-p1.md"  # edited below its fold
+    edited.write_text(edited.read_text() + "\nOne more line.\n")
+    # A file not named as changed is not read again: what was read stays.
+    unread = site / "posts/2025-03-13-p3.md"
+    unread.write_text(unread.read_text().replace("Intro 3", "Changed behind serve's back"))
+    memory.sources.changed = {edited}
+
+    result = build(site, out, memory=memory)
+
+    after = files(out)
+    assert result.rendered == 1
+    rewritten = {path for path in after if after[path][0] != before[path][0]}
+    assert "2025/01/p1/index.html" in rewritten
+    assert "about/index.html" not in rewritten and "2025/03/p3/index.html" not in rewritten
+    # The pages that show no more than its intro are not made again.
+    assert {p for p in rewritten if p.endswith(".html")} == {"2025/01/p1/index.html"}
+    assert len(rewritten) < len(after) / 3
+    assert b"One more line." in after["2025/01/p1/index.html"][1]
+    assert b"Changed behind" not in after["2025/03/p3/index.html"][1]
+    assert set(after) == set(before)
+
+
+def test_a_failed_build_leaves_the_served_site_and_the_next_one_is_right(site, tmp_path):
+    out, memory = tmp_path / "served", Memory()
+    build(site, out, memory=memory)
+    before = files(out)
+    templates = site / "templates"
+    templates.mkdir()
+    broken = '{% extends "base.html" %}{% block main %}{{ post.nope.nope }}{% endblock %}'
+    (templates / "post.html").write_text(broken)
+    memory.sources.changed = {templates / "post.html"}
+    with pytest.raises(BuildError):
+        build(site, out, memory=memory)
+    assert files(out) == before
+
+    (templates / "post.html").unlink()
+    new = site / "posts/2025-07-01-new.md"
+    new.write_text(post_file("New", "2025-07-01 09:00", "A new post.", topics="[AI]"))
+    memory.sources.changed = {templates / "post.html", new}
+    build(site, out, memory=memory)
+    build(site, tmp_path / "clean")  # the same sources, built from nothing
+    assert {p: b for p, (_, b) in files(out).items()} == {
+        p: b for p, (_, b) in files(tmp_path / "clean").items()
+    }
+
+
+def test_a_deleted_post_goes_with_its_outputs(site, tmp_path):
+    out, memory = tmp_path / "served", Memory()
+    build(site, out, memory=memory)
+    gone = site / "posts/2025-05-15-p5.md"
+    gone.unlink()
+    memory.sources.changed = {gone}
+    build(site, out, memory=memory)
+    assert not (out / "2025/05/p5").exists()
+    assert "2025/05/p5/index.html" not in files(out)
+
+
+def test_results_are_remembered_by_the_identity_of_kept_arguments():
+    calls: list[object] = []
+
+    @by_identity
+    def title_of(post: Post, suffix: object) -> str:
+        calls.append(post)
+        return f"{post.title}{suffix}"
+
+    post = Post(Path("posts/a.md"), "A", _date(), "a")
+    twin = Post(Path("posts/a.md"), "A", _date(), "a")  # equal, but another object
+    assert title_of(post, 1) == title_of(post, 1) == "A1"
+    assert len(calls) == 1
+    assert title_of(twin, 1) == "A1" and len(calls) == 2
+    assert title_of(post, True) == "ATrue"  # True is not 1
+    assert title_of(post, [1]) == title_of(post, [1]) == "A[1]"  # a list: never remembered
+    assert len(calls) == 5
+
+
+def _date():
+    from datetime import UTC, datetime
+
+    return datetime(2025, 1, 1, tzinfo=UTC)
