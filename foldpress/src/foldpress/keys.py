@@ -52,6 +52,9 @@ from foldpress.remember import KEPT
 
 Name = tuple[str, ...]  # a model object's name, the same in every build of the site
 Read = tuple[Name, str]  # an attribute of a named object, read by a template
+# What a read found: the object read, the value, the digest of the read and the value
+# described, and that description.
+_Found = tuple[object, object, bytes, object]
 
 
 class Unkeyable(Exception):
@@ -138,12 +141,18 @@ class Keys:
         # id -> (the object, kept alive so that its id is not reused; its description)
         self._whole: dict[int, tuple[object, object]] = {}
         self._named: dict[int, tuple[object, object]] = {}
-        # A read -> (the object read, the value found, the digest of both described)
-        self._reads: dict[Read, tuple[object, object, bytes]] = {}
+        self._reads: dict[Read, _Found] = {}
         # An output's path -> what it was made from, compared by identity (see _token);
         # the digest that description gave; the objects whose ids the first holds.
         self._made: dict[str, tuple[object, bytes, list[object]]] = {}
         self._made_before: dict[str, tuple[object, bytes, list[object]]] = {}
+        # A page's path -> the reads its key was taken with, the salt, and the key
+        self._pages: dict[str, tuple[list[Read], bytes, bytes]] = {}
+        self._pages_before: dict[str, tuple[list[Read], bytes, bytes]] = {}
+        # The reads of the last build whose object is not in this one (a listing made
+        # again, a post read again), with their digests then; which of them changed.
+        self._stale: list[tuple[Read, _Found]] = []
+        self._changed: set[Read] | None = None
         if previous is not None and previous._site == self._site:
             self._carry_over(previous, index)
 
@@ -159,18 +168,20 @@ class Keys:
             alive.add(id(index.config))
         whole = previous._whole
         self._whole = {i: whole[i] for i in alive if i in whole}
-        self._reads = {
-            read: found
-            for read, found in previous._reads.items()
-            if self.by_name.get(read[0]) is found[0]
-        }
+        owner = self.by_name.get
+        for read, found in previous._reads.items():
+            if owner(read[0]) is found[0]:
+                self._reads[read] = found
+            else:
+                self._stale.append((read, found))
         self._made_before, previous._made_before = previous._made, {}
+        self._pages_before, previous._pages_before = previous._pages, {}
 
     # Keys -------------------------------------------------------------------------
 
     def of_call(self, path: str, render: Callable[[], object]) -> bytes:
         """The key of a file made by ``render()``: a function and the values it holds."""
-        return digest_of((self.salt, path, self._described(path, None, render)))
+        return digest_of((self.salt, path, self._described(path, None, render)[0]))
 
     def of_page(self, path: str, page: TemplatePage, reads: list[Read] | None) -> bytes | None:
         """The key of a template page that read ``reads`` when last rendered; None if
@@ -178,7 +189,17 @@ class Keys:
         if reads is None:
             return None
         try:
-            context = self._described(path, page.template, page.context)
+            context, same = self._described(path, page.template, page.context)
+            before = self._pages_before.get(path)
+            if (
+                same
+                and before
+                and before[0] is reads
+                and before[1] == self.salt
+                and self._unchanged(reads)
+            ):
+                self._pages[path] = before
+                return before[2]
             # Each read's value is described and digested once per build (pages share
             # most of theirs: every post's title, the navigation); a page's key is the
             # digest of those digests.
@@ -192,13 +213,29 @@ class Keys:
                 hashed.update(found[2])
         except Unkeyable:
             return None
-        return hashed.digest()[:16]
+        key = hashed.digest()[:16]
+        self._pages[path] = (reads, self.salt, key)
+        return key
 
-    def _described(self, path: str, template: str | None, made_from: Any) -> bytes:
+    def _unchanged(self, reads: list[Read]) -> bool:
+        """Whether every one of ``reads`` finds what it found in the last build kept in
+        memory (and is known here: a page rendered in a worker has reads this process
+        never looked up)."""
+        if self._changed is None:
+            self._changed = set()
+            for read, before in self._stale:
+                try:
+                    if self._read(read, before)[2] != before[2]:
+                        self._changed.add(read)
+                except Unkeyable:
+                    self._changed.add(read)
+        return self._changed.isdisjoint(reads) and all(map(self._reads.__contains__, reads))
+
+    def _described(self, path: str, template: str | None, made_from: Any) -> tuple[bytes, bool]:
         """A digest of what the output at ``path`` is made from: a function that makes
         it, or a template's name and its context (whose model objects are described by
-        name). Taken from the last build kept in memory when it was made from the same
-        objects (see :meth:`_token`), else described."""
+        name); and whether it was made from the same objects in the last build kept in
+        memory (see :meth:`_token`), whose digest it then is."""
         alive: list[object] = []
         try:
             if template is None:
@@ -209,8 +246,9 @@ class Keys:
         except _NoToken:
             token = None
         before = self._made_before.get(path)
-        if token is not None and before is not None and before[0] == token:
-            described = before[1]
+        same = token is not None and before is not None and before[0] == token
+        if same:
+            described = before[1]  # type: ignore[index]
         elif template is None:
             described = digest_of(self.whole(made_from))
         else:
@@ -218,7 +256,7 @@ class Keys:
             described = digest_of((template, items))
         if token is not None:
             self._made[path] = (token, described, alive)
-        return described
+        return described, same
 
     def _token(self, value: object, named: bool, alive: list[object]) -> object:
         """``value`` as plain data that equals the token of an equal value of the last
@@ -244,15 +282,31 @@ class Keys:
             )
         if kind is Lazy:
             return ("lazy", self._token(value.make, False, alive))  # type: ignore[attr-defined]
+        if kind is list or kind is tuple:
+            return (kind.__name__, tuple(self._token(v, False, alive) for v in value))  # type: ignore[attr-defined]
+        if dataclasses.is_dataclass(value) and not named and kind is not SiteIndex:
+            # By its fields (a listing: its posts, its neighbours' addresses); not the
+            # whole index, which is the whole site, changed by any edit
+            names = _FIELDS.get(kind)
+            if names is None:
+                names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+            fields = tuple(self._token(getattr(value, name), False, alive) for name in names)
+            return (kind.__qualname__, fields)
         raise _NoToken
 
-    def _read(self, read: Read) -> tuple[object, object, bytes]:
-        """What ``read`` finds in this build, and the digest of it described."""
+    def _read(self, read: Read, before: _Found | None = None) -> _Found:
+        """What ``read`` finds in this build, described, and the digest of that (the
+        digest found ``before`` if the description is the same)."""
         owner = self.by_name.get(read[0])
         if owner is None:
             raise Unkeyable(read[0])  # gone: the page changed
         value = self.look_up(*read)
-        found = self._reads[read] = (owner, value, digest_of((read, self.named(value))))
+        described = self.named(value)
+        if before is not None and before[3] == described:
+            digest = before[2]
+        else:
+            digest = digest_of((read, described))
+        found = self._reads[read] = (owner, value, digest, described)
         return found
 
     def look_up(self, name: Name, attribute: str) -> object:

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from foldpress.config import SiteConfig
-from foldpress.model import Page, Post, SiteIndex
+from foldpress.model import Page, Post, SeriesIndex, SiteIndex
 from foldpress.outputs._markdown import (
     byline,
     escape_inline,
@@ -33,20 +33,24 @@ from foldpress.urls import site_url
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
     """Write ``llms.txt`` and ``llms-full.txt`` at the root of ``out``."""
     out = OutputFolder.of(out)
-    out.file("llms.txt", functools.partial(llms_txt, index))
-    out.file("llms-full.txt", functools.partial(llms_full_txt, index))
+    # Each made from what it shows alone, not the whole index: a key that rebuilds in
+    # memory can tell unchanged by the identity of the posts.
+    config, posts, pages = index.config, index.posts, index.pages
+    out.file("llms.txt", functools.partial(llms_txt, config, posts, index.series, pages))
+    out.file("llms-full.txt", functools.partial(llms_full_txt, config, posts, pages))
 
 
-def llms_txt(index: SiteIndex) -> str:
-    config = index.config
-    recent = index.posts[: config.llms_recent_posts]
-    older = index.posts[config.llms_recent_posts :]
+def llms_txt(
+    config: SiteConfig, posts: list[Post], series: list[SeriesIndex], pages: list[Page]
+) -> str:
+    recent = posts[: config.llms_recent_posts]
+    older = posts[config.llms_recent_posts :]
     sections = [("Posts", [post_link(post, config) for post in recent])]
-    for entry in index.series:
+    for entry in series:
         name = f"Series: {escape_inline(entry.series.name)}"
         sections.append((name, [post_link(post, config) for post in entry.posts]))
     sections += [
-        ("Pages", [page_link(page, config) for page in index.pages]),
+        ("Pages", [page_link(page, config) for page in pages]),
         ("Optional", [post_link(post, config) for post in older]),
     ]
     # This note is also what lets the llms-txt reference parser find the blockquote:
@@ -77,12 +81,11 @@ def page_link(page: Page, config: SiteConfig) -> str:
     return f"{line}: {summary}" if summary else line
 
 
-def llms_full_txt(index: SiteIndex) -> str:
+def llms_full_txt(config: SiteConfig, posts: list[Post], pages: list[Page]) -> str:
     """The whole site as one Markdown file: every post, newest first, then the pages."""
-    config = index.config
     blocks = [_head(config)]
-    blocks += [_full_document(post, config) for post in index.posts]
-    blocks += [page_document(page, config, with_url=True).strip() for page in index.pages]
+    blocks += [_full_document(post, config) for post in posts]
+    blocks += [page_document(page, config, with_url=True).strip() for page in pages]
     return "\n\n---\n\n".join(blocks) + "\n"
 
 

@@ -18,7 +18,7 @@ import jinja2
 from foldpress.addresses import markdown_copy
 from foldpress.config import SiteConfig
 from foldpress.dates import long_date
-from foldpress.model import Listing, SeriesIndex, SiteIndex
+from foldpress.model import ArchiveMonth, Listing, SeriesIndex, SiteIndex, TopicIndex
 from foldpress.outputs._markdown import (
     escape_inline,
     page_document,
@@ -46,14 +46,16 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         out.file(_copy(page.url), functools.partial(page_document, page, config), page.source)
     for listing in index.listings:
         out.file(_copy(listing.url), functools.partial(listing_document, listing, config))
-    out.file(_copy(TOPICS_URL), functools.partial(topics_document, index))
-    out.file(_copy(ARCHIVE_URL), functools.partial(archive_document, index))
+    # Each made from what it shows, not the whole index (see outputs/llms.py).
+    out.file(_copy(TOPICS_URL), functools.partial(topics_document, config, index.topics))
+    out.file(_copy(ARCHIVE_URL), functools.partial(archive_document, config, index.archive))
     if config.search:
         out.file(_copy(SEARCH_URL), functools.partial(search_document, config))
     for entry in index.series:
         out.file(_copy(entry.series.url), functools.partial(series_document, entry, config))
     if index.series:
-        out.file(_copy(SERIES_URL), functools.partial(series_index_document, index))
+        series = functools.partial(series_index_document, config, index.series)
+        out.file(_copy(SERIES_URL), series)
 
 
 def listing_document(listing: Listing, config: SiteConfig) -> str:
@@ -80,11 +82,10 @@ def listing_document(listing: Listing, config: SiteConfig) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def topics_document(index: SiteIndex) -> str:
+def topics_document(config: SiteConfig, topics: list[TopicIndex]) -> str:
     """Every topic with its post count, linking to the topic page's copy."""
-    config = index.config
     lines = []
-    for topic_index in index.topics:
+    for topic_index in topics:
         topic, count = topic_index.topic, len(topic_index.posts)
         url = site_url(config, topic.url + "index.html.md")
         lines.append(f"- [{escape_inline(topic.name)}]({url}): {count} post{'s' * (count != 1)}")
@@ -106,11 +107,10 @@ def series_document(entry: SeriesIndex, config: SiteConfig) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def series_index_document(index: SiteIndex) -> str:
+def series_index_document(config: SiteConfig, series: list[SeriesIndex]) -> str:
     """Every series with its number of parts, linking to the series page's copy."""
-    config = index.config
     lines = []
-    for entry in index.series:
+    for entry in series:
         url = site_url(config, entry.series.markdown_url)
         count = len(entry.posts)
         lines.append(
@@ -129,12 +129,11 @@ def search_document(config: SiteConfig) -> str:
     )
 
 
-def archive_document(index: SiteIndex) -> str:
+def archive_document(config: SiteConfig, archive: list[ArchiveMonth]) -> str:
     """Every post by year and month, newest first."""
-    config = index.config
     blocks = ["# Archive"]
     year = None
-    for month in index.archive:
+    for month in archive:
         if month.year != year:
             year = month.year
             blocks.append(f"## {year}")

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import jinja2
 
-from foldpress.model import SiteIndex
+from foldpress.config import SiteConfig
+from foldpress.model import Post, SiteIndex
 from foldpress.outputs._markdown import post_markdown
 from foldpress.outputs.folder import OutputFolder
 from foldpress.search import search_index
@@ -23,10 +24,10 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     if not index.config.search:
         return
     out = OutputFolder.of(out)
-    out.file("search/index.json", functools.partial(index_json, index))
+    out.file("search/index.json", functools.partial(index_json, index.config, index.posts))
 
 
-def index_json(index: SiteIndex) -> str:
-    summaries = [post_markdown(post, index.config).summary_line for post in index.posts]
-    data = search_index(index.posts, summaries)
+def index_json(config: SiteConfig, posts: list[Post]) -> str:
+    summaries = [post_markdown(post, config).summary_line for post in posts]
+    data = search_index(posts, summaries)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -33,7 +33,7 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
     # changes neither leaves it as it is.
     out.file("sitemap.xml", functools.partial(sitemap_xml, index.config, entries))
     if "robots.txt" not in out:
-        out.file("robots.txt", functools.partial(robots_txt, index))
+        out.file("robots.txt", functools.partial(robots_txt, index.config))
 
 
 def sitemap_xml(config: SiteConfig, entries: list[tuple[str, datetime | None]]) -> bytes:
@@ -74,8 +74,8 @@ def _urlset(config: SiteConfig, entries: list[tuple[str, datetime | None]]) -> E
     return urlset
 
 
-def robots_txt(index: SiteIndex) -> str:
-    sitemap_url = site_url(index.config, "/sitemap.xml")
+def robots_txt(config: SiteConfig) -> str:
+    sitemap_url = site_url(config, "/sitemap.xml")
     return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n"
 
 
