@@ -148,6 +148,7 @@ def _build(
     out_dir = Path(out_dir) if out_dir is not None else site_dir / "_site"
     errors: list[ContentError] = []
     warnings: list[ContentWarning] = []
+    remember = memory is not None  # for a next build in this process
     memory = memory or Memory()
     try:
         config = _settings(site_dir, memory)
@@ -217,7 +218,8 @@ def _build(
 
     # Every output's key holds the settings and what the templates are given besides
     # their context (the settings again, as ``site``; the functions they may call).
-    keys = Keys(index, previous=memory.keys)
+    keys = Keys(index, previous=memory.keys, remember=remember)
+    keys.describe_by_source(content.source_keys)
     keys.salt = digest(cache.version, made_from, keys.whole(env.globals))
     out_key = str(out_dir.resolve())
     same_folder = cache.out_dir == out_key

@@ -55,6 +55,9 @@ class Content:
     warnings: list[ContentWarning] = field(default_factory=list)
     rendered: int = 0  # files read and rendered by this build
     cached: int = 0  # files taken from the cache
+    # Each post and page with the key of its source (its file's bytes and the settings
+    # it is rendered with), which says all it holds: see foldpress.keys.
+    source_keys: list[tuple[Post | Page, bytes]] = field(default_factory=list)
 
 
 @dataclass
@@ -165,6 +168,9 @@ def load_content(
         # A file that could not be read is not in ``keys``: read every file next time.
         memory.changed = set() if len(keys) == len(sources) else None
 
+    for (_, path), item in zip(sources, items, strict=True):
+        if item is not None and path in keys:
+            content.source_keys.append((item, keys[path][1]))
     for item in items:
         if isinstance(item, Post) and (drafts or not item.draft):
             content.posts.append(item)

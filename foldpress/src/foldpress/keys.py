@@ -127,9 +127,17 @@ class Keys:
     (each taken once per build)."""
 
     def __init__(
-        self, index: SiteIndex | None, salt: bytes = b"", previous: Keys | None = None
+        self,
+        index: SiteIndex | None,
+        salt: bytes = b"",
+        previous: Keys | None = None,
+        *,
+        remember: bool = False,
     ) -> None:
         self.salt = salt
+        # Whether to note what each output is made from, for the next build kept in
+        # memory (``previous`` is the last one).
+        self.remember = remember or previous is not None
         # Paths in the site, relative to it: the same keys however its folder is spelled.
         self._site = _prefix(index.site_dir) if index else None
         self.by_name: dict[Name, object] = {}
@@ -176,6 +184,13 @@ class Keys:
                 self._stale.append((read, found))
         self._made_before, previous._made_before = previous._made, {}
         self._pages_before, previous._pages_before = previous._pages, {}
+
+    def describe_by_source(self, items: Iterable[tuple[object, bytes]]) -> None:
+        """Describe each post or page of ``items`` by the key of its source: the
+        rendering of the same file with the same settings is the same (the cache of
+        rendered sources rests on it too), and a key is much cheaper than the post."""
+        for item, key in items:
+            self._whole[id(item)] = (item, ("source", key))
 
     # Keys -------------------------------------------------------------------------
 
@@ -238,7 +253,9 @@ class Keys:
         memory (see :meth:`_token`), whose digest it then is."""
         alive: list[object] = []
         try:
-            if template is None:
+            if not self.remember:
+                token = None
+            elif template is None:
                 token = self._token(made_from, False, alive)
             else:
                 items = sorted(made_from.items())
