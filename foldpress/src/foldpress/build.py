@@ -19,7 +19,7 @@ from foldpress.cache import CACHE_DIR, PREVIEW_DIR, BuildCache, digest
 from foldpress.config import SiteConfig, load_config
 from foldpress.content import SourceMemory, load_content
 from foldpress.errors import BuildError, ContentError, ContentWarning, in_order
-from foldpress.index import build_index, check_urls
+from foldpress.index import build_index, check_urls, keep_unchanged
 from foldpress.keys import Keys
 from foldpress.outputs.folder import OutputFolder
 from foldpress.parallel import workers
@@ -28,6 +28,8 @@ from foldpress.series import collect_series
 
 if TYPE_CHECKING:
     import jinja2
+
+    from foldpress.model import SiteIndex
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Memory:
     env: tuple[object, jinja2.Environment] | None = None  # what it was made from, and it
     out_dir: Path | None = None  # where the files of ``cache.outputs`` are, as they are
     config: tuple[bytes, SiteConfig] | None = None  # site.toml's bytes, and what they say
+    index: SiteIndex | None = None
     unsaved: bool = False  # whether the cache on disk is older than ``cache``
 
     def clear(self) -> None:
@@ -214,6 +217,8 @@ def _build(
         raise BuildError(errors, warnings)
 
     index = build_index(config, posts, pages, site_dir)
+    if memory.index is not None:
+        keep_unchanged(index, memory.index)
     env = prepared[0] if prepared else _output_side(site_dir, config, compile_all=False)
 
     # Every output's key holds the settings and what the templates are given besides
@@ -270,6 +275,7 @@ def _build(
         else:
             memory.unsaved = True
     memory.cache, memory.keys, memory.env, memory.out_dir = cache, keys, (made_from, env), out_dir
+    memory.index = index
     return BuildResult(
         out_dir,
         len(posts),

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 from collections import defaultdict
+from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
+from typing import TypeVar
 
 from foldpress.addresses import output_file
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError
 from foldpress.images import ImageSizes, bundle_files
-from foldpress.model import ArchiveMonth, Listing, Page, Post, SiteIndex, Topic, TopicIndex
+from foldpress.model import (
+    ArchiveMonth,
+    Listing,
+    Page,
+    Post,
+    Series,
+    SiteIndex,
+    Topic,
+    TopicIndex,
+)
 from foldpress.notebook import published_files
 from foldpress.series import collect_series, series_parts
 
@@ -105,6 +117,47 @@ def build_index(
         ImageSizes(site_files(site_dir, posts)),
         not_found,
     )
+
+
+def keep_unchanged(index: SiteIndex, previous: SiteIndex) -> None:
+    """Put in ``index`` the listings, topics, months, series and series places of
+    ``previous`` (an earlier build's index, kept in memory) that are what they were:
+    the same posts in the same order, the same values. Nothing in an index is changed
+    once made, so a build kept in memory can tell by identity what it need not look at
+    again (see :mod:`foldpress.keys`)."""
+
+    def kept(new: list[T], old: list[T], name: Callable[[T], object]) -> list[T]:
+        before = {name(item): item for item in old}
+        return [_same_or(item, before.get(name(item))) for item in new]
+
+    index.listings = kept(index.listings, previous.listings, lambda listing: listing.url)
+    index.topics = kept(index.topics, previous.topics, lambda entry: entry.topic.slug)
+    index.archive = kept(index.archive, previous.archive, lambda m: (m.year, m.month))
+    index.series = kept(index.series, previous.series, lambda entry: entry.series.slug)
+    parts = series_parts(index.series)
+    index.parts = {url: _same_or(part, previous.parts.get(url)) for url, part in parts.items()}
+
+
+T = TypeVar("T")
+
+
+def _same_or(new: T, old: T | None) -> T:
+    """``old`` if it holds what ``new`` holds, field by field: the same objects, or
+    equal values of a kind that is never changed."""
+    if old is None or type(old) is not type(new):
+        return new
+    for field in dataclasses.fields(new):  # type: ignore[arg-type]
+        a, b = getattr(new, field.name), getattr(old, field.name)
+        if a is b or (type(a) in _VALUES and type(b) is type(a) and a == b):
+            continue
+        same_list = type(a) is list and type(b) is list and len(a) == len(b)
+        if same_list and all(map(operator.is_, a, b)):
+            continue
+        return new
+    return old
+
+
+_VALUES = frozenset({str, int, bool, Topic, Series})  # compared by value
 
 
 def site_files(site_dir: Path | None, posts: list[Post]) -> dict[str, Path | bytes]:

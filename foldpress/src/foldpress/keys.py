@@ -286,7 +286,9 @@ class Keys:
             return (kind.__name__, value)
         if named and kind in _NAMED_TYPES:
             return ("name", self.name_of(value))
-        if kind in KEPT:
+        if kind in KEPT or (kind in _NAMED_TYPES and kind is not SiteIndex):
+            # Never changed once made; a listing or a topic that is what it was is the
+            # same object (see index.keep_unchanged)
             alive.append(value)
             return ("id", id(value))
         if kind is functools.partial:
@@ -302,8 +304,8 @@ class Keys:
         if kind is list or kind is tuple:
             return (kind.__name__, tuple(self._token(v, False, alive) for v in value))  # type: ignore[attr-defined]
         if dataclasses.is_dataclass(value) and not named and kind is not SiteIndex:
-            # By its fields (a listing: its posts, its neighbours' addresses); not the
-            # whole index, which is the whole site, changed by any edit
+            # By its fields: a value such as a topic (not the whole index, which is
+            # the whole site, changed by any edit)
             names = _FIELDS.get(kind)
             if names is None:
                 names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
