@@ -42,13 +42,13 @@ from foldpress.model import (
     Page,
     Post,
     PostMarkdown,
+    Series,
     SeriesIndex,
     SeriesPart,
     SiteIndex,
     Topic,
     TopicIndex,
 )
-from foldpress.remember import KEPT
 
 Name = tuple[str, ...]  # a model object's name, the same in every build of the site
 Read = tuple[Name, str]  # an attribute of a named object, read by a template
@@ -59,10 +59,6 @@ _Found = tuple[object, object, bytes, object]
 
 class Unkeyable(Exception):
     """What a page read cannot be looked up again without rendering it."""
-
-
-class _NoToken(Exception):
-    """A value that cannot be told the same as an earlier build's by identity."""
 
 
 # The model objects a template reaches by reading attributes, named by what makes each
@@ -150,10 +146,11 @@ class Keys:
         self._whole: dict[int, tuple[object, object]] = {}
         self._named: dict[int, tuple[object, object]] = {}
         self._reads: dict[Read, _Found] = {}
-        # An output's path -> what it was made from, compared by identity (see _token);
-        # the digest that description gave; the objects whose ids the first holds.
-        self._made: dict[str, tuple[object, bytes, list[object]]] = {}
-        self._made_before: dict[str, tuple[object, bytes, list[object]]] = {}
+        # An output's path -> the template (None: a function makes it) and what it was
+        # made from (see _same), and the digest of that described.
+        self._made: dict[str, tuple[str | None, object, bytes]] = {}
+        self._made_before: dict[str, tuple[str | None, object, bytes]] = {}
+        self._names_before: dict[int, Name] = {}  # the names of the last build's objects
         # A page's path -> the reads its key was taken with, the salt, and the key
         self._pages: dict[str, tuple[list[Read], bytes, bytes]] = {}
         self._pages_before: dict[str, tuple[list[Read], bytes, bytes]] = {}
@@ -183,6 +180,7 @@ class Keys:
             else:
                 self._stale.append((read, found))
         self._made_before, previous._made_before = previous._made, {}
+        self._names_before = previous.names
         self._pages_before, previous._pages_before = previous._pages, {}
 
     def describe_by_source(self, items: Iterable[tuple[object, bytes]]) -> None:
@@ -249,69 +247,57 @@ class Keys:
     def _described(self, path: str, template: str | None, made_from: Any) -> tuple[bytes, bool]:
         """A digest of what the output at ``path`` is made from: a function that makes
         it, or a template's name and its context (whose model objects are described by
-        name); and whether it was made from the same objects in the last build kept in
-        memory (see :meth:`_token`), whose digest it then is."""
-        alive: list[object] = []
-        try:
-            if not self.remember:
-                token = None
-            elif template is None:
-                token = self._token(made_from, False, alive)
-            else:
-                items = sorted(made_from.items())
-                token = (template, tuple((k, self._token(v, True, alive)) for k, v in items))
-        except _NoToken:
-            token = None
+        name); and whether it is made from what it was in the last build kept in memory
+        (see :meth:`_same`), whose digest it then is."""
         before = self._made_before.get(path)
-        same = token is not None and before is not None and before[0] == token
-        if same:
-            described = before[1]  # type: ignore[index]
+        named = template is not None
+        if before is not None and before[0] == template and self._same(before[1], made_from, named):
+            same, described = True, before[2]
         elif template is None:
-            described = digest_of(self.whole(made_from))
+            same, described = False, digest_of(self.whole(made_from))
         else:
             items = [(k, self.named(v)) for k, v in sorted(made_from.items())]
-            described = digest_of((template, items))
-        if token is not None:
-            self._made[path] = (token, described, alive)
+            same, described = False, digest_of((template, items))
+        if self.remember:
+            self._made[path] = (template, made_from, described)
         return described, same
 
-    def _token(self, value: object, named: bool, alive: list[object]) -> object:
-        """``value`` as plain data that equals the token of an equal value of the last
-        build kept in memory: the objects that outlive a build and never change (posts,
-        pages, the settings, functions) by their ids (held in ``alive`` so that they
-        are not reused), model objects by name where ``named`` (in a page's context),
-        functions' arguments within. Raises _NoToken for anything else."""
-        kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None:
-            return (kind.__name__, value)
+    def _same(self, old: Any, new: Any, named: bool) -> bool:
+        """Whether ``new`` is described as ``old``, from the last build kept in memory,
+        was, told without describing either: the same object (what outlives a build is
+        never changed, and the index keeps what is unchanged: see
+        ``index.keep_unchanged``), an equal plain value, a model object of the same
+        name where ``named`` (in a page's context), a function with the same
+        arguments. False where it cannot be told so."""
+        if old is new:
+            return True
+        kind = type(old)
+        if kind is not type(new):
+            return False
+        if kind is str or kind is int or kind is bool or kind in _VALUES:
+            return old == new
+        if kind is dt.datetime:  # equal, and written the same
+            return old == new and old.tzinfo is new.tzinfo and old.fold == new.fold
         if named and kind in _NAMED_TYPES:
-            return ("name", self.name_of(value))
-        if kind in KEPT or (kind in _NAMED_TYPES and kind is not SiteIndex):
-            # Never changed once made; a listing or a topic that is what it was is the
-            # same object (see index.keep_unchanged)
-            alive.append(value)
-            return ("id", id(value))
+            return self._names_before.get(id(old), ()) == self.names.get(id(new))
         if kind is functools.partial:
-            func, args, keywords = value.func, value.args, value.keywords  # type: ignore[attr-defined]
             return (
-                "partial",
-                self._token(func, False, alive),
-                tuple(self._token(a, False, alive) for a in args),
-                tuple((k, self._token(v, False, alive)) for k, v in sorted(keywords.items())),
+                old.func is new.func
+                and self._same(old.args, new.args, False)
+                and self._same(old.keywords, new.keywords, False)
             )
         if kind is Lazy:
-            return ("lazy", self._token(value.make, False, alive))  # type: ignore[attr-defined]
+            return self._same(old.make, new.make, False)
         if kind is list or kind is tuple:
-            return (kind.__name__, tuple(self._token(v, False, alive) for v in value))  # type: ignore[attr-defined]
-        if dataclasses.is_dataclass(value) and not named and kind is not SiteIndex:
-            # By its fields: a value such as a topic (not the whole index, which is
-            # the whole site, changed by any edit)
-            names = _FIELDS.get(kind)
-            if names is None:
-                names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
-            fields = tuple(self._token(getattr(value, name), False, alive) for name in names)
-            return (kind.__qualname__, fields)
-        raise _NoToken
+            same = self._same
+            return len(old) == len(new) and all(
+                same(a, b, named) for a, b in zip(old, new, strict=True)
+            )
+        if kind is dict:
+            return old.keys() == new.keys() and all(
+                self._same(v, new[k], named) for k, v in old.items()
+            )
+        return False
 
     def _read(self, read: Read, before: _Found | None = None) -> _Found:
         """What ``read`` finds in this build, described, and the digest of that (the
@@ -483,6 +469,7 @@ def _described(description: object) -> object:
 
 _PICKLED_WHOLE = frozenset({Post, Page})
 _NAMED_TYPES = frozenset(NAMED)
+_VALUES = frozenset({Topic, Series})  # never changed, compared by value
 # Values that pickle writes the same in every build: dates, and the model's small
 # frozen records of plain values.
 _PICKLED_AS_IS = frozenset(
