@@ -6,6 +6,7 @@ build that renders no post never needs it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,14 @@ def lexer(language: str) -> Lexer | None:
         return get_lexer_by_name(language)
     except ClassNotFound:
         return None
+
+
+def load_lexers(languages: Iterable[str]) -> None:
+    """Import Pygments and make the lexers of these languages (lower case) now: before
+    forking workers, so that it is done once, not once in each of them."""
+    _formatter()
+    for language in languages:
+        lexer(language)
 
 
 def highlight_spans(code: str, language: str) -> str | None:
