@@ -26,13 +26,22 @@ _LONGEST = 40  # longer "words" are hashes and base64, which nobody searches for
 
 def words(text: str) -> list[str]:
     """``text``'s words: lower case, accents dropped, letters and digits only."""
+    return _words(text, distinct=False)
+
+
+def _words(text: str, *, distinct: bool) -> list[str]:
+    """:func:`words`; with ``distinct``, each word found is looked at once (a word may
+    still come twice: with and without its accents)."""
     text = text.lower()
     if text.isascii():
-        return _WORD.findall(text)
+        found = _WORD.findall(text)
+        return list(dict.fromkeys(found)) if distinct else found
     # Composed, a letter and its accents are one word; accents are then dropped word by
     # word: going through every character of a whole post took a fifth of a cold
     # build's time, and all but a few words are ASCII.
     found = _WORD.findall(unicodedata.normalize("NFC", text))
+    if distinct:
+        found = list(dict.fromkeys(found))
     return [
         part
         for word in found
@@ -49,7 +58,11 @@ def words_of_html(body: str) -> list[str]:
     """The distinct words of an HTML body's text, in order of first use; formulas left
     out (their MathML is symbols), one-letter words too."""
     text = html.unescape(_TAG.sub(" ", _MATH.sub(" ", body)))
-    return list(dict.fromkeys(w for w in words(text) if 1 < len(w) <= _LONGEST))
+    # Each word once before looking at it: a post uses a few hundred words, many times.
+    # (Taking the first of each word, then of each word it becomes without accents,
+    # keeps the order of first use.)
+    distinct = dict.fromkeys(_words(text, distinct=True))
+    return [w for w in distinct if 1 < len(w) <= _LONGEST]
 
 
 def search_index(posts: list[Post], summaries: Iterable[str]) -> dict[str, object]:
