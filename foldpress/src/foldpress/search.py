@@ -10,9 +10,10 @@ the same way as :func:`words`: lower case, accents dropped, runs of letters and 
 from __future__ import annotations
 
 import html
+import operator
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from foldpress.dates import long_date
 from foldpress.model import Post
@@ -74,21 +75,25 @@ def search_index(posts: list[Post], summaries: Iterable[str]) -> dict[str, objec
     postings: dict[str, list[int]] = {}
     for number, post in enumerate(posts):
         for word in _post_words(post):
-            postings.setdefault(word, []).append(number)
-    index = {word: ".".join(_gaps(numbers)) for word, numbers in sorted(postings.items())}
+            found = postings.get(word)
+            if found is None:
+                postings[word] = [number]
+            else:
+                found.append(number)
+    # Every gap is a post number or a difference of two: each is written in base 36
+    # once, not once per word that has it (a build that changes any post makes the
+    # whole index again: a 10,000-post site has a million postings).
+    digits = [_base36(n) for n in range(len(posts))]
+    index = {
+        word: ".".join(map(digits.__getitem__, map(operator.sub, numbers, [0, *numbers])))
+        for word, numbers in sorted(postings.items())
+    }
     return {"version": INDEX_VERSION, "posts": entries, "words": index}
 
 
 def _post_words(post: Post) -> set[str]:
     title_and_topics = " ".join([post.title, *(t.name for t in post.topics)])
     return {*post.search_words.split(), *words(title_and_topics)}
-
-
-def _gaps(numbers: list[int]) -> Iterator[str]:
-    previous = 0
-    for number in numbers:
-        yield _base36(number - previous)
-        previous = number
 
 
 def _base36(number: int) -> str:
