@@ -20,8 +20,8 @@ DARK_STYLE = "github-dark"
 
 # Highlighted blocks kept per process: a block shown again (the same snippet in several
 # posts, or a post rendered again by ``foldpress serve`` after an edit elsewhere in it)
-# is not lexed again. Lexing is most of a cold build's Pygments time; the spans of a
-# few hundred blocks are a few hundred KiB.
+# is not lexed again. Lexing is most of a cold build's Pygments time; 512 blocks of
+# ordinary size (a hundred lines: about 15 KB of spans) are a few MiB.
 _KEPT = 512
 
 
