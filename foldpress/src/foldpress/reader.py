@@ -477,4 +477,7 @@ def markdown_files(folder: Path, suffixes: tuple[str, ...] = MARKDOWN_SUFFIXES) 
             for name in names
             if not name.startswith(".") and name.lower().endswith(suffixes)
         ]
-    return sorted(map(Path, found))
+    # In the order of paths (part by part, as the platform compares them), sorted as
+    # strings: comparing Path objects is slower than making them.
+    found.sort(key=lambda path: os.path.normcase(path).split(os.sep))
+    return [Path(path) for path in found]
