@@ -16,6 +16,7 @@ counted).
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import subprocess
@@ -61,6 +62,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--jobs", default="default", help="build(jobs=...): a number")
     args = parser.parse_args()
+    for tree in (args.old, args.new):  # as installing would (see bench_site_build.py)
+        compileall.compile_dir(tree, quiet=1)
     with tempfile.TemporaryDirectory() as work:
         source = Path(work) / "source"
         generator = [sys.executable, str(HERE / "generate_corpus.py"), str(source)]

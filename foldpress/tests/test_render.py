@@ -76,6 +76,17 @@ def test_fenced_code_is_highlighted_with_classes(md):
     assert "prefers-color-scheme: dark" in pygments_css()
 
 
+def test_a_block_seen_before_is_highlighted_as_its_language_says(md):
+    # Highlighted blocks are kept by code and language: the same code under another
+    # language, or none Pygments knows, is not given the first one's spans.
+    code = "def f(x):\n    return x\n"
+    first, _ = render(md, f"```python\n{code}```\n")
+    again, _ = render(md, f"```Python\n{code}```\n\n```nosuchlang\n{code}```\n")
+    blocks = html(again.body_html).find_all("pre")
+    assert str(blocks[0].code.decode_contents()) == html(first.body_html).pre.code.decode_contents()
+    assert blocks[1].find("span") is None and blocks[1].get_text() == code
+
+
 def test_unknown_language_is_plain_escaped_code(md):
     rendered, _ = render(md, "```nosuchlang\n<b>x</b>\n```\n")
     code = html(rendered.body_html).find("code")

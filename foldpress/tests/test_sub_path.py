@@ -123,3 +123,23 @@ def test_relative_urls_make_a_site_that_works_from_disk(make_site):
     front = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="theme/style.css"' in front
     assert 'href="2025/01/second/index.html"' in front
+
+
+def test_a_sites_own_template_links_alike_with_the_function_and_the_filter(make_site):
+    # link() in a site's templates, and |link in the bundled theme's: one link either way,
+    # in a loop and in an included template too.
+    post = (
+        '{% extends "base.html" %}{% block main %}'
+        '{% for topic in post.topics %}<a class=f href="{{ link(topic.url) }}">f</a>'
+        '<a class=g href="{{ topic.url|link }}">g</a>{% endfor %}{% include "_post_meta.html" %}'
+        "{% endblock %}"
+    )
+    files = {**FILES, "templates/post.html": post}
+    site = make_site(files, site_toml='title = "Disk"\nrelative_urls = true\n')
+    build(site)
+    page = BeautifulSoup((site / "_site/2025/01/second/index.html").read_text(), "html5lib")
+    by_function = [a["href"] for a in page.find_all("a", class_="f")]
+    assert by_function == [a["href"] for a in page.find_all("a", class_="g")]
+    assert by_function == ["../../../topics/python/index.html", "../../../topics/ai/index.html"]
+    meta = [a["href"] for a in page.select(".post-meta a")]
+    assert meta == by_function

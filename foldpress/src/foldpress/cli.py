@@ -13,7 +13,6 @@ from foldpress.build import Progress
 from foldpress.build import build as build_site
 from foldpress.config import load_config
 from foldpress.errors import BuildError, in_order
-from foldpress.scaffold import create_post, create_site
 
 SITE_ARGUMENT = click.Path(file_okay=False, path_type=Path)
 
@@ -32,6 +31,8 @@ def main() -> None:
 @click.argument("directory", type=SITE_ARGUMENT)
 def new(directory: Path) -> None:
     """Create a starter site in DIRECTORY (which must be new or empty)."""
+    from foldpress.scaffold import create_site  # here: YAML, which a build may not need
+
     try:
         post = create_site(directory, now=datetime.now(UTC))
     except FileExistsError as error:
@@ -264,6 +265,8 @@ class ProgressLine:
 def post(title: str, site: Path, topics: tuple[str, ...], draft: bool) -> None:
     """Start a post titled TITLE: writes posts/YYYY-MM-DD-slug.md with front matter,
     dated now in the site's timezone."""
+    from foldpress.scaffold import create_post  # see new
+
     try:
         config = load_config(site / "site.toml")
     except BuildError as error:

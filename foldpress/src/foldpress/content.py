@@ -8,6 +8,7 @@ are rendered in worker processes when there are enough of them for that to pay.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import re
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from foldpress import serial
 from foldpress.cache import BuildCache, digest
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError, ContentWarning
-from foldpress.highlight import lexer
+from foldpress.highlight import load_lexers
 from foldpress.markdown import Markdown, create_markdown
 from foldpress.markdown_html import MathErrors
 from foldpress.markdown_math import MathSyntax
@@ -315,11 +316,15 @@ _FENCE_LANGUAGE = re.compile(rb"^[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)", re
 
 def _warm_up(work: list[tuple[str, Path, bytes | None]], config: SiteConfig) -> None:
     """Make the renderer and the Pygments lexers the sources' code blocks seem to name,
-    before forking workers: once here instead of once in each of them."""
+    and import the YAML reader, and the LaTeX converter if they may hold math, before
+    forking workers: once here instead of once in each of them."""
     _renderer(config.smart_typography, config.math_syntax, config.math_errors)
+    importlib.import_module("yaml")  # front matter
     languages = {m.lower() for *_, raw in work for m in _FENCE_LANGUAGE.findall(raw or b"")}
-    for language in languages:
-        lexer(language.decode("ascii", "replace"))
+    if languages:
+        load_lexers(language.decode("ascii", "replace") for language in languages)
+    if any(raw is None or b"$" in raw or b"\\" in raw for *_, raw in work):  # math, maybe
+        importlib.import_module("latex2mathml.converter")
 
 
 def _render_all(
@@ -336,6 +341,8 @@ def _render_all(
     processes = workers(jobs, len(work))
     if processes > 1:
         _warm_up(work, config)
+    else:  # ``meanwhile`` is for while workers render: with none, it is not this one's job
+        meanwhile = None
 
     def render(i: int, here: bool) -> tuple[tuple, bool]:
         item, blob, errors = render_file(*work[i], config, site_dir)

@@ -22,9 +22,6 @@ import re
 from collections.abc import Iterator
 from functools import cache
 
-from latex2mathml.converter import convert
-from latex2mathml.symbols_parser import convert_symbol
-
 # MathJax's named operators (TeX's \log and kin); those that take limits below.
 _OPERATORS = (
     *("arcsin", "arccos", "arctan", "arg", "cos", "cosh", "cot", "coth", "csc", "deg"),
@@ -63,6 +60,8 @@ def _reference(match: re.Match[str]) -> str:
 
 
 def _sized_delimiter(match: re.Match[str]) -> str:
+    from latex2mathml.symbols_parser import convert_symbol  # see mathml.to_mathml
+
     size, delimiter = match.groups()
     code = convert_symbol(delimiter)
     if code is None:
@@ -92,6 +91,8 @@ def mend_mathml(mathml: str) -> str:
 
 @cache
 def _missing_operators() -> re.Pattern[str]:
+    from latex2mathml.converter import convert  # see mathml.to_mathml
+
     missing = [name for name in _OPERATORS if f"\\{name}" in convert(f"\\{name}")]
     return re.compile(r"\\(" + "|".join(missing or ["(?!)"]) + r")(?![A-Za-z])")
 

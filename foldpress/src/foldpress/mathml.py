@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from latex2mathml.converter import convert
-
 from foldpress.mathjax_tex import mathjax_to_latex2mathml, mend_mathml
 
 # latex2mathml's exceptions carry no message; these say what the author got wrong.
@@ -78,6 +76,8 @@ def to_mathml(latex: str, display: bool) -> str:
         tex = _COLUMN_PAIRS.sub(r"\1", tex)
         tex = _ENVIRONMENT.sub(lambda m: _AS[m[2]][m[1] == "end"], tex)
     tex = mathjax_to_latex2mathml(tex)
+    from latex2mathml.converter import convert  # here: a build with no formula never needs it
+
     try:
         mathml = convert(tex, display="block" if display else "inline")
     except Exception as error:  # latex2mathml raises many unrelated types

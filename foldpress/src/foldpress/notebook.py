@@ -32,8 +32,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
-
 from foldpress.config import SiteConfig
 from foldpress.errors import ContentError, ContentWarning
 from foldpress.markdown_math_blocks import ENVIRONMENTS
@@ -236,6 +234,8 @@ def _fastpages_matter(notebook: Any) -> FrontMatter | None:
     title = _FASTPAGES_TITLE.match(lines[0]) if lines else None
     if title is None:
         return None
+    import yaml  # here: see reader.parse_front_matter
+
     name = title.group(1)
     data: dict[str, object] = {"title": yaml.safe_load(name) if name[:1] in "\"'" else name}
     for line in lines[1:]:

@@ -10,6 +10,7 @@ the same way as :func:`words`: lower case, accents dropped, runs of letters and 
 from __future__ import annotations
 
 import html
+import operator
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -27,13 +28,22 @@ _LONGEST = 40  # longer "words" are hashes and base64, which nobody searches for
 
 def words(text: str) -> list[str]:
     """``text``'s words: lower case, accents dropped, letters and digits only."""
+    return _words(text, distinct=False)
+
+
+def _words(text: str, *, distinct: bool) -> list[str]:
+    """:func:`words`; with ``distinct``, each word found is looked at once (a word may
+    still come twice: with and without its accents)."""
     text = text.lower()
     if text.isascii():
-        return _WORD.findall(text)
+        found = _WORD.findall(text)
+        return list(dict.fromkeys(found)) if distinct else found
     # Composed, a letter and its accents are one word; accents are then dropped word by
     # word: going through every character of a whole post took a fifth of a cold
     # build's time, and all but a few words are ASCII.
     found = _WORD.findall(unicodedata.normalize("NFC", text))
+    if distinct:
+        found = list(dict.fromkeys(found))
     return [
         part
         for word in found
@@ -50,7 +60,11 @@ def words_of_html(body: str) -> list[str]:
     """The distinct words of an HTML body's text, in order of first use; formulas left
     out (their MathML is symbols), one-letter words too."""
     text = html.unescape(_TAG.sub(" ", _MATH.sub(" ", body)))
-    return list(dict.fromkeys(w for w in words(text) if 1 < len(w) <= _LONGEST))
+    # Each word once before looking at it: a post uses a few hundred words, many times.
+    # (Taking the first of each word, then of each word it becomes without accents,
+    # keeps the order of first use.)
+    distinct = dict.fromkeys(_words(text, distinct=True))
+    return [w for w in distinct if 1 < len(w) <= _LONGEST]
 
 
 def search_index(posts: list[Post], summaries: Iterable[str]) -> dict[str, object]:
@@ -62,11 +76,17 @@ def search_index(posts: list[Post], summaries: Iterable[str]) -> dict[str, objec
     postings: dict[str, list[int]] = {}
     for number, post in enumerate(posts):
         for word in _post_words(post):
-            postings.setdefault(word, []).append(number)
-    # A gap is at most the number of posts: each is spelled once, not once per use.
-    spelled = [_base36(gap) for gap in range(len(posts) + 1)]
+            found = postings.get(word)
+            if found is None:
+                postings[word] = [number]
+            else:
+                found.append(number)
+    # Every gap is a post number or a difference of two: each is written in base 36
+    # once, not once per word that has it (a build that changes any post makes the
+    # whole index again: a 10,000-post site has a million postings).
+    digits = [_base36(n) for n in range(len(posts))]
     index = {
-        word: ".".join([spelled[n - p] for p, n in zip([0, *numbers], numbers, strict=False)])
+        word: ".".join(map(digits.__getitem__, map(operator.sub, numbers, [0, *numbers])))
         for word, numbers in sorted(postings.items())
     }
     return {"version": INDEX_VERSION, "posts": entries, "words": index}

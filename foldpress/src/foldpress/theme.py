@@ -86,7 +86,8 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
     # Every link of a page to the site goes through these, which know the page (``url``).
     @jinja2.pass_context
     def link(context: jinja2.runtime.Context, path: str) -> str:
-        """``{{ link(post.url) }}``: a site path as this page links to it."""
+        """``{{ link(post.url) }}`` or ``{{ post.url|link }}``: a site path as this
+        page links to it."""
         return site_link(config, path, context.get("url"))
 
     @jinja2.pass_context
@@ -95,6 +96,10 @@ def create_environment(site_dir: Path, config: SiteConfig) -> jinja2.Environment
         return markupsafe.Markup(rebase_html(html, context.get("url"), config))
 
     env.globals["link"] = link
+    # The same as a filter, ``{{ post.url|link }}``, which the bundled theme uses: Jinja
+    # calls a filter directly, where a function goes through Context.call, which in a
+    # loop or a block also copies the page's context first, for every link.
+    env.filters["link"] = link
     env.filters["site_html"] = site_html
     return env
 

@@ -49,7 +49,12 @@ def has_scheme(url: str) -> bool:
 
 def base_path(config: SiteConfig) -> str:
     """The path the site is published under: ``/``, or e.g. ``/blog/``."""
-    return urlsplit(config.base_url).path.rstrip("/") + "/"
+    return _base_path(config.base_url)
+
+
+@functools.lru_cache(maxsize=8)
+def _base_path(base_url: str) -> str:  # asked for every link of every page
+    return urlsplit(base_url).path.rstrip("/") + "/"
 
 
 def site_link(config: SiteConfig, path: str, page_url: str | None) -> str:
