@@ -341,8 +341,6 @@ def _render_all(
     processes = workers(jobs, len(work))
     if processes > 1:
         _warm_up(work, config)
-    else:  # ``meanwhile`` is for while workers render: with none, it is not this one's job
-        meanwhile = None
 
     def render(i: int, here: bool) -> tuple[tuple, bool]:
         item, blob, errors = render_file(*work[i], config, site_dir)
