@@ -1,7 +1,8 @@
 """The rebuild state machine (foldpress/tests/_rebuild_machine.py), run long: random
 edits to a small site, each followed by incremental builds (from the cache on disk, and
-from memory as ``serve`` makes them) and a clean build, compared byte for byte. Prints how many edits were made and how many files differed (0, or it stops at
-the first difference with the edit sequence that made it, shrunk by hypothesis).
+from memory as ``serve`` makes them) and a clean build, compared byte for byte. Prints
+how many edits were made and how many files differed (0, or it stops at the first
+difference with the edit sequence that made it, shrunk by hypothesis).
 
     .venv/bin/python bench/rebuild_machine.py --edits 500
 """
@@ -46,7 +47,8 @@ def main() -> None:
             ),
         )
     seconds = time.perf_counter() - started
-    print(f"{edits} edits, each built incrementally (from disk and from memory) and clean: 0 differing files ({seconds:.0f} s)")
+    how = "each built incrementally (from disk and from memory) and clean"
+    print(f"{edits} edits, {how}: 0 differing files ({seconds:.0f} s)")
 
 
 if __name__ == "__main__":
