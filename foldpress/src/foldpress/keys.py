@@ -118,22 +118,11 @@ def _pickler() -> tuple[io.BytesIO, pickle.Pickler]:
     return made
 
 
-class Keys:
-    """Keys of one build's outputs: its model objects' names, and digests of its values
-    (each taken once per build)."""
+class Descriptions:
+    """An index's model objects by name, and any value as plain data that equal values
+    share (:meth:`named`, :meth:`whole`), each object described once."""
 
-    def __init__(
-        self,
-        index: SiteIndex | None,
-        salt: bytes = b"",
-        previous: Keys | None = None,
-        *,
-        remember: bool = False,
-    ) -> None:
-        self.salt = salt
-        # Whether to note what each output is made from, for the next build kept in
-        # memory (``previous`` is the last one).
-        self.remember = remember or previous is not None
+    def __init__(self, index: SiteIndex | None) -> None:
         # Paths in the site, relative to it: the same keys however its folder is spelled.
         self._site = _prefix(index.site_dir) if index else None
         self.by_name: dict[Name, object] = {}
@@ -145,6 +134,158 @@ class Keys:
         # id -> (the object, kept alive so that its id is not reused; its description)
         self._whole: dict[int, tuple[object, object]] = {}
         self._named: dict[int, tuple[object, object]] = {}
+
+    def describe_by_source(self, items: Iterable[tuple[object, bytes]]) -> None:
+        """Describe each post or page of ``items`` by the key of its source: the
+        rendering of the same file with the same settings is the same (the cache of
+        rendered sources rests on it too), and a key is much cheaper than the post."""
+        for item, key in items:
+            self._whole[id(item)] = (item, ("source", key))
+
+    def look_up(self, name: Name, attribute: str) -> object:
+        """What ``name.attribute`` is in this build, looked up as Jinja2 does."""
+        obj = self.by_name.get(name)
+        if obj is None:
+            raise Unkeyable(name)  # gone: the page changed
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]  # type: ignore[index]
+        except (TypeError, LookupError, AttributeError):
+            return _UNDEFINED
+
+    def name_of(self, obj: object) -> Name:
+        """The name of a model object of this build's index."""
+        name = self.names.get(id(obj))
+        if name is None or self.by_name[name] is not obj:
+            raise Unkeyable(obj)  # not in the index: cannot be looked up again
+        return name
+
+    def named(self, value: object) -> object:
+        """``value`` as a template sees it: model objects by name (what it reads of them
+        is recorded), the rest whole."""
+        if type(value) in _PLAIN:
+            return value
+        if type(value).__module__ == "jinja2.runtime" and "Undefined" in type(value).__name__:
+            return _UNDEFINED  # whichever kind the environment makes
+        if isinstance(value, NAMED):
+            return self.name_of(value)
+        if isinstance(value, types.MethodType) and isinstance(value.__self__, NAMED):
+            raise Unkeyable(value)  # what it returns is not recorded
+        if isinstance(value, list | tuple | dict):
+            memo = self._named.get(id(value))
+            if memo is None:
+                if isinstance(value, dict):
+                    items: object = [(self.named(k), self.named(v)) for k, v in value.items()]
+                else:
+                    items = [self.named(item) for item in value]
+                memo = self._named[id(value)] = (value, (type(value).__name__, items))
+            return memo[1]
+        return self.whole(value)
+
+    def whole(self, value: object) -> object:
+        """``value`` with everything it holds: every field of an object, every item of a
+        list, the cells of a function's closure."""
+        kind = type(value)
+        if kind in _PLAIN:
+            return value
+        if isinstance(value, str | bytes | int | float | dt.date | dt.time | dt.timedelta):
+            return value  # subclasses such as markupsafe.Markup
+        if isinstance(value, PurePath):
+            text = str(value)
+            if self._site is not None and f"{text}/" in (self._site, "./"):
+                return ("site", "")  # the site folder itself
+            if (
+                self._site is not None
+                and text.startswith(self._site)
+                and not (self._site == "" and value.is_absolute())
+            ):
+                return ("site", text.removeprefix(self._site))
+            return text
+        if isinstance(value, list | tuple) and (kind is list or kind is tuple):
+            return (kind.__name__, [v if type(v) in _PLAIN else self.whole(v) for v in value])
+        if isinstance(value, dict) and kind is dict:
+            return ("dict", [(self.whole(k), self.whole(v)) for k, v in value.items()])
+        if kind is functools.partial or kind is Lazy:
+            # Made for one output each (a page's link preview, a file's maker): not
+            # shared, so described as they are, not once as a digest.
+            return self._parts(value)
+        # Objects are described once per build, as a digest: many outputs share them
+        # (the settings, the posts, the functions that make a page's parts).
+        memo = self._whole.get(id(value))
+        if memo is None:
+            if kind in _PICKLED_WHOLE:
+                memo = (value, self._pickled_digest(value))
+            else:
+                memo = (value, digest_of(self._parts(value)))
+            self._whole[id(value)] = memo
+        return memo[1]
+
+    def _pickled_digest(self, value: object) -> bytes:
+        """A digest of a post or page with everything it holds, as :meth:`whole` would
+        describe it, but pickled as it is where its values are plain: a build takes
+        one of every post, and pickle's C code goes through their fields and texts
+        many times faster than :meth:`_parts`. Whatever is not plain (a path, an
+        object of another kind) is pickled as :meth:`whole` describes it. Sets, which
+        pickle gives in an order that differs between processes, cannot be in them:
+        their front matter values are plain data (see ``reader._plain``), as the
+        cache keeps them."""
+        buffer = io.BytesIO()
+        pickler = _Describer(buffer, self, value)
+        pickler.dump(value)
+        return hashlib.sha256(buffer.getbuffer()).digest()[:16]
+
+    def _parts(self, value: object) -> object:
+        whole = self.whole
+        if isinstance(value, list | tuple):
+            return (type(value).__name__, [whole(item) for item in value])
+        if isinstance(value, set | frozenset):
+            return ("set", sorted(digest_of(whole(item)) for item in value))
+        if isinstance(value, dict):
+            return ("dict", [(whole(k), whole(v)) for k, v in value.items()])
+        if isinstance(value, functools.partial):
+            return ("partial", whole(value.func), whole(value.args), whole(value.keywords))
+        if isinstance(value, types.FunctionType):
+            cells = [cell.cell_contents for cell in value.__closure__ or ()]
+            name = (value.__module__, value.__qualname__)
+            return ("function", name, whole(cells), whole(value.__defaults__))
+        if isinstance(value, types.MethodType):
+            return ("method", whole(value.__func__), whole(value.__self__))
+        if isinstance(value, types.BuiltinFunctionType | type):
+            return ("builtin", value.__module__, value.__qualname__)
+        if dataclasses.is_dataclass(value):
+            kind = type(value)
+            names = _FIELDS.get(kind)
+            if names is None:
+                names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+            fields = [getattr(value, name) for name in names]
+            return (kind.__qualname__, [v if type(v) in _PLAIN else whole(v) for v in fields])
+        state = getattr(value, "__getstate__", None)
+        if state is not None and not isinstance(value, type):
+            return (type(value).__qualname__, whole(state()))
+        return pickle.dumps(value)
+
+
+class Keys(Descriptions):
+    """Keys of one build's outputs: digests of what each is made from (each value
+    described and digested once per build), and what a build kept in memory can tell
+    unchanged without describing it again."""
+
+    def __init__(
+        self,
+        index: SiteIndex | None,
+        salt: bytes = b"",
+        previous: Keys | None = None,
+        *,
+        remember: bool = False,
+    ) -> None:
+        super().__init__(index)
+        self.salt = salt
+        # Whether to note what each output is made from, for the next build kept in
+        # memory (``previous`` is the last one).
+        self.remember = remember or previous is not None
         self._reads: dict[Read, _Found] = {}
         # An output's path -> the template (None: a function makes it) and what it was
         # made from (see _same), and the digest of that described.
@@ -182,15 +323,6 @@ class Keys:
         self._made_before, previous._made_before = previous._made, {}
         self._names_before = previous.names
         self._pages_before, previous._pages_before = previous._pages, {}
-
-    def describe_by_source(self, items: Iterable[tuple[object, bytes]]) -> None:
-        """Describe each post or page of ``items`` by the key of its source: the
-        rendering of the same file with the same settings is the same (the cache of
-        rendered sources rests on it too), and a key is much cheaper than the post."""
-        for item, key in items:
-            self._whole[id(item)] = (item, ("source", key))
-
-    # Keys -------------------------------------------------------------------------
 
     def of_call(self, path: str, render: Callable[[], object]) -> bytes:
         """The key of a file made by ``render()``: a function and the values it holds."""
@@ -314,140 +446,13 @@ class Keys:
         found = self._reads[read] = (owner, value, digest, described)
         return found
 
-    def look_up(self, name: Name, attribute: str) -> object:
-        """What ``name.attribute`` is in this build, looked up as Jinja2 does."""
-        obj = self.by_name.get(name)
-        if obj is None:
-            raise Unkeyable(name)  # gone: the page changed
-        try:
-            return getattr(obj, attribute)
-        except AttributeError:
-            pass
-        try:
-            return obj[attribute]  # type: ignore[index]
-        except (TypeError, LookupError, AttributeError):
-            return _UNDEFINED
-
-    def name_of(self, obj: object) -> Name:
-        """The name of a model object of this build's index."""
-        name = self.names.get(id(obj))
-        if name is None or self.by_name[name] is not obj:
-            raise Unkeyable(obj)  # not in the index: cannot be looked up again
-        return name
-
-    # Descriptions: plain data that equal values share -------------------------------
-
-    def named(self, value: object) -> object:
-        """``value`` as a template sees it: model objects by name (what it reads of them
-        is recorded), the rest whole."""
-        if type(value) in _PLAIN:
-            return value
-        if type(value).__module__ == "jinja2.runtime" and "Undefined" in type(value).__name__:
-            return _UNDEFINED  # whichever kind the environment makes
-        if isinstance(value, NAMED):
-            return self.name_of(value)
-        if isinstance(value, types.MethodType) and isinstance(value.__self__, NAMED):
-            raise Unkeyable(value)  # what it returns is not recorded
-        if isinstance(value, list | tuple | dict):
-            memo = self._named.get(id(value))
-            if memo is None:
-                if isinstance(value, dict):
-                    items: object = [(self.named(k), self.named(v)) for k, v in value.items()]
-                else:
-                    items = [self.named(item) for item in value]
-                memo = self._named[id(value)] = (value, (type(value).__name__, items))
-            return memo[1]
-        return self.whole(value)
-
-    def whole(self, value: object) -> object:
-        """``value`` with everything it holds: every field of an object, every item of a
-        list, the cells of a function's closure."""
-        kind = type(value)
-        if kind in _PLAIN:
-            return value
-        if isinstance(value, str | bytes | int | float | dt.date | dt.time | dt.timedelta):
-            return value  # subclasses such as markupsafe.Markup
-        if isinstance(value, PurePath):
-            text = str(value)
-            if self._site is not None and f"{text}/" in (self._site, "./"):
-                return ("site", "")  # the site folder itself
-            if (
-                self._site is not None
-                and text.startswith(self._site)
-                and not (self._site == "" and value.is_absolute())
-            ):
-                return ("site", text.removeprefix(self._site))
-            return text
-        if isinstance(value, list | tuple) and (kind is list or kind is tuple):
-            return (kind.__name__, [v if type(v) in _PLAIN else self.whole(v) for v in value])
-        if isinstance(value, dict) and kind is dict:
-            return ("dict", [(self.whole(k), self.whole(v)) for k, v in value.items()])
-        if kind is functools.partial or kind is Lazy:
-            # Made for one output each (a page's link preview, a file's maker): not
-            # shared, so described as they are, not once as a digest.
-            return self._parts(value)
-        # Objects are described once per build, as a digest: many outputs share them
-        # (the settings, the posts, the functions that make a page's parts).
-        memo = self._whole.get(id(value))
-        if memo is None:
-            if kind in _PICKLED_WHOLE:
-                memo = (value, self._pickled_digest(value))
-            else:
-                memo = (value, digest_of(self._parts(value)))
-            self._whole[id(value)] = memo
-        return memo[1]
-
-    def _pickled_digest(self, value: object) -> bytes:
-        """A digest of a post or page with everything it holds, as :meth:`whole` would
-        describe it, but pickled as it is where its values are plain: a build takes
-        one of every post, and pickle's C code goes through their fields and texts
-        many times faster than :meth:`_parts`. Whatever is not plain (a path, an
-        object of another kind) is pickled as :meth:`whole` describes it. Sets, which
-        pickle gives in an order that differs between processes, cannot be in them:
-        their front matter values are plain data (see ``reader._plain``), as the
-        cache keeps them."""
-        buffer = io.BytesIO()
-        pickler = _Describer(buffer, self, value)
-        pickler.dump(value)
-        return hashlib.sha256(buffer.getbuffer()).digest()[:16]
-
-    def _parts(self, value: object) -> object:
-        whole = self.whole
-        if isinstance(value, list | tuple):
-            return (type(value).__name__, [whole(item) for item in value])
-        if isinstance(value, set | frozenset):
-            return ("set", sorted(digest_of(whole(item)) for item in value))
-        if isinstance(value, dict):
-            return ("dict", [(whole(k), whole(v)) for k, v in value.items()])
-        if isinstance(value, functools.partial):
-            return ("partial", whole(value.func), whole(value.args), whole(value.keywords))
-        if isinstance(value, types.FunctionType):
-            cells = [cell.cell_contents for cell in value.__closure__ or ()]
-            name = (value.__module__, value.__qualname__)
-            return ("function", name, whole(cells), whole(value.__defaults__))
-        if isinstance(value, types.MethodType):
-            return ("method", whole(value.__func__), whole(value.__self__))
-        if isinstance(value, types.BuiltinFunctionType | type):
-            return ("builtin", value.__module__, value.__qualname__)
-        if dataclasses.is_dataclass(value):
-            kind = type(value)
-            names = _FIELDS.get(kind)
-            if names is None:
-                names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
-            fields = [getattr(value, name) for name in names]
-            return (kind.__qualname__, [v if type(v) in _PLAIN else whole(v) for v in fields])
-        state = getattr(value, "__getstate__", None)
-        if state is not None and not isinstance(value, type):
-            return (type(value).__qualname__, whole(state()))
-        return pickle.dumps(value)
-
 
 class _Describer(pickle.Pickler):
     """Pickles ``top`` as it is, and what it holds that is not plain data (nor one of
     the model's value classes) as :meth:`Keys.whole` describes it. (Lists, tuples,
     dicts and strings never come here: pickle writes them itself.)"""
 
-    def __init__(self, file: io.BytesIO, keys: Keys, top: object) -> None:
+    def __init__(self, file: io.BytesIO, keys: Descriptions, top: object) -> None:
         super().__init__(file, protocol=5)
         self.fast = True  # no memo: see digest_of
         self.keys, self.top = keys, top
