@@ -268,12 +268,13 @@ def _build(
     else:
         with replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
             folder = write_outputs(work_dir, trusted=False)
+    # (Else the cache on disk says all there is to say already.)
     if content.rendered or folder.written or folder.records != cache.outputs:
         cache.out_dir, cache.outputs, cache.reads = out_key, folder.records, folder.reads
         if memory.cache is None:
-            _save(cache, site_dir)  # else it says all there is to say already
+            _save(cache, site_dir)
         else:
-            memory.unsaved = True
+            memory.unsaved = True  # kept in memory: saved when the edits pause
     memory.cache, memory.keys, memory.env, memory.out_dir = cache, keys, (made_from, env), out_dir
     memory.index = index
     return BuildResult(
