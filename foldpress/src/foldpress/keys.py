@@ -18,7 +18,13 @@ the file shows. Two kinds of output, two ways to derive it:
 
 Settings and templates are in every key through the build's salt, so navigation,
 series and topics shown on every page need no special case: a page that shows them
-has read them.
+has read them. A post or page is described by its source's key (the file's bytes and
+the settings it is rendered with), as the cache of rendered sources trusts it.
+
+A build kept in memory for the next (``foldpress serve``) carries over what it found:
+nothing in the model is changed once made, so an output made from the same objects as
+in the last build, none of whose reads changed, keeps its key without describing
+anything again (:meth:`Keys._same`).
 """
 
 from __future__ import annotations
