@@ -30,6 +30,7 @@ from conftest import SITE_TOML, post_file, write_files
 from watchfiles import Change
 
 from foldpress import serve
+from foldpress.build import build
 from foldpress.serve import EVENTS_PATH, SiteServer, SourceFilter, serve_site
 
 TIMEOUT = 30.0  # seconds; generous for a loaded CI machine, and never reached when all is well
@@ -304,6 +305,19 @@ def test_editing_a_post_rebuilds_and_reloads_open_pages(tmp_path):
         assert "Then it rescales." in served.text(POST_URL)
         assert any(m.startswith("Built 2 posts and 1 page") for m in served.messages[1:])
         stream.close()
+
+
+def test_what_a_session_rendered_is_in_the_cache_for_the_next(tmp_path):
+    site = write_site(tmp_path)
+    with serving(site) as served:
+        stream = EventStream(served)
+        path = site / POST
+        save(path, path.read_text().replace("Then it scales.", "Then it rescales."))
+        stream.wait_for("reload")
+        stream.close()
+    # The session kept its builds in memory, and wrote the cache when it stopped: a
+    # build now renders nothing again.
+    assert build(site, site / "out").rendered == 0
 
 
 def test_a_broken_post_shows_its_error_and_the_last_good_site_stays(tmp_path):
