@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import os
+import time
+from collections import OrderedDict
 from pathlib import Path
 
 import jinja2
@@ -85,4 +87,31 @@ def static_files(site_dir: Path) -> tuple[dict[str, Path], list[ContentWarning]]
 
 
 def _copy(out: OutputFolder, name: str, path: Path, source: Path | None) -> None:
-    out.file(name, functools.partial(bytes, path.read_bytes()), source)
+    out.file(name, functools.partial(bytes, _contents(path)), source)
+
+
+# A file's path -> its size, modification time and inode when read, and its bytes.
+_READ: OrderedDict[str, tuple[tuple[int, int, int], bytes]] = OrderedDict()
+_READ_SIZE = 20_000  # files remembered: the static folders of a large site, and more
+_SETTLED_NS = 2_000_000_000
+
+
+def _contents(path: Path) -> bytes:
+    """The bytes of ``path``: the same bytes object as before while the file is
+    unchanged (its size, modification time and inode), so that a build kept in memory
+    (``serve``) need neither read a site's images again nor digest them to tell their
+    copies unchanged."""
+    stat = os.stat(path)
+    mark = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    found = _READ.get(str(path))
+    if found is not None and found[0] == mark:
+        _READ.move_to_end(str(path))
+        return found[1]
+    data = path.read_bytes()
+    # A file changed in the last moments may change again within the clock's tick,
+    # keeping its size and time: it is read again until it is older than that.
+    if time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
+        _READ[str(path)] = (mark, data)
+        if len(_READ) > _READ_SIZE:
+            _READ.popitem(last=False)
+    return data
