@@ -162,16 +162,17 @@ def load_content(
             if source_key is not None and not errors:
                 kept[source_key] = stored
     cache.sources = kept  # entries for files that changed or went are dropped
+    content.source_keys = [
+        (item, keys[path][1])
+        for (_, path), item in zip(sources, items, strict=True)
+        if item is not None and path in keys
+    ]
     if memory is not None:
         memory.keys = keys
-        found = zip(_keys_of(sources, keys), items, strict=True)
-        memory.items = {key: item for key, item in found if key and item}
+        memory.items = {key: item for item, key in content.source_keys}
         # A file that could not be read is not in ``keys``: read every file next time.
         memory.changed = set() if len(keys) == len(sources) else None
 
-    for (_, path), item in zip(sources, items, strict=True):
-        if item is not None and path in keys:
-            content.source_keys.append((item, keys[path][1]))
     for item in items:
         if isinstance(item, Post) and (drafts or not item.draft):
             content.posts.append(item)
@@ -216,12 +217,6 @@ def _read_or_none(path: Path) -> bytes | None:
         return path.read_bytes()
     except OSError:
         return None  # the reader reads it again, and reports why not
-
-
-def _keys_of(
-    sources: list[tuple[str, Path]], keys: dict[Path, tuple[str, bytes]]
-) -> list[bytes | None]:
-    return [keys[path][1] if path in keys else None for _, path in sources]
 
 
 def render_post(

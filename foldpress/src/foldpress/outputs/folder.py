@@ -213,8 +213,7 @@ class OutputFolder:
                 except OSError:
                     break
                 folder = folder.rpartition("/")[0]
-        there = OutputFolder(destination)
-        there._started_empty = False
+        there = OutputFolder(destination)  # for making folders there
         for path, record in self.records.items():
             if self.old_records.get(path) != record:  # written by this build
                 there._make_folder(path.rpartition("/")[0])
