@@ -76,25 +76,14 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
 
 
 class Entries:
-    """Feed entries by post, each made once however many feeds hold it."""
+    """Feed entries by post, each made once however many feeds hold it (``_entry``
+    remembers them by the post's identity: a post edited is a new post)."""
 
     def __init__(self, config: SiteConfig) -> None:
         self.config = config
-        self._made: dict[str, Entry] = {}
 
     def __call__(self, posts: list[Post]) -> list[Entry]:
-        for post in posts:
-            if post.url not in self._made:
-                self._made[post.url] = _entry(post, self.config)
-        return [self._made[post.url] for post in posts]
-
-    # What it is: its settings. The entries made so far are a cache, not part of it
-    # (nor of the key of a feed made with it).
-    def __getstate__(self) -> dict[str, object]:
-        return {"config": self.config}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        self.__init__(state["config"])  # type: ignore[misc]
+        return [_entry(post, self.config) for post in posts]
 
 
 @by_identity  # a rebuild in memory makes it again for the posts that changed alone
@@ -104,13 +93,13 @@ def _entry(post: Post, config: SiteConfig) -> Entry:
 
 
 def feed_xml(
-    kind: Callable[[Feed, SiteConfig], ET.Element],
+    kind: Callable[[Feed, SiteConfig], bytes],
     channel: tuple[str, str, str, str],
     posts: list[Post],
     entries: Entries,
     config: SiteConfig,
 ) -> bytes:
-    return xml_bytes(kind(Feed(*channel, entries(posts)), config))
+    return kind(Feed(*channel, entries(posts)), config)
 
 
 def entry_id(post: Post, config: SiteConfig) -> str:
@@ -135,10 +124,15 @@ def entry_html(post: Post, config: SiteConfig) -> str:
     return absolutize_html(html, post.url, config)
 
 
-def rss(feed: Feed, config: SiteConfig) -> ET.Element:
+def rss(feed: Feed, config: SiteConfig) -> bytes:
     tz = ZoneInfo(config.timezone)
     posts = [entry.post for entry in feed.entries]
-    root = ET.Element("rss", {"version": "2.0"})
+    root = ET.Element("rss")
+    if posts:  # the items' namespaces: the items are written apart (see _items)
+        root.set("xmlns:content", CONTENT)
+        if config.author:
+            root.set("xmlns:dc", DC)
+    root.set("version", "2.0")
     channel = ET.SubElement(root, "channel")
     _text(channel, "title", feed.title)
     _text(channel, "link", site_url(config, feed.page_url))
@@ -156,23 +150,28 @@ def rss(feed: Feed, config: SiteConfig) -> ET.Element:
             "type": "application/rss+xml",
         },
     )
-    for entry in feed.entries:
-        post = entry.post
-        item = ET.SubElement(channel, "item")
-        _text(item, "title", post.title)
-        _text(item, "link", site_url(config, post.url))
-        _text(item, "guid", entry_id(post, config)).set("isPermaLink", "false")
-        _text(item, "pubDate", _rfc822(post.date, tz))
-        if config.author:
-            _text(item, f"{{{DC}}}creator", config.author)
-        for topic in post.topics:
-            _text(item, "category", topic.name).set("domain", site_url(config, topic.url))
-        _text(item, "description", entry.intro)
-        _text(item, f"{{{CONTENT}}}encoded", entry.content)
-    return root
+    return _items(root, channel, [_rss_item(entry.post, config) for entry in feed.entries], 2)
 
 
-def atom(feed: Feed, config: SiteConfig) -> ET.Element:
+@by_identity
+def _rss_item(post: Post, config: SiteConfig) -> str:
+    tz = ZoneInfo(config.timezone)
+    entry = _entry(post, config)
+    item = ET.Element("item")
+    _text(item, "title", post.title)
+    _text(item, "link", site_url(config, post.url))
+    _text(item, "guid", entry_id(post, config)).set("isPermaLink", "false")
+    _text(item, "pubDate", _rfc822(post.date, tz))
+    if config.author:
+        _text(item, f"{{{DC}}}creator", config.author)
+    for topic in post.topics:
+        _text(item, "category", topic.name).set("domain", site_url(config, topic.url))
+    _text(item, "description", entry.intro)
+    _text(item, f"{{{CONTENT}}}encoded", entry.content)
+    return _fragment(item, 2)
+
+
+def atom(feed: Feed, config: SiteConfig) -> bytes:
     tz = ZoneInfo(config.timezone)
     posts = [entry.post for entry in feed.entries]
     root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML}}}lang": config.language})
@@ -188,24 +187,54 @@ def atom(feed: Feed, config: SiteConfig) -> ET.Element:
     author = ET.SubElement(root, "author")
     _text(author, "name", config.author or config.title)
     _text(root, "generator", GENERATOR)
-    for item in feed.entries:
-        post = item.post
-        entry = ET.SubElement(root, "entry")
-        _text(entry, "title", post.title)
-        _atom_link(entry, site_url(config, post.url), "alternate", "text/html")
-        _text(entry, "id", entry_id(post, config))
-        _text(entry, "published", _rfc3339(post.date, tz))
-        _text(entry, "updated", _rfc3339(post.last_modified, tz))
-        for topic in post.topics:
-            ET.SubElement(
-                entry,
-                "category",
-                {"term": topic.slug, "label": topic.name, "scheme": site_url(config, "/topics/")},
-            )
-        if config.feed_content == "full" and post.has_more:
-            _text(entry, "summary", item.intro).set("type", "html")
-        _text(entry, "content", item.content).set("type", "html")
-    return root
+    return _items(root, root, [_atom_entry(item.post, config) for item in feed.entries], 1)
+
+
+@by_identity
+def _atom_entry(post: Post, config: SiteConfig) -> str:
+    tz = ZoneInfo(config.timezone)
+    item = _entry(post, config)
+    entry = ET.Element("entry")
+    _text(entry, "title", post.title)
+    _atom_link(entry, site_url(config, post.url), "alternate", "text/html")
+    _text(entry, "id", entry_id(post, config))
+    _text(entry, "published", _rfc3339(post.date, tz))
+    _text(entry, "updated", _rfc3339(post.last_modified, tz))
+    for topic in post.topics:
+        ET.SubElement(
+            entry,
+            "category",
+            {"term": topic.slug, "label": topic.name, "scheme": site_url(config, "/topics/")},
+        )
+    if config.feed_content == "full" and post.has_more:
+        _text(entry, "summary", item.intro).set("type", "html")
+    _text(entry, "content", item.content).set("type", "html")
+    return _fragment(entry, 1)
+
+
+# A feed's items are written once per post, not once per feed that holds it (a post is
+# in the site's feed and its topics'), and put in the feed's text where this stands.
+_ITEMS = "items"
+
+
+def _items(root: ET.Element, parent: ET.Element, items: list[str], level: int) -> bytes:
+    """The feed ``root``, with ``items`` (written by :func:`_fragment` at ``level``)
+    after the last element of ``parent``."""
+    if not items:
+        return xml_bytes(root)
+    parent.append(ET.Comment(_ITEMS))
+    text = xml_bytes(root)
+    return text.replace(f"<!--{_ITEMS}-->".encode(), ("\n" + "  " * level).join(items).encode())
+
+
+def _fragment(element: ET.Element, level: int) -> str:
+    """``element`` as :func:`xml_bytes` writes it ``level`` deep in a feed, without the
+    namespace declarations its root holds."""
+    wrapper = ET.Element("wrapper")
+    wrapper.append(element)
+    ET.indent(wrapper, level=level - 1)
+    text = ET.tostring(wrapper, encoding="unicode")
+    return text[text.index(">") + 1 : text.rindex("</wrapper>")].strip()
 
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
