@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
 
 from conftest import post_file, soup
+from hypothesis import given
+from hypothesis import strategies as st
 
 from foldpress.build import build
+from foldpress.model import Post
 from foldpress.search import words
 
 FILES = {
@@ -62,3 +67,34 @@ def test_search_false_leaves_the_page_and_index_out(make_site):
     build(site)
     assert not (site / "_site/search").exists()
     assert not soup(site / "_site/index.html").select_one('a[href="/search/"]')
+
+
+WORDS = ["alpha", "beta", "gamma", "delta", "café", "zeta", "x2"]
+
+
+@given(
+    start=st.lists(st.lists(st.sampled_from(WORDS), max_size=4), min_size=1, max_size=12),
+    edits=st.lists(
+        st.tuples(st.integers(0, 11), st.lists(st.sampled_from([*WORDS, "new"]), max_size=4)),
+        max_size=8,
+    ),
+)
+def test_an_index_made_from_the_last_one_is_the_index_made_afresh(start, edits):
+    """serve makes the index after an edit from the last one (the words of the edited
+    posts alone): it must be what a build from nothing makes."""
+    from foldpress.search import _Postings
+
+    def post(number: int, words: list[str], version: int) -> Post:
+        date = datetime(2025, 1, 1, tzinfo=UTC)
+        return Post(
+            Path(f"p{number}.md"), f"T{version}", date, f"p{number}", search_words=" ".join(words)
+        )
+
+    posts = [post(n, words, 0) for n, words in enumerate(start)]
+    kept = _Postings()
+    kept.words(posts)
+    for version, (number, new_words) in enumerate(edits, 1):
+        posts = list(posts)
+        posts[number % len(posts)] = post(number, new_words, version)
+        assert kept.words(posts) == _Postings().words(posts)
+        assert list(kept.words(posts)) == sorted(_Postings().words(posts))

@@ -6,24 +6,27 @@ A function of only such objects and plain values (a post's line in ``llms.txt``,
 words for the search index) gives the same result for the same objects, so its result
 is remembered by their identity, and a rebuild after one edit makes it again for the
 edited post alone. The remembered arguments are held, so their ids are not reused.
+
+A whole-site output (``llms-full.txt``, the search index) makes one piece per post of
+the site: :class:`PerPost` keeps the last list of pieces and makes again only those of
+the posts that are not the same objects as last time, without a call per post.
 """
 
 from __future__ import annotations
 
 import functools
 import types
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from foldpress.config import SiteConfig
-from foldpress.model import Page, Post
+from foldpress.model import ArchiveMonth, Page, Post
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 # What outlives a build kept in memory, unchanged: the same object, the same value.
-KEPT = frozenset({Post, Page, SiteConfig, types.FunctionType})
+KEPT = frozenset({Post, Page, ArchiveMonth, SiteConfig, types.FunctionType})
 _PLAIN = frozenset({str, int, bool, type(None)})
 SIZE = 50_000  # results remembered per function: the posts of a large site, and more
 
@@ -31,22 +34,57 @@ SIZE = 50_000  # results remembered per function: the posts of a large site, and
 def by_identity(function: Callable[P, R]) -> Callable[P, R]:
     """``function`` remembering its results by its arguments' identity, when they are
     all kept objects or plain values (else it is called each time)."""
-    remembered: OrderedDict[tuple, tuple[tuple, R]] = OrderedDict()
+    # Oldest first: past SIZE the oldest goes (a post edited long ago, most likely).
+    remembered: dict[tuple, tuple[tuple, R]] = {}
 
     @functools.wraps(function)
     def remembering(*args: P.args, **kwargs: P.kwargs) -> R:
-        values = (*args, *kwargs.values())
-        if not all(type(v) in KEPT or type(v) in _PLAIN for v in values):
-            return function(*args, **kwargs)
-        key = (*((type(v), v) if type(v) in _PLAIN else id(v) for v in values), *kwargs)
+        values = (*args, *kwargs.values()) if kwargs else args
+        parts: list[object] = []  # a plain loop: this runs for every post in every build
+        for value in values:
+            kind = type(value)
+            if kind in KEPT:
+                parts.append(id(value))
+            elif kind in _PLAIN:
+                parts.append((kind, value))
+            else:
+                return function(*args, **kwargs)
+        key = (*parts, *kwargs)
         found = remembered.get(key)
         if found is not None:
-            remembered.move_to_end(key)
             return found[1]
         result = function(*args, **kwargs)
         remembered[key] = (values, result)
         if len(remembered) > SIZE:
-            remembered.popitem(last=False)
+            del remembered[next(iter(remembered))]
         return result
 
     return remembering
+
+
+class PerPost:
+    """``make(post, *args)`` for every post of a list: the pieces of the last list
+    called with, for the posts that are the same objects in the same places, with the
+    same ``args``; made again for the others."""
+
+    def __init__(self, make: Callable[..., R]) -> None:
+        self.make = make
+        self._posts: list[Post] = []
+        self._args: tuple = ()
+        self._pieces: list = []
+
+    def __call__(self, posts: list[Post], *args: object) -> list:
+        same_args = len(args) == len(self._args) and all(map(_is, args, self._args))
+        if not same_args or len(posts) != len(self._posts):
+            pieces = [self.make(post, *args) for post in posts]
+        else:
+            pieces = self._pieces.copy()
+            for number, (old, new) in enumerate(zip(self._posts, posts, strict=True)):
+                if old is not new:
+                    pieces[number] = self.make(new, *args)
+        self._posts, self._args, self._pieces = list(posts), args, pieces
+        return pieces
+
+
+def _is(a: object, b: object) -> bool:
+    return a is b

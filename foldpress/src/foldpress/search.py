@@ -9,6 +9,7 @@ the same way as :func:`words`: lower case, accents dropped, runs of letters and 
 
 from __future__ import annotations
 
+import bisect
 import html
 import operator
 import re
@@ -69,27 +70,98 @@ def words_of_html(body: str) -> list[str]:
 
 def search_index(posts: list[Post], summaries: Iterable[str]) -> dict[str, object]:
     """The index of ``posts`` (ids are their positions) with their one-line summaries."""
-    entries = [
-        [post.title, post.url, long_date(post.date), ", ".join(t.name for t in post.topics), line]
-        for post, line in zip(posts, summaries, strict=True)
+    entries = [search_entry(post, line) for post, line in zip(posts, summaries, strict=True)]
+    return {"version": INDEX_VERSION, "posts": entries, "words": index_words(posts)}
+
+
+def search_entry(post: Post, summary: str) -> list[str]:
+    """What the index holds of ``post`` besides its words."""
+    return [
+        post.title,
+        post.url,
+        long_date(post.date),
+        ", ".join(t.name for t in post.topics),
+        summary,
     ]
-    postings: dict[str, list[int]] = {}
-    for number, post in enumerate(posts):
-        for word in _post_words(post):
-            found = postings.get(word)
-            if found is None:
-                postings[word] = [number]
-            else:
-                found.append(number)
-    # Every gap is a post number or a difference of two: each is written in base 36
-    # once, not once per word that has it (a build that changes any post makes the
-    # whole index again: a 10,000-post site has a million postings).
-    digits = [_base36(n) for n in range(len(posts))]
-    index = {
-        word: ".".join(map(digits.__getitem__, map(operator.sub, numbers, [0, *numbers])))
-        for word, numbers in sorted(postings.items())
-    }
-    return {"version": INDEX_VERSION, "posts": entries, "words": index}
+
+
+def index_words(posts: list[Post]) -> dict[str, str]:
+    """Each word of ``posts`` -> the gaps between the numbers of the posts that use it,
+    in base 36, sorted by word (made from the last index made, where it can be)."""
+    return _LAST.words(posts)
+
+
+class _Postings:
+    """Each word's posts, by number, as the last index was made: the next index, of
+    the same posts but a few (a rebuild in memory after an edit), is made from it by
+    going through the words of the posts that differ alone."""
+
+    def __init__(self) -> None:
+        self.posts: list[Post] = []
+        self.numbers: dict[str, list[int]] = {}
+        # Every gap is a post number or a difference of two, in base 36.
+        self.encoded: dict[str, str] = {}
+        self.order: list[str] = []  # the words, sorted
+
+    def words(self, posts: list[Post]) -> dict[str, str]:
+        """Each word of ``posts`` -> the gaps between the numbers of the posts that use
+        it, in base 36 (``"0.3.1z"`` is posts 0, 3 and 74), sorted by word."""
+        differ = None
+        if len(posts) == len(self.posts):
+            differ = [
+                i for i, (a, b) in enumerate(zip(self.posts, posts, strict=True)) if a is not b
+            ]
+        try:
+            if differ is None or len(differ) > 1 + len(posts) // 8:
+                self._make(posts)
+            elif differ:
+                self._update(posts, differ)
+        except BaseException:
+            self.__init__()  # type: ignore[misc]
+            raise
+        return {word: self.encoded[word] for word in self.order}
+
+    def _make(self, posts: list[Post]) -> None:
+        numbers: dict[str, list[int]] = {}
+        for number, post in enumerate(posts):
+            for word in _post_words(post):
+                found = numbers.get(word)
+                if found is None:
+                    numbers[word] = [number]
+                else:
+                    found.append(number)
+        # Each number is written in base 36 once, not once per word that has it (a
+        # 10,000-post site has a million postings).
+        digits = [_base36(n) for n in range(len(posts))]
+        self.posts, self.numbers, self.order = list(posts), numbers, sorted(numbers)
+        self.encoded = {word: _gaps(found, digits) for word, found in numbers.items()}
+
+    def _update(self, posts: list[Post], differ: list[int]) -> None:
+        changed: set[str] = set()
+        words_before = len(self.numbers)
+        for number in differ:
+            old, new = _post_words(self.posts[number]), _post_words(posts[number])
+            for word in old - new:
+                found = self.numbers[word]
+                found.remove(number)
+                if not found:
+                    del self.numbers[word], self.encoded[word]
+            for word in new - old:
+                bisect.insort(self.numbers.setdefault(word, []), number)
+            changed |= old ^ new
+            self.posts[number] = posts[number]
+        if len(self.numbers) != words_before or any(w not in self.encoded for w in changed):
+            self.order = sorted(self.numbers)  # a word came or went
+        for word in changed & self.numbers.keys():
+            numbers = self.numbers[word]
+            self.encoded[word] = ".".join(map(_base36, map(operator.sub, numbers, [0, *numbers])))
+
+
+def _gaps(numbers: list[int], digits: list[str]) -> str:
+    return ".".join(map(digits.__getitem__, map(operator.sub, numbers, [0, *numbers])))
+
+
+_LAST = _Postings()
 
 
 @by_identity  # a rebuild in memory takes them again from the posts that changed alone

@@ -26,7 +26,7 @@ from foldpress.outputs._markdown import (
     post_markdown,
 )
 from foldpress.outputs.folder import OutputFolder
-from foldpress.remember import by_identity
+from foldpress.remember import PerPost, by_identity
 from foldpress.urls import site_url
 
 
@@ -43,15 +43,15 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
 def llms_txt(
     config: SiteConfig, posts: list[Post], series: list[SeriesIndex], pages: list[Page]
 ) -> str:
-    recent = posts[: config.llms_recent_posts]
-    older = posts[config.llms_recent_posts :]
-    sections = [("Posts", [post_link(post, config) for post in recent])]
+    links = _LINKS(posts, config)
+    recent, older = links[: config.llms_recent_posts], links[config.llms_recent_posts :]
+    sections = [("Posts", recent)]
     for entry in series:
         name = f"Series: {escape_inline(entry.series.name)}"
         sections.append((name, [post_link(post, config) for post in entry.posts]))
     sections += [
         ("Pages", [page_link(page, config) for page in pages]),
-        ("Optional", [post_link(post, config) for post in older]),
+        ("Optional", older),
     ]
     # This note is also what lets the llms-txt reference parser find the blockquote:
     # it only matches one that has text after it.
@@ -83,8 +83,7 @@ def page_link(page: Page, config: SiteConfig) -> str:
 
 def llms_full_txt(config: SiteConfig, posts: list[Post], pages: list[Page]) -> str:
     """The whole site as one Markdown file: every post, newest first, then the pages."""
-    blocks = [_head(config)]
-    blocks += [_full_document(post, config) for post in posts]
+    blocks = [_head(config), *_DOCUMENTS(posts, config)]
     blocks += [page_document(page, config, with_url=True).strip() for page in pages]
     return "\n\n---\n\n".join(blocks) + "\n"
 
@@ -92,6 +91,10 @@ def llms_full_txt(config: SiteConfig, posts: list[Post], pages: list[Page]) -> s
 @by_identity
 def _full_document(post: Post, config: SiteConfig) -> str:
     return post_document(post, config, with_url=True).strip()
+
+
+_LINKS = PerPost(post_link)
+_DOCUMENTS = PerPost(_full_document)
 
 
 def _head(config: SiteConfig) -> str:

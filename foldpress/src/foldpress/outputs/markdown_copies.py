@@ -27,6 +27,7 @@ from foldpress.outputs._markdown import (
     posted_on,
 )
 from foldpress.outputs.folder import OutputFolder
+from foldpress.remember import by_identity
 from foldpress.urls import site_url
 
 TOPICS_URL = "/topics/"
@@ -137,15 +138,18 @@ def archive_document(config: SiteConfig, archive: list[ArchiveMonth]) -> str:
         if month.year != year:
             year = month.year
             blocks.append(f"## {year}")
-        blocks.append(f"### {date(month.year, month.month, 1):%B %Y}")
-        blocks.append(
-            "\n".join(
-                f"- [{escape_inline(post.title)}]({site_url(config, post.markdown_url)}): "
-                f"{long_date(post.date)}"
-                for post in month.posts
-            )
-        )
+        blocks.append(_month(month, config))
     return "\n\n".join(blocks) + "\n"
+
+
+@by_identity  # a rebuild in memory makes it again for the month of an edited post alone
+def _month(month: ArchiveMonth, config: SiteConfig) -> str:
+    lines = [
+        f"- [{escape_inline(post.title)}]({site_url(config, post.markdown_url)}): "
+        f"{long_date(post.date)}"
+        for post in month.posts
+    ]
+    return f"### {date(month.year, month.month, 1):%B %Y}\n\n" + "\n".join(lines)
 
 
 def _copy(url: str) -> str:

@@ -16,7 +16,8 @@ from foldpress.config import SiteConfig
 from foldpress.model import Post, SiteIndex
 from foldpress.outputs._markdown import post_markdown
 from foldpress.outputs.folder import OutputFolder
-from foldpress.search import search_index
+from foldpress.remember import PerPost
+from foldpress.search import INDEX_VERSION, index_words, search_entry
 
 
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
@@ -28,6 +29,16 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
 
 
 def index_json(config: SiteConfig, posts: list[Post]) -> str:
-    summaries = [post_markdown(post, config).summary_line for post in posts]
-    data = search_index(posts, summaries)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    """The index as ``search_index`` makes it, in JSON: each post's entry written once
+    and kept for the next build in memory (the words are kept by ``search``)."""
+    entries = ",".join(_ENTRIES(posts, config))
+    words = _json(index_words(posts))
+    return f'{{"version":{INDEX_VERSION},"posts":[{entries}],"words":{words}}}'
+
+
+def _entry(post: Post, config: SiteConfig) -> str:
+    return _json(search_entry(post, post_markdown(post, config).summary_line))
+
+
+_ENTRIES = PerPost(_entry)
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
