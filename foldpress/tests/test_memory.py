@@ -94,6 +94,81 @@ def test_a_deleted_post_goes_with_its_outputs(site, tmp_path):
     assert "2025/05/p5/index.html" not in files(out)
 
 
+def test_an_edit_of_a_posts_text_visits_only_the_outputs_made_from_it(site, tmp_path, monkeypatch):
+    from foldpress import outputs
+
+    out, memory = tmp_path / "served", Memory()
+    build(site, out)  # a cache on disk, as an earlier session leaves it
+    build(site, out, memory=memory)
+    edited = site / "posts/2025-03-13-p3.md"  # in a series, above its fold this time
+    edited.write_text(edited.read_text().replace("Intro 3", "Intro three"))
+    memory.sources.changed = {edited}
+    visited: list[str] = []
+    for writer in outputs.WRITERS:  # no writer goes through the whole site again
+        monkeypatch.setattr(writer, "write", lambda *args: visited.append("writer"))
+    monkeypatch.setattr("foldpress.build.build_index", lambda *args: visited.append("index"))
+
+    result = build(site, out, memory=memory)
+
+    assert visited == []
+    assert result.rendered == 1 and result.files == len(files(out))
+    assert 0 < result.written < result.files / 2
+    monkeypatch.undo()
+    build(site, tmp_path / "clean")
+    assert {p: b for p, (_, b) in files(out).items()} == {
+        p: b for p, (_, b) in files(tmp_path / "clean").items()
+    }
+    # The listings, the series page and the feeds show the new intro.
+    for shown in ("page/2/index.html", "series/basics/index.html", "feed/rss.xml", "llms.txt"):
+        assert b"Intro three" in (out / shown).read_bytes(), shown
+
+
+def test_edits_of_the_text_of_one_post_then_another_are_right(site, tmp_path):
+    # The second post's page, left alone by the first edit, still holds the index of
+    # the build before: it is made again with this build's.
+    out, memory = tmp_path / "served", Memory()
+    build(site, out)
+    build(site, out, memory=memory)
+    for name in ("posts/2025-01-11-p1.md", "posts/2025-03-13-p3.md", "posts/2025-03-13-p3.md"):
+        edited = site / name
+        edited.write_text(edited.read_text().replace("Intro", "Intro, edited,"))
+        memory.sources.changed = {edited}
+        build(site, out, memory=memory)
+    build(site, tmp_path / "clean")
+    assert {p: b for p, (_, b) in files(out).items()} == {
+        p: b for p, (_, b) in files(tmp_path / "clean").items()
+    }
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [('"Post 3"', '"Post three"'), ("[AI, Math]", "[AI]"), ("2025-03-13", "2025-03-14")],
+)
+def test_an_edit_of_the_front_matter_goes_through_the_whole_build(
+    site, tmp_path, monkeypatch, old, new
+):
+    from foldpress import build as build_module
+
+    out, memory = tmp_path / "served", Memory()
+    build(site, out)
+    build(site, out, memory=memory)
+    edited = site / "posts/2025-03-13-p3.md"
+    assert old in edited.read_text()
+    edited.write_text(edited.read_text().replace(old, new))
+    memory.sources.changed = {edited}
+    indexed: list[object] = []
+    build_index = build_module.build_index
+    monkeypatch.setattr(
+        build_module, "build_index", lambda *a: indexed.append(a) or build_index(*a)
+    )
+    build(site, out, memory=memory)
+    assert len(indexed) == 1
+    build(site, tmp_path / "clean")
+    assert {p: b for p, (_, b) in files(out).items()} == {
+        p: b for p, (_, b) in files(tmp_path / "clean").items()
+    }
+
+
 def test_results_are_remembered_by_the_identity_of_kept_arguments():
     calls: list[object] = []
 

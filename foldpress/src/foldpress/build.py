@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foldpress import outputs, residue
+from foldpress import outputs, residue, update
 from foldpress.cache import CACHE_DIR, PREVIEW_DIR, BuildCache, digest
 from foldpress.config import SiteConfig, load_config
-from foldpress.content import SourceMemory, load_content
+from foldpress.content import Content, SourceMemory, load_content
 from foldpress.errors import BuildError, ContentError, ContentWarning, in_order
 from foldpress.index import build_index, check_urls, keep_unchanged
 from foldpress.keys import Keys
@@ -77,6 +77,10 @@ class Memory:
     out_dir: Path | None = None  # where the files of ``cache.outputs`` are, as they are
     config: tuple[bytes, SiteConfig] | None = None  # site.toml's bytes, and what they say
     index: SiteIndex | None = None
+    drafts: bool = False  # whether ``index`` holds the drafts
+    origins: dict[str, Path | None] = dataclasses.field(default_factory=dict)  # see OutputFolder
+    writers_warnings: list[ContentWarning] = dataclasses.field(default_factory=list)
+    dependents: update.Dependents | None = None  # made when an edit first needs them
     unsaved: bool = False  # whether the cache on disk is older than ``cache``
 
     def clear(self) -> None:
@@ -187,6 +191,9 @@ def _build(
     prepared: list[jinja2.Environment] = []
     if memory.env is not None and memory.env[0] == made_from:
         prepared.append(memory.env[1])
+    # What each changed file was, for telling an edit of a post's text alone.
+    changed = memory.sources.changed if memory.keys is not None else None
+    before = {path: _source_item(memory, path) for path in changed} if changed else None
     content = load_content(
         site_dir,
         config,
@@ -205,6 +212,12 @@ def _build(
     posts, pages = content.posts, content.pages
     errors += content.errors
     warnings += content.warnings
+    if before is not None and prepared and memory.drafts == drafts and not errors:
+        # The site's addresses and series are as the last build found them: no need
+        # to check them again.
+        result = _after_text_edit(memory, before, out_dir, jobs, content, warnings, started)
+        if result is not None:
+            return result
     broken = {error.path for error in errors}  # their URLs may be placeholders
     errors += check_urls(
         [p for p in posts if p.source not in broken], [p for p in pages if p.source not in broken]
@@ -276,7 +289,8 @@ def _build(
         else:
             memory.unsaved = True  # kept in memory: saved when the edits pause
     memory.cache, memory.keys, memory.env, memory.out_dir = cache, keys, (made_from, env), out_dir
-    memory.index = index
+    memory.index, memory.drafts, memory.origins = index, drafts, folder.origins
+    memory.writers_warnings, memory.dependents = folder.warnings, None
     return BuildResult(
         out_dir,
         len(posts),
@@ -288,6 +302,93 @@ def _build(
         written=folder.written,
         reused=folder.reused,
         warnings=in_order(warnings),
+    )
+
+
+def _source_item(memory: Memory, path: Path) -> object:
+    """What the last build in memory made of the file at ``path``; None if not a source."""
+    entry = memory.sources.keys.get(path)
+    return memory.sources.items.get(entry[1]) if entry is not None else None
+
+
+def _after_text_edit(
+    memory: Memory,
+    before: dict[Path, object],
+    out_dir: Path,
+    jobs: int | None,
+    content: Content,
+    warnings: list[ContentWarning],
+    started: float,
+) -> BuildResult | None:
+    """The build after an edit of the text of posts alone, from the last one in memory
+    (see :mod:`foldpress.update`); None if the edit is anything else."""
+    last, cache, index = memory.keys, memory.cache, memory.index
+    if last is None or cache is None or index is None or memory.env is None:
+        return None
+    if memory.out_dir != out_dir or cache.out_dir != str(out_dir.resolve()):
+        return None
+    posts = update.edited_posts(before, memory.sources.items, memory.sources.keys, last)
+    if posts is None or not out_dir.is_dir():
+        return None
+    if memory.dependents is None:
+        if not cache.outputs.keys() <= last.made.keys():
+            return None  # some were made in worker processes: not known here
+        memory.dependents = update.Dependents(last, cache.reads)
+    dependents = memory.dependents
+    index, replaced = update.substitute(index, posts)
+    keys = Keys.after_edit(last, replaced)
+    keys.describe_by_source((post, memory.sources.keys[post.source][1]) for post in posts.values())
+    keys.note_changed(update.changed_reads(last, keys, replaced, dependents))
+    affected = dependents.affected(replaced, keys.changed)
+    if affected is None:
+        return None
+    from foldpress import theme
+
+    env = memory.env[1]
+    work_dir = Path(
+        tempfile.mkdtemp(prefix=f"{out_dir.name}.new-{os.getpid()}-", dir=out_dir.parent)
+    )
+    try:
+        folder = OutputFolder(
+            work_dir,
+            previous=out_dir,
+            records=cache.outputs,
+            keys=keys,
+            reads=cache.reads,
+            defer=True,
+            trusted=True,
+        )
+        with theme.template_errors():
+            for path in sorted(affected):
+                template, made_from, _ = last.made[path]
+                render = update.remade(template, made_from, env, keys, replaced)
+                folder.file(path, render, memory.origins.get(path))
+            folder.keep_the_rest()
+            folder.finish(jobs)
+        folder.move_into(out_dir)
+    except ContentError as error:
+        raise BuildError([error], warnings) from error
+    finally:
+        shutil.rmtree(work_dir, ignore_errors=True)
+    stale = [path for path in affected if keys.made.get(path) is last.made.get(path)]
+    if stale:  # a page that could not be keyed (it read what cannot be named): not
+        keys.forget(stale)  # known here any more, so the next edit takes the whole build
+        memory.dependents = None
+    else:
+        dependents.replace(replaced, {path: folder.reads.get(path, ()) for path in affected})
+    cache.outputs, cache.reads = folder.records, folder.reads
+    memory.keys, memory.index, memory.unsaved = keys, index, True
+    return BuildResult(
+        out_dir,
+        len(content.posts),
+        len(content.pages),
+        len(folder.records),
+        time.perf_counter() - started,
+        rendered=content.rendered,
+        cached=content.cached,
+        written=folder.written,
+        reused=folder.reused,
+        warnings=in_order(warnings + memory.writers_warnings),
     )
 
 

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 
 from foldpress import serial
@@ -59,6 +60,7 @@ class Content:
     # Each post and page with the key of its source (its file's bytes and the settings
     # it is rendered with), which says all it holds: see foldpress.keys.
     source_keys: list[tuple[Post | Page, bytes]] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)  # the sources that made nothing
 
 
 @dataclass
@@ -71,6 +73,18 @@ class SourceMemory:
     keys: dict[Path, tuple[str, bytes]] = field(default_factory=dict)  # path: kind, key
     items: dict[bytes, Post | Page] = field(default_factory=dict)
     changed: set[Path] | None = None
+    last: Loaded | None = None  # what the last build read, for one that edits it
+
+
+@dataclass
+class Loaded:
+    """The sources of a build in order, what each made (None: nothing, or an error),
+    where each is in that order, and what the build found in them."""
+
+    sources: list[tuple[str, Path]]
+    items: list[Post | Page | None]
+    places: dict[Path, int]
+    content: Content
 
 
 def load_content(
@@ -90,15 +104,30 @@ def load_content(
     :func:`foldpress.parallel.workers`);
     ``on_file(cached, total)`` is called per file, for a progress display;
     ``meanwhile()`` is run while worker processes render, if there are any;
-    ``memory``, kept between builds, is used and brought up to date.
+    ``memory``, kept between builds, is used and brought up to date: after an edit
+    of some of the files alone, only those (and the ones that failed) are looked at.
     """
     changed = memory.changed if memory is not None else None
     known = memory.keys if memory is not None and changed is not None else {}
-    sources = _sources_after(known, changed, site_dir) if changed is not None and known else None
-    if sources is None:  # every file is read
-        known = {}
-        sources = [("post", p) for p in markdown_files(site_dir / "posts", POST_SUFFIXES)]
-        sources += [("page", p) for p in markdown_files(site_dir / "pages")]
+    last = memory.last if memory is not None and changed is not None and known else None
+    places = _edited_places(last, changed) if last is not None and changed is not None else None
+    edit = last if places is not None else None  # the build this one edits
+    redo: list[int]
+    if edit is not None and places is not None:
+        redo, sources, items = places, edit.sources, edit.items.copy()
+        kept, keys = cache.sources.copy(), known.copy()
+        for i in redo:
+            entry = known.get(sources[i][1])
+            if entry is not None:
+                kept.pop(entry[1], None)
+    else:
+        listed = _sources_after(known, changed, site_dir) if changed is not None and known else None
+        if listed is None:  # every file is read
+            known = {}
+            listed = [("post", p) for p in markdown_files(site_dir / "posts", POST_SUFFIXES)]
+            listed += [("page", p) for p in markdown_files(site_dir / "pages")]
+        sources, items, kept, keys = listed, [None] * len(listed), {}, {}
+        redo = list(range(len(sources)))
     # Everything a file's rendering depends on besides its bytes.
     settings = (
         config.timezone,
@@ -112,18 +141,17 @@ def load_content(
     shortcodes_key = lru_cache(maxsize=1)(lambda: site_shortcodes_key(site_dir))
     content = Content()
     site_prefix = "" if str(site_dir) == "." else str(site_dir) + os.sep  # how paths start
-    items: list[Post | Page | None] = [None] * len(sources)
-    kept: dict[bytes, bytes] = {}
     todo: list[tuple[int, bytes | None, bytes | None]] = []  # index, key, bytes
     remembered = memory.items if memory is not None else {}
-    keys: dict[Path, tuple[str, bytes]] = {}
-    for i, (kind, path) in enumerate(sources):
+    for i in redo:
+        kind, path = sources[i]
         key = known[path][1] if path in known and path not in (changed or ()) else None
         raw = None
         if key is None:
             try:
                 raw = path.read_bytes()
             except OSError:
+                keys.pop(path, None)
                 todo.append((i, None, None))  # the reader reads it again, and reports why not
                 continue
             # By the path in the site: the same however the site's folder is spelled. A
@@ -146,6 +174,7 @@ def load_content(
         content.cached += 1
         if on_file:
             on_file(True, len(sources))
+    content.cached += len(sources) - len(redo)
 
     work = [(*sources[i], raw) for i, _, raw in todo]
 
@@ -157,30 +186,119 @@ def load_content(
     for (i, source_key, _), (item, stored, errors) in zip(todo, rendered, strict=True):
         content.errors += errors
         content.rendered += 1
+        items[i] = None
         if stored is not None:
             items[i] = _stored(stored, site_dir) if item is None else item
             if source_key is not None and not errors:
                 kept[source_key] = stored
     cache.sources = kept  # entries for files that changed or went are dropped
-    content.source_keys = [
-        (item, keys[path][1])
-        for (_, path), item in zip(sources, items, strict=True)
-        if item is not None and path in keys
-    ]
+    if edit is not None and len(redo) < len(sources):
+        _found_after_edit(content, edit, items, redo, drafts)
+    else:
+        _found(content, items, drafts)
+    if edit is not None and len(redo) < len(sources):
+        content.source_keys = _source_keys_after_edit(edit, items, keys, redo)
+    else:
+        content.source_keys = [
+            (item, keys[path][1])
+            for (_, path), item in zip(sources, items, strict=True)
+            if item is not None and path in keys
+        ]
     if memory is not None:
+        if edit is not None:
+            memory.items = memory.items.copy()
+            for i in redo:
+                entry = known.get(sources[i][1])
+                if entry is not None:
+                    memory.items.pop(entry[1], None)
+                new = keys.get(sources[i][1])
+                if items[i] is not None and new is not None:
+                    memory.items[new[1]] = items[i]  # type: ignore[assignment]
+        else:
+            memory.items = {key: item for item, key in content.source_keys}
         memory.keys = keys
-        memory.items = {key: item for item, key in content.source_keys}
         # A file that could not be read is not in ``keys``: read every file next time.
         memory.changed = set() if len(keys) == len(sources) else None
+        where = edit.places if edit is not None else None
+        where = where or {path: i for i, (_, path) in enumerate(sources)}
+        memory.last = Loaded(sources, items, where, content)
+    return content
 
-    for item in items:
+
+def _edited_places(last: Loaded, changed: set[Path]) -> list[int] | None:
+    """Where the files in ``changed`` are in ``last``'s sources, and the files whose
+    last rendering failed, if every changed file is a source it read and is still
+    there; else None."""
+    places = []
+    for path in changed:
+        place = last.places.get(path)
+        if place is None or not path.is_file():
+            return None
+        places.append(place)
+    failed = [i for i in last.content.failed]
+    return sorted({*places, *failed})
+
+
+def _source_keys_after_edit(
+    last: Loaded,
+    items: list[Post | Page | None],
+    keys: dict[Path, tuple[str, bytes]],
+    redo: list[int],
+) -> list[tuple[Post | Page, bytes]]:
+    """``content.source_keys`` from the last build's, where only the items at ``redo``
+    may differ (the order does not matter)."""
+    pairs = last.content.source_keys.copy()
+    for i in redo:
+        old, new, path = last.items[i], items[i], last.sources[i][1]
+        if old is not None:
+            ids = list(map(id, map(itemgetter(0), pairs)))  # in C: the list is long
+            if id(old) in ids:
+                del pairs[ids.index(id(old))]
+        if new is not None and path in keys:
+            pairs.append((new, keys[path][1]))
+    return pairs
+
+
+def _found(content: Content, items: list[Post | Page | None], drafts: bool) -> None:
+    """Put the posts (drafts only if ``drafts``) and pages of ``items`` in ``content``,
+    with their warnings."""
+    for i, item in enumerate(items):
         if isinstance(item, Post) and (drafts or not item.draft):
             content.posts.append(item)
             content.warnings += item.warnings
         elif isinstance(item, Page):
             content.pages.append(item)
             content.warnings += item.warnings
-    return content
+        elif item is None:
+            content.failed.append(i)
+
+
+def _found_after_edit(
+    content: Content, last: Loaded, items: list[Post | Page | None], redo: list[int], drafts: bool
+) -> None:
+    """:func:`_found`, from what the last build found where only the items at ``redo``
+    may differ: each put where the one it replaces was."""
+    posts, pages = last.content.posts.copy(), last.content.pages.copy()
+    warnings = last.content.warnings
+    for i in redo:
+        old, new = last.items[i], items[i]
+        shown = [
+            isinstance(item, Page) or (isinstance(item, Post) and (drafts or not item.draft))
+            for item in (old, new)
+        ]
+        if type(old) is not type(new) or shown[0] != shown[1]:
+            _found(content, items, drafts)  # a post came, went, or is a draft now
+            return
+        if old is None or not shown[0]:
+            continue
+        if isinstance(old, Post) and isinstance(new, Post):
+            posts[list(map(id, posts)).index(id(old))] = new
+        elif isinstance(old, Page) and isinstance(new, Page):
+            pages[list(map(id, pages)).index(id(old))] = new
+        gone = set(map(id, old.warnings))
+        warnings = [w for w in warnings if id(w) not in gone] + (new.warnings if new else [])
+    content.posts, content.pages, content.warnings = posts, pages, warnings
+    content.failed = [i for i in last.content.failed if items[i] is None]
 
 
 def _sources_after(

@@ -70,22 +70,39 @@ class Unkeyable(Exception):
 # The model objects a template reaches by reading attributes, named by what makes each
 # one itself. Any other object in a context is described whole.
 def _names(index: SiteIndex) -> Iterable[tuple[object, Name]]:
-    yield index, ("index",)
     site = _prefix(index.site_dir) or ""
-    for post in index.posts:
-        yield post, ("post", str(post.source).removeprefix(site))
-    for page in index.pages:
-        yield page, ("page", str(page.source).removeprefix(site))
-    for listing in index.listings:
-        yield listing, ("listing", listing.url)
-    for topic in index.topics:
-        yield topic, ("topic", topic.topic.slug)
-    for entry in index.series:
-        yield entry, ("series", entry.series.slug)
-    for url, part in index.parts.items():
-        yield part, ("part", url)
-    for month in index.archive:
-        yield month, ("month", str(month.year), str(month.month))
+    objects: list[Iterable[object]] = [
+        [index],
+        index.posts,
+        index.pages,
+        index.listings,
+        index.topics,
+        index.series,
+        index.parts.values(),
+        index.archive,
+    ]
+    for each in objects:
+        for obj in each:
+            yield obj, name_for(obj, site)
+
+
+def name_for(obj: object, site: str) -> Name:
+    """The name of a model object of an index of the site whose paths start with
+    ``site``: the same in every build."""
+    if isinstance(obj, Post | Page):
+        kind = "post" if isinstance(obj, Post) else "page"
+        return (kind, str(obj.source).removeprefix(site))
+    if isinstance(obj, Listing):
+        return ("listing", obj.url)
+    if isinstance(obj, TopicIndex):
+        return ("topic", obj.topic.slug)
+    if isinstance(obj, SeriesIndex):
+        return ("series", obj.series.slug)
+    if isinstance(obj, SeriesPart):
+        return ("part", obj.index.posts[obj.number - 1].url)
+    if isinstance(obj, ArchiveMonth):
+        return ("month", str(obj.year), str(obj.month))
+    return ("index",)
 
 
 def _prefix(site_dir: PurePath | None) -> str | None:
@@ -162,6 +179,11 @@ class Descriptions:
         except (TypeError, LookupError, AttributeError):
             return _UNDEFINED
 
+    def current(self, obj: object) -> object:
+        """The object of this build's index with the name of ``obj``, a model object of
+        an earlier build's; ``obj`` itself if there is none."""
+        return self.by_name.get(name_for(obj, self._site or ""), obj)
+
     def name_of(self, obj: object) -> Name:
         """The name of a model object of this build's index."""
         name = self.names.get(id(obj))
@@ -211,7 +233,16 @@ class Descriptions:
                 return ("site", text.removeprefix(self._site))
             return text
         if isinstance(value, list | tuple) and (kind is list or kind is tuple):
-            return (kind.__name__, [v if type(v) in _PLAIN else self.whole(v) for v in value])
+            # Lists of every post are common (llms.txt, the search index): an item
+            # described already is looked up here, without a call.
+            described, items = self._whole.get, []
+            for item in value:
+                if type(item) in _PLAIN:
+                    items.append(item)
+                else:
+                    found = described(id(item))
+                    items.append(found[1] if found is not None else self.whole(item))
+            return (kind.__name__, items)
         if isinstance(value, dict) and kind is dict:
             return ("dict", [(self.whole(k), self.whole(v)) for k, v in value.items()])
         if kind is functools.partial or kind is Lazy:
@@ -329,6 +360,53 @@ class Keys(Descriptions):
         self._made_before, previous._made_before = previous._made, {}
         self._names_before = previous.names
         self._pages_before, previous._pages_before = previous._pages, {}
+
+    @classmethod
+    def after_edit(cls, previous: Keys, replaced: dict[int, object]) -> Keys:
+        """The keys of the index of ``previous`` with the objects whose ids are the keys
+        of ``replaced`` replaced (see ``foldpress.update``): everything else is carried
+        over as it is, without looking at every object of the index. The reads found
+        changed are told with :meth:`note_changed`."""
+        keys = cls.__new__(cls)
+        keys._site, keys.salt, keys.remember = previous._site, previous.salt, True
+        keys.by_name, keys.names = dict(previous.by_name), dict(previous.names)
+        for old, new in replaced.items():
+            name = previous.names.get(old)
+            if name is not None:
+                keys.by_name[name] = new
+                keys.names[id(new)] = name
+                del keys.names[old]
+        keys._whole, keys._named = previous._whole.copy(), previous._named.copy()
+        for old in replaced:
+            keys._whole.pop(old, None)
+            keys._named.pop(old, None)
+        keys._reads = previous._reads.copy()  # a read of a replaced object is looked up again
+        keys._made_before, keys._made = previous._made, previous._made.copy()
+        keys._pages_before, keys._pages = previous._pages, previous._pages.copy()
+        keys._names_before = previous.names
+        keys._stale, keys._changed = [], set()
+        return keys
+
+    @property
+    def made(self) -> dict[str, tuple[str | None, object, bytes]]:
+        """What each output this build keyed is made from: its template (None: a
+        function makes it), the context or the function, and that described."""
+        return self._made
+
+    @property
+    def changed(self) -> set[Read]:
+        return self._changed or set()
+
+    def forget(self, paths: Iterable[str]) -> None:
+        """Forget what the outputs at ``paths`` were made from."""
+        for path in paths:
+            self._made.pop(path, None)
+            self._pages.pop(path, None)
+
+    def note_changed(self, reads: set[Read]) -> None:
+        """Say which reads find other values than in the build these keys were carried
+        over from (see :meth:`after_edit`)."""
+        self._changed = reads
 
     def of_call(self, path: str, render: Callable[[], object]) -> bytes:
         """The key of a file made by ``render()``: a function and the values it holds."""

@@ -20,6 +20,13 @@ if TYPE_CHECKING:
     from foldpress.images import ImageSizes
 
 
+# Marks the fields of a post that are its text and what is made from it, as opposed to
+# what the front matter and the file's place say. Outputs read the text only to make a
+# file, never to decide which files there are or what they are made from: so an edit
+# of a post's text alone leaves the site's shape as it was (see foldpress.update).
+TEXT = {"text": True}
+
+
 @dataclass(frozen=True)
 class Topic:
     """A taxonomy term, e.g. "LLM from scratch" at /topics/llm-from-scratch/."""
@@ -68,28 +75,34 @@ class Post:
     image: str | None = None  # link previews' image, as written; else the body's first
     series: str | None = None  # the front matter's series name, as written
     series_part: int | None = None  # its position in the series, if the front matter says
-    body_markdown: str = ""  # the post's Markdown, front matter removed
-    intro_markdown: str = ""
-    body_html: str = ""
-    intro_html: str = ""
-    has_more: bool = False
+    body_markdown: str = field(default="", metadata=TEXT)  # its Markdown, front matter removed
+    intro_markdown: str = field(default="", metadata=TEXT)
+    body_html: str = field(default="", metadata=TEXT)
+    intro_html: str = field(default="", metadata=TEXT)
+    has_more: bool = field(default=False, metadata=TEXT)
     # The distinct words of the post's text, lower case, in order of first use: what
     # the search index holds of it. Made when the post is rendered, cached with it.
-    search_words: str = ""
+    search_words: str = field(default="", metadata=TEXT)
     url: str = ""  # its address; from the site's permalink pattern unless front matter sets it
     aliases: list[str] = field(default_factory=list)  # old addresses that redirect to it
     # Front matter keys foldpress does not use, for templates (``post.extra.KEY``).
     extra: dict[str, object] = field(default_factory=dict)
     # The file line of each front matter key and of the body ("body"), for error messages.
-    source_lines: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    source_lines: dict[str, int] = field(
+        default_factory=dict, repr=False, compare=False, metadata=TEXT
+    )
     # What reading and rendering worked around; cached with the post, reported each build.
-    warnings: list[ContentWarning] = field(default_factory=list, repr=False, compare=False)
+    warnings: list[ContentWarning] = field(
+        default_factory=list, repr=False, compare=False, metadata=TEXT
+    )
     # Made once when the post is rendered, and cached with it; see outputs/_markdown.py.
-    markdown: PostMarkdown | None = field(default=None, repr=False, compare=False)
+    markdown: PostMarkdown | None = field(default=None, repr=False, compare=False, metadata=TEXT)
     # A notebook post's (see notebook.py): the files its outputs saved (images), by name
     # beside the post, and the cell and line in it of each line of ``body_markdown``.
     files: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
-    cell_lines: list[tuple[int, int]] = field(default_factory=list, repr=False, compare=False)
+    cell_lines: list[tuple[int, int]] = field(
+        default_factory=list, repr=False, compare=False, metadata=TEXT
+    )
 
     def __post_init__(self) -> None:
         if not self.url:

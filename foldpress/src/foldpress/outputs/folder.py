@@ -78,6 +78,7 @@ class OutputFolder:
         # path: (key, or None when not derived yet; how to make the file)
         self.pending: dict[str, tuple[bytes | None, Render]] = {}
         self.written = 0
+        self.wrote: list[str] = []  # the paths of the files this build wrote
         self.reused = 0
         self.clashes: list[ContentError] = []
         self.warnings: list[ContentWarning] = []  # writers' own, e.g. a static file skipped
@@ -136,6 +137,24 @@ class OutputFolder:
         else:
             self._write(path, key, render)
 
+    @property
+    def origins(self) -> dict[str, Path | None]:
+        """The site's file that each output comes from; None for what foldpress makes."""
+        return self._sources
+
+    def keep_the_rest(self) -> None:
+        """Take every file of the previous build that was not given to this one as it is
+        (for a folder whose ``records`` are ``trusted``: see ``foldpress.update``)."""
+        given = self.records.keys() | self.pending.keys()
+        records, reads = self.old_records.copy(), self.old_reads.copy()  # copies in C
+        for path in given:
+            records.pop(path, None)
+            reads.pop(path, None)
+        self.reused += len(records)
+        records.update(self.records)
+        reads.update(self.reads)
+        self.records, self.reads = records, reads
+
     def _key(self, path: str, render: Render) -> bytes | None:
         if isinstance(render, TemplatePage):
             return self.keys.of_page(path, render, self.old_reads.get(path))
@@ -146,26 +165,28 @@ class OutputFolder:
         :func:`foldpress.parallel.workers`), then :meth:`prune`."""
         todo, self.pending = list(self.pending.items()), {}
         groups = _groups(todo)
-        for records, reads in run_tasks(self._write_group, groups, workers(jobs, len(todo))):
+        for records, reads, wrote in run_tasks(self._write_group, groups, workers(jobs, len(todo))):
+            self.wrote += wrote
             self.records.update(records)
             self.reads.update(reads)
-            self.written += len(records)
+            self.written += len(wrote)
+            self.reused += len(records) - len(wrote)
             if self.on_file:
-                for _ in records:
-                    self.on_file(False)
+                for path in records:
+                    self.on_file(path not in wrote)
         if not self._started_empty:  # else there is nothing to prune
             self.prune()
 
     def _write_group(
         self, files: list, here: bool
-    ) -> tuple[dict[str, OutputRecord], dict[str, list[Read]]]:
-        """Write ``files``; in a worker, return the records of what it wrote and what
-        its pages read."""
+    ) -> tuple[dict[str, OutputRecord], dict[str, list[Read]], list[str]]:
+        """Write ``files``; in a worker, return the records of what it made, what its
+        pages read, and which of them it wrote."""
         if not here:
-            self.on_file, self.records, self.reads = None, {}, {}
+            self.on_file, self.records, self.reads, self.wrote = None, {}, {}, []
         for path, (key, render) in files:
             self._write(path, key, render)
-        return ({}, {}) if here else (self.records, self.reads)
+        return ({}, {}, []) if here else (self.records, self.reads, self.wrote)
 
     def _write(self, path: str, key: bytes | None, render: Render) -> None:
         content: str | bytes
@@ -187,6 +208,8 @@ class OutputFolder:
             message = f"cannot make /{path}: {type(error).__name__}: {error} (a bug in foldpress)"
             raise ContentError(where, None, message) from error
         data = memoryview(content.encode() if isinstance(content, str) else content)
+        if self._unchanged(path, data, key):
+            return
         fd = self._create(path)
         try:
             while data:
@@ -195,9 +218,30 @@ class OutputFolder:
             self.records[path] = _record(key or b"", os.fstat(fd))
         finally:
             os.close(fd)
+        self.wrote.append(path)
         self.written += 1
         if self.on_file:
             self.on_file(False)
+
+    def _unchanged(self, path: str, data: memoryview, key: bytes | None) -> bool:
+        """Whether the previous build's file at ``path``, trusted to be as it left it,
+        holds ``data`` already (a page made again that shows the same): it is then kept
+        as it is, under the new key, and not written again (nor moved, nor its old
+        copy freed: on a large site, a few megabytes of ``llms.txt`` each edit)."""
+        old = self.old_records.get(path)
+        if not (self.trusted and key and old and old[1] == len(data) and self._previous):
+            return False
+        try:
+            with open(self._previous + path, "rb") as f:
+                if f.read() != data:
+                    return False
+        except OSError:
+            return False
+        self.records[path] = (key, *old[1:])
+        self.reused += 1
+        if self.on_file:
+            self.on_file(True)
+        return True
 
     def move_into(self, destination: Path) -> None:
         """Move the files this build wrote into ``destination``, which holds the
@@ -214,8 +258,8 @@ class OutputFolder:
                     break
                 folder = folder.rpartition("/")[0]
         there = OutputFolder(destination)  # for making folders there
-        for path, record in self.records.items():
-            if self.old_records.get(path) != record:  # written by this build
+        for path in self.wrote:
+            if self.old_records.get(path) != self.records[path]:
                 there._make_folder(path.rpartition("/")[0])
                 if os.path.isdir(target + path):
                     shutil.rmtree(target + path)  # an old folder where a file goes now
