@@ -90,11 +90,20 @@ def test_an_index_made_from_the_last_one_is_the_index_made_afresh(start, edits):
             Path(f"p{number}.md"), f"T{version}", date, f"p{number}", search_words=" ".join(words)
         )
 
+    def index(postings: _Postings, posts: list[Post]) -> tuple[dict[str, str], str]:
+        postings.update(posts)
+        words = {word: postings.encoded[word] for word in postings.order}
+        return words, "{" + ",".join(map(postings.member, postings.order)) + "}"
+
     posts = [post(n, words, 0) for n, words in enumerate(start)]
     kept = _Postings()
-    kept.words(posts)
+    index(kept, posts)
     for version, (number, new_words) in enumerate(edits, 1):
         posts = list(posts)
         posts[number % len(posts)] = post(number, new_words, version)
-        assert kept.words(posts) == _Postings().words(posts)
-        assert list(kept.words(posts)) == sorted(_Postings().words(posts))
+        words, text = index(kept, posts)
+        afresh = index(_Postings(), posts)[0]
+        assert words == afresh and list(words) == sorted(afresh)
+        assert json.loads(text) == words and text == json.dumps(
+            words, ensure_ascii=False, separators=(",", ":")
+        )

@@ -15,18 +15,20 @@ the posts that are not the same objects as last time, without a call per post.
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import types
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from foldpress.config import SiteConfig
-from foldpress.model import ArchiveMonth, Page, Post
+from foldpress.model import ArchiveMonth, Page, Post, SeriesIndex
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 # What outlives a build kept in memory, unchanged: the same object, the same value.
-KEPT = frozenset({Post, Page, ArchiveMonth, SiteConfig, types.FunctionType})
+KEPT = frozenset({Post, Page, ArchiveMonth, SeriesIndex, SiteConfig, types.FunctionType})
 _PLAIN = frozenset({str, int, bool, type(None)})
 SIZE = 50_000  # results remembered per function: the posts of a large site, and more
 
@@ -69,22 +71,20 @@ class PerPost:
 
     def __init__(self, make: Callable[..., R]) -> None:
         self.make = make
-        self._posts: list[Post] = []
+        self._posts: list[Post] = []  # held, so that their ids are not reused
+        self._ids: list[int] = []
         self._args: tuple = ()
         self._pieces: list = []
 
     def __call__(self, posts: list[Post], *args: object) -> list:
-        same_args = len(args) == len(self._args) and all(map(_is, args, self._args))
-        if not same_args or len(posts) != len(self._posts):
+        ids = list(map(id, posts))
+        same_args = len(args) == len(self._args) and all(map(operator.is_, args, self._args))
+        if not same_args or len(ids) != len(self._ids):
             pieces = [self.make(post, *args) for post in posts]
         else:
             pieces = self._pieces.copy()
-            for number, (old, new) in enumerate(zip(self._posts, posts, strict=True)):
-                if old is not new:
-                    pieces[number] = self.make(new, *args)
-        self._posts, self._args, self._pieces = list(posts), args, pieces
+            # The places where the posts differ, found in C: a site may have 10,000.
+            for place in itertools.compress(itertools.count(), map(operator.ne, ids, self._ids)):
+                pieces[place] = self.make(posts[place], *args)
+        self._posts, self._ids, self._args, self._pieces = list(posts), ids, args, pieces
         return pieces
-
-
-def _is(a: object, b: object) -> bool:
-    return a is b

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
+import json
 import operator
 import re
 import unicodedata
@@ -87,8 +89,17 @@ def search_entry(post: Post, summary: str) -> list[str]:
 
 def index_words(posts: list[Post]) -> dict[str, str]:
     """Each word of ``posts`` -> the gaps between the numbers of the posts that use it,
-    in base 36, sorted by word (made from the last index made, where it can be)."""
-    return _LAST.words(posts)
+    in base 36 (``"0.3.1z"`` is posts 0, 3 and 74), sorted by word (made from the last
+    index made, where it can be)."""
+    _LAST.update(posts)
+    return {word: _LAST.encoded[word] for word in _LAST.order}
+
+
+def index_words_json(posts: list[Post]) -> str:
+    """:func:`index_words` as a JSON object, written as ``json.dumps`` writes it with
+    ``ensure_ascii=False`` and no spaces: each word's member written once and kept."""
+    _LAST.update(posts)
+    return "{" + ",".join(map(_LAST.member, _LAST.order)) + "}"
 
 
 class _Postings:
@@ -98,28 +109,34 @@ class _Postings:
 
     def __init__(self) -> None:
         self.posts: list[Post] = []
+        self.ids: list[int] = []
         self.numbers: dict[str, list[int]] = {}
         # Every gap is a post number or a difference of two, in base 36.
         self.encoded: dict[str, str] = {}
         self.order: list[str] = []  # the words, sorted
+        self.members: dict[str, str] = {}  # '"word":"gaps"', as written when asked for
 
-    def words(self, posts: list[Post]) -> dict[str, str]:
-        """Each word of ``posts`` -> the gaps between the numbers of the posts that use
-        it, in base 36 (``"0.3.1z"`` is posts 0, 3 and 74), sorted by word."""
+    def update(self, posts: list[Post]) -> None:
+        """Make the postings those of ``posts``."""
+        ids = list(map(id, posts))
         differ = None
-        if len(posts) == len(self.posts):
-            differ = [
-                i for i, (a, b) in enumerate(zip(self.posts, posts, strict=True)) if a is not b
-            ]
+        if len(ids) == len(self.ids):  # the places where the posts differ, found in C
+            differ = list(itertools.compress(itertools.count(), map(operator.ne, ids, self.ids)))
         try:
             if differ is None or len(differ) > 1 + len(posts) // 8:
                 self._make(posts)
             elif differ:
                 self._update(posts, differ)
+            self.ids = ids
         except BaseException:
             self.__init__()  # type: ignore[misc]
             raise
-        return {word: self.encoded[word] for word in self.order}
+
+    def member(self, word: str) -> str:
+        found = self.members.get(word)
+        if found is None:
+            found = self.members[word] = f"{_json(word)}:{_json(self.encoded[word])}"
+        return found
 
     def _make(self, posts: list[Post]) -> None:
         numbers: dict[str, list[int]] = {}
@@ -135,6 +152,7 @@ class _Postings:
         digits = [_base36(n) for n in range(len(posts))]
         self.posts, self.numbers, self.order = list(posts), numbers, sorted(numbers)
         self.encoded = {word: _gaps(found, digits) for word, found in numbers.items()}
+        self.members = {}
 
     def _update(self, posts: list[Post], differ: list[int]) -> None:
         changed: set[str] = set()
@@ -146,6 +164,7 @@ class _Postings:
                 found.remove(number)
                 if not found:
                     del self.numbers[word], self.encoded[word]
+                    self.members.pop(word, None)
             for word in new - old:
                 bisect.insort(self.numbers.setdefault(word, []), number)
             changed |= old ^ new
@@ -155,6 +174,7 @@ class _Postings:
         for word in changed & self.numbers.keys():
             numbers = self.numbers[word]
             self.encoded[word] = ".".join(map(_base36, map(operator.sub, numbers, [0, *numbers])))
+            self.members.pop(word, None)
 
 
 def _gaps(numbers: list[int], digits: list[str]) -> str:
@@ -162,6 +182,7 @@ def _gaps(numbers: list[int], digits: list[str]) -> str:
 
 
 _LAST = _Postings()
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 @by_identity  # a rebuild in memory takes them again from the posts that changed alone

@@ -46,9 +46,7 @@ def llms_txt(
     links = _LINKS(posts, config)
     recent, older = links[: config.llms_recent_posts], links[config.llms_recent_posts :]
     sections = [("Posts", recent)]
-    for entry in series:
-        name = f"Series: {escape_inline(entry.series.name)}"
-        sections.append((name, [post_link(post, config) for post in entry.posts]))
+    sections += [_series_section(entry, config) for entry in series]
     sections += [
         ("Pages", [page_link(page, config) for page in pages]),
         ("Optional", older),
@@ -63,6 +61,12 @@ def llms_txt(
     blocks = [_head(config), note]
     blocks += [f"## {name}\n\n" + "\n".join(links) for name, links in sections if links]
     return "\n\n".join(blocks) + "\n"
+
+
+@by_identity  # a rebuild in memory makes it again for the series of an edited post alone
+def _series_section(entry: SeriesIndex, config: SiteConfig) -> tuple[str, list[str]]:
+    name = f"Series: {escape_inline(entry.series.name)}"
+    return name, [post_link(post, config) for post in entry.posts]
 
 
 @by_identity  # a rebuild in memory makes it again for the posts that changed alone

@@ -17,7 +17,7 @@ from foldpress.model import Post, SiteIndex
 from foldpress.outputs._markdown import post_markdown
 from foldpress.outputs.folder import OutputFolder
 from foldpress.remember import PerPost
-from foldpress.search import INDEX_VERSION, index_words, search_entry
+from foldpress.search import INDEX_VERSION, index_words_json, search_entry
 
 
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
@@ -32,7 +32,7 @@ def index_json(config: SiteConfig, posts: list[Post]) -> str:
     """The index as ``search_index`` makes it, in JSON: each post's entry written once
     and kept for the next build in memory (the words are kept by ``search``)."""
     entries = ",".join(_ENTRIES(posts, config))
-    words = _json(index_words(posts))
+    words = index_words_json(posts)
     return f'{{"version":{INDEX_VERSION},"posts":[{entries}],"words":{words}}}'
 
 
