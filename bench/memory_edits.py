@@ -1,7 +1,7 @@
 """Builds from memory, as ``foldpress serve`` makes them, on a real site: copies SITE,
 builds it once keeping the build in memory, then applies a sequence of edits that a
-writer makes (a post's body, its title, its date, its topics, a new post, a deleted
-post, a page, ``site.toml``), rebuilding from memory after each (told which files
+writer makes (a post's body and intro, its title, its date, its topics, a new post, a
+deleted post, a page, ``site.toml``), rebuilding from memory after each (told which files
 changed, as ``serve`` is) and comparing every output file with a clean build's. Prints
 each edit's rebuild time and the differing files (none, when all is well).
 
@@ -51,6 +51,13 @@ def edits(site: Path) -> list[tuple[str, Callable[[], set[Path]]]]:
             f.write("\nOne more paragraph, with $x^2$ in it.\n")
         return {path}
 
+    def intro(path: Path) -> set[Path]:
+        """A sentence at the start of the post's text: above its fold, if it has one."""
+        text = path.read_text(encoding="utf-8")
+        head, sep, rest = text[4:].partition("\n---\n")
+        path.write_text(f"---\n{head}{sep}A first sentence, with $y$ in it.\n\n{rest}")
+        return {path}
+
     def new_post() -> set[Path]:
         copy = second.with_name("2031-01-01-a-new-post" + second.suffix)
         shutil.copyfile(second, copy)
@@ -72,6 +79,12 @@ def edits(site: Path) -> list[tuple[str, Callable[[], set[Path]]]]:
     page_edit = [("a page's text", lambda: body(pages[0]))] if pages else []
     return [
         ("a post's body, below everything", lambda: body(last)),
+        # Edits of a post's text alone, the usual save while writing: serve takes them
+        # from the post to what it shows (foldpress.update).
+        ("another post's body", lambda: body(second)),
+        ("a post's intro", lambda: intro(second)),
+        ("the first post's intro", lambda: intro(first)),
+        ("the last post's body again", lambda: body(last)),
         ("a post's title", lambda: front(last, "title", '"Retitled"')),
         ("a post's topics", lambda: front(second, "topics", "[Edited, Python]")),
         ("a post's date", lambda: front(second, "date", "2030-06-01")),

@@ -2,7 +2,9 @@
 
 The site stays in memory between builds (:class:`foldpress.build.Memory`): after an edit
 only the changed files are read again, and only the outputs whose keys changed are
-rendered and written, into the served folder, one atomic rename each.
+rendered and written, into the served folder, one atomic rename each. An edit of a
+post's text alone goes straight from the post to the outputs made from it, without
+visiting the rest of the site (:mod:`foldpress.update`).
 
 The server adds a small live-reload script to HTML responses only; the built site never
 contains it. Open pages hold an EventSource on ``/__foldpress__/events`` and get
