@@ -140,6 +140,72 @@ def test_edits_of_the_text_of_one_post_then_another_are_right(site, tmp_path):
     }
 
 
+def same_as_clean(site: Path, out: Path, clean: Path, **options: object) -> None:
+    build(site, clean, **options)  # the same sources, built from nothing (no cache)
+    assert {p: b for p, (_, b) in files(out).items()} == {
+        p: b for p, (_, b) in files(clean).items()
+    }
+
+
+def edit_text(path: Path) -> set[Path]:
+    path.write_text(path.read_text().replace("Intro", "Intro, edited,"))
+    return {path}
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        ("aliases: [/old/p4/, /p4.html]", "aliases: [/2025/03/p3/]"),  # an address in use
+        ("Intro 5", "Intro 5 with $\\frac{1}{$"),  # LaTeX that does not parse
+    ],
+)
+def test_a_text_edit_after_a_failed_build_fails_as_a_clean_build_does(site, tmp_path, broken):
+    out, memory = tmp_path / "served", Memory()
+    build(site, out)
+    build(site, out, memory=memory)
+    victim = next(p for p in (site / "posts").iterdir() if broken[0] in p.read_text())
+    victim.write_text(victim.read_text().replace(*broken))
+    memory.sources.changed = {victim}
+    with pytest.raises(BuildError) as first:
+        build(site, out, memory=memory)
+    # Another post's text, edited: the error is still there, and said again.
+    memory.sources.changed = edit_text(site / "posts/2025-01-11-p1.md")
+    with pytest.raises(BuildError) as second:
+        build(site, out, memory=memory)
+    assert [str(e) for e in second.value.errors] == [str(e) for e in first.value.errors]
+    victim.write_text(victim.read_text().replace(broken[1], broken[0]))
+    memory.sources.changed = {victim}
+    build(site, out, memory=memory)
+    same_as_clean(site, out, tmp_path / "clean")
+
+
+def test_drafts_shown_in_one_build_and_not_the_next_from_one_memory(site, tmp_path):
+    out, memory = tmp_path / "served", Memory()
+    build(site, out)
+    build(site, out, memory=memory)
+    memory.sources.changed = edit_text(site / "posts/2025-06-16-draft.md")
+    build(site, out, memory=memory, drafts=True)
+    same_as_clean(site, out, tmp_path / "clean", drafts=True)
+
+
+def test_a_sites_own_404_page_does_not_keep_text_edits_from_their_way(
+    make_site, tmp_path, monkeypatch
+):
+    site = make_site(
+        {**FILES, "pages/404.md": "---\ntitle: Lost\n---\n\nNothing here.\n"}, site_toml=SITE_TOML
+    )
+    out, memory = tmp_path / "served", Memory()
+    build(site, out)
+    build(site, out, memory=memory)
+    indexed: list[object] = []
+    monkeypatch.setattr("foldpress.build.build_index", lambda *args: indexed.append(args))
+    memory.sources.changed = edit_text(site / "posts/2025-03-13-p3.md")
+    build(site, out, memory=memory)
+    assert indexed == []  # the way of text edits, not the whole build
+    monkeypatch.undo()
+    same_as_clean(site, out, tmp_path / "clean")
+
+
 @pytest.mark.parametrize(
     "old, new",
     [('"Post 3"', '"Post three"'), ("[AI, Math]", "[AI]"), ("2025-03-13", "2025-03-14")],

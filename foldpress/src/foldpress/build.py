@@ -81,6 +81,7 @@ class Memory:
     origins: dict[str, Path | None] = dataclasses.field(default_factory=dict)  # see OutputFolder
     writers_warnings: list[ContentWarning] = dataclasses.field(default_factory=list)
     dependents: update.Dependents | None = None  # made when an edit first needs them
+    text_edits: bool = True  # whether an edit of posts' text may update ``index``
     unsaved: bool = False  # whether the cache on disk is older than ``cache``
 
     def clear(self) -> None:
@@ -136,6 +137,12 @@ def build(
         return _build(
             site_dir, out_dir, drafts=drafts, jobs=jobs, on_progress=on_progress, memory=memory
         )
+    except BuildError:
+        if memory is not None:
+            # The sources in memory are now newer than its index: the next build is a
+            # whole one (see _after_text_edit), and keeps from it what it can.
+            memory.text_edits = False
+        raise
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()  # see _build
@@ -213,8 +220,8 @@ def _build(
     errors += content.errors
     warnings += content.warnings
     if before is not None and prepared and memory.drafts == drafts and not errors:
-        # The site's addresses and series are as the last build found them: no need
-        # to check them again.
+        # The site's addresses and series are as the last build, which succeeded (see
+        # build), found them: no need to check them again.
         result = _after_text_edit(memory, before, out_dir, jobs, content, warnings, started)
         if result is not None:
             return result
@@ -290,7 +297,7 @@ def _build(
             memory.unsaved = True  # kept in memory: saved when the edits pause
     memory.cache, memory.keys, memory.env, memory.out_dir = cache, keys, (made_from, env), out_dir
     memory.index, memory.drafts, memory.origins = index, drafts, folder.origins
-    memory.writers_warnings, memory.dependents = folder.warnings, None
+    memory.writers_warnings, memory.dependents, memory.text_edits = folder.warnings, None, True
     return BuildResult(
         out_dir,
         len(posts),
@@ -325,6 +332,8 @@ def _after_text_edit(
     last, cache, index = memory.keys, memory.cache, memory.index
     if last is None or cache is None or index is None or memory.env is None:
         return None
+    if not memory.text_edits:
+        return None
     if memory.out_dir != out_dir or cache.out_dir != str(out_dir.resolve()):
         return None
     posts = update.edited_posts(before, memory.sources.items, memory.sources.keys, last)
@@ -332,8 +341,10 @@ def _after_text_edit(
         return None
     if memory.dependents is None:
         if not cache.outputs.keys() <= last.made.keys():
-            return None  # some were made in worker processes: not known here
-        memory.dependents = update.Dependents(last, cache.reads)
+            # Some were keyed in worker processes only (a first build), or are pages
+            # whose context cannot be told by name: not known here.
+            return None
+        memory.dependents = update.Dependents(last, cache.reads, cache.outputs)
     dependents = memory.dependents
     index, replaced = update.substitute(index, posts)
     keys = Keys.after_edit(last, replaced)
@@ -371,11 +382,12 @@ def _after_text_edit(
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)
     stale = [path for path in affected if keys.made.get(path) is last.made.get(path)]
-    if stale:  # a page that could not be keyed (it read what cannot be named): not
-        keys.forget(stale)  # known here any more, so the next edit takes the whole build
-        memory.dependents = None
+    if stale:  # a page whose context could not be told by name this time: what it is
+        keys.forget(stale)  # made from is not known any more, so the next edit takes
+        memory.dependents = None  # the whole build
     else:
-        dependents.replace(replaced, {path: folder.reads.get(path, ()) for path in affected})
+        dependents.update(replaced, {path: folder.reads.get(path) for path in affected})
+        dependents.note_keys(folder.records, affected)
     cache.outputs, cache.reads = folder.records, folder.reads
     memory.keys, memory.index, memory.unsaved = keys, index, True
     return BuildResult(

@@ -60,7 +60,6 @@ class Content:
     # Each post and page with the key of its source (its file's bytes and the settings
     # it is rendered with), which says all it holds: see foldpress.keys.
     source_keys: list[tuple[Post | Page, bytes]] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)  # the sources that made nothing
 
 
 @dataclass
@@ -78,13 +77,16 @@ class SourceMemory:
 
 @dataclass
 class Loaded:
-    """The sources of a build in order, what each made (None: nothing, or an error),
-    where each is in that order, and what the build found in them."""
+    """The sources of a build in order, what each made (None: nothing), where each is
+    in that order, what the build found in them (drafts too, or not), and the places
+    of those that made nothing or errors (not in the cache: read again every build)."""
 
     sources: list[tuple[str, Path]]
     items: list[Post | Page | None]
     places: dict[Path, int]
     content: Content
+    drafts: bool
+    failed: set[int]
 
 
 def load_content(
@@ -109,18 +111,17 @@ def load_content(
     """
     changed = memory.changed if memory is not None else None
     known = memory.keys if memory is not None and changed is not None else {}
-    last = memory.last if memory is not None and changed is not None and known else None
-    places = _edited_places(last, changed) if last is not None and changed is not None else None
-    edit = last if places is not None else None  # the build this one edits
-    redo: list[int]
-    if edit is not None and places is not None:
-        redo, sources, items = places, edit.sources, edit.items.copy()
+    edit = memory.last if memory is not None and changed and known else None  # to edit
+    redo = _edited_places(edit, changed or set(), drafts) if edit is not None else None
+    if edit is not None and redo is not None:
+        sources, items = edit.sources, edit.items.copy()
         kept, keys = cache.sources.copy(), known.copy()
         for i in redo:
             entry = known.get(sources[i][1])
             if entry is not None:
                 kept.pop(entry[1], None)
     else:
+        edit = None
         listed = _sources_after(known, changed, site_dir) if changed is not None and known else None
         if listed is None:  # every file is read
             known = {}
@@ -183,14 +184,17 @@ def load_content(
             on_file(False, len(sources))
 
     rendered = _render_all(work, config, site_dir, jobs, on_rendered, meanwhile)
+    failed = set()  # (the files that failed before were all read again: see above)
     for (i, source_key, _), (item, stored, errors) in zip(todo, rendered, strict=True):
         content.errors += errors
         content.rendered += 1
         items[i] = None
         if stored is not None:
             items[i] = _stored(stored, site_dir) if item is None else item
-            if source_key is not None and not errors:
-                kept[source_key] = stored
+        if stored is not None and source_key is not None and not errors:
+            kept[source_key] = stored
+        else:
+            failed.add(i)
     cache.sources = kept  # entries for files that changed or went are dropped
     if edit is not None and len(redo) < len(sources):
         _found_after_edit(content, edit, items, redo, drafts)
@@ -219,24 +223,25 @@ def load_content(
         memory.keys = keys
         # A file that could not be read is not in ``keys``: read every file next time.
         memory.changed = set() if len(keys) == len(sources) else None
-        where = edit.places if edit is not None else None
-        where = where or {path: i for i, (_, path) in enumerate(sources)}
-        memory.last = Loaded(sources, items, where, content)
+        if edit is not None:
+            places = edit.places
+        else:
+            places = {path: i for i, (_, path) in enumerate(sources)}
+        memory.last = Loaded(sources, items, places, content, drafts, failed)
     return content
 
 
-def _edited_places(last: Loaded, changed: set[Path]) -> list[int] | None:
-    """Where the files in ``changed`` are in ``last``'s sources, and the files whose
-    last rendering failed, if every changed file is a source it read and is still
-    there; else None."""
+def _edited_places(last: Loaded, changed: set[Path], drafts: bool) -> list[int] | None:
+    """Where the files in ``changed`` are in ``last``'s sources, with the files that
+    failed then, if every changed file is a source it read and is still there and the
+    drafts are shown as they were; else None."""
     places = []
     for path in changed:
         place = last.places.get(path)
         if place is None or not path.is_file():
             return None
         places.append(place)
-    failed = [i for i in last.content.failed]
-    return sorted({*places, *failed})
+    return sorted({*places, *last.failed}) if drafts == last.drafts else None
 
 
 def _source_keys_after_edit(
@@ -262,15 +267,13 @@ def _source_keys_after_edit(
 def _found(content: Content, items: list[Post | Page | None], drafts: bool) -> None:
     """Put the posts (drafts only if ``drafts``) and pages of ``items`` in ``content``,
     with their warnings."""
-    for i, item in enumerate(items):
+    for item in items:
         if isinstance(item, Post) and (drafts or not item.draft):
             content.posts.append(item)
             content.warnings += item.warnings
         elif isinstance(item, Page):
             content.pages.append(item)
             content.warnings += item.warnings
-        elif item is None:
-            content.failed.append(i)
 
 
 def _found_after_edit(
@@ -298,7 +301,6 @@ def _found_after_edit(
         gone = set(map(id, old.warnings))
         warnings = [w for w in warnings if id(w) not in gone] + (new.warnings if new else [])
     content.posts, content.pages, content.warnings = posts, pages, warnings
-    content.failed = [i for i in last.content.failed if items[i] is None]
 
 
 def _sources_after(

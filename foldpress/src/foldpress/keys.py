@@ -75,6 +75,7 @@ def _names(index: SiteIndex) -> Iterable[tuple[object, Name]]:
         [index],
         index.posts,
         index.pages,
+        [index.not_found] if index.not_found else [],
         index.listings,
         index.topics,
         index.series,
@@ -102,7 +103,9 @@ def name_for(obj: object, site: str) -> Name:
         return ("part", obj.index.posts[obj.number - 1].url)
     if isinstance(obj, ArchiveMonth):
         return ("month", str(obj.year), str(obj.month))
-    return ("index",)
+    if isinstance(obj, SiteIndex):
+        return ("index",)
+    raise TypeError(f"not a named model object: {type(obj).__name__}")
 
 
 def _prefix(site_dir: PurePath | None) -> str | None:
@@ -182,7 +185,10 @@ class Descriptions:
     def current(self, obj: object) -> object:
         """The object of this build's index with the name of ``obj``, a model object of
         an earlier build's; ``obj`` itself if there is none."""
-        return self.by_name.get(name_for(obj, self._site or ""), obj)
+        try:
+            return self.by_name.get(name_for(obj, self._site or ""), obj)
+        except TypeError:
+            return obj
 
     def name_of(self, obj: object) -> Name:
         """The name of a model object of this build's index."""
@@ -389,8 +395,9 @@ class Keys(Descriptions):
 
     @property
     def made(self) -> dict[str, tuple[str | None, object, bytes]]:
-        """What each output this build keyed is made from: its template (None: a
-        function makes it), the context or the function, and that described."""
+        """What each output is made from, as this build keyed it or (after
+        :meth:`after_edit`) an earlier one: its template (None: a function makes it),
+        the context or the function, and that described."""
         return self._made
 
     @property

@@ -36,7 +36,7 @@ SIZE = 50_000  # results remembered per function: the posts of a large site, and
 def by_identity(function: Callable[P, R]) -> Callable[P, R]:
     """``function`` remembering its results by its arguments' identity, when they are
     all kept objects or plain values (else it is called each time)."""
-    # Oldest first: past SIZE the oldest goes (a post edited long ago, most likely).
+    # In the order remembered: past SIZE the first remembered goes (made again if asked).
     remembered: dict[tuple, tuple[tuple, R]] = {}
 
     @functools.wraps(function)
@@ -87,4 +87,4 @@ class PerPost:
             for place in itertools.compress(itertools.count(), map(operator.ne, ids, self._ids)):
                 pieces[place] = self.make(posts[place], *args)
         self._posts, self._ids, self._args, self._pieces = list(posts), ids, args, pieces
-        return pieces
+        return pieces.copy()  # the caller's to change

@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import re
 import types
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -39,15 +40,20 @@ from foldpress.model import (
 )
 
 if TYPE_CHECKING:
+    from foldpress.cache import OutputRecord
     from foldpress.keys import Keys
 
 # The containers of the index: made again when they hold an edited post.
 _CONTAINERS = frozenset({SiteIndex, Listing, TopicIndex, SeriesIndex, SeriesPart, ArchiveMonth})
 _DEEP = _CONTAINERS | {list, dict}  # what may hold an edited post
-_HOLDERS = ("list", "dict", "Post", *(kind.__name__ for kind in _CONTAINERS))
+_HOLDERS = {"list", "dict", "Post", *(kind.__name__ for kind in _CONTAINERS)}
 # The fields of each container that may hold an edited post, by their declared types.
 _FIELDS = {
-    kind: tuple(f.name for f in dataclasses.fields(kind) if any(h in str(f.type) for h in _HOLDERS))
+    kind: tuple(
+        f.name
+        for f in dataclasses.fields(kind)
+        if not _HOLDERS.isdisjoint(re.findall(r"\w+", str(f.type)))
+    )
     for kind in _CONTAINERS
 }
 _SHAPE = tuple(f.name for f in dataclasses.fields(Post) if not f.metadata.get("text"))
@@ -59,8 +65,10 @@ def same_shape(old: Post, new: Post) -> bool:
         a, b = getattr(old, name), getattr(new, name)
         if type(a) is not type(b) or a != b:
             return False
-        if isinstance(a, dt.datetime) and (a.tzinfo != b.tzinfo or a.fold != b.fold):
-            return False  # equal instants, written differently
+        # Equal, but maybe written differently: equal instants in two time zones, 1 and
+        # True in a front matter list.
+        if type(a) not in (str, bool, type(None)) and repr(a) != repr(b):
+            return False
     return True
 
 
@@ -153,29 +161,30 @@ def _differs(a: object, b: object) -> bool:
 class Dependents:
     """Which outputs of the last build depend on what: on an object among their
     ingredients (not a model object that a template is given by name: what it reads of
-    those counts), or on a read of a named object. Made from the keys and reads of a
-    build, and kept up to date for the outputs made again."""
+    those counts), or on a read of a named object; and which are made again by every
+    build (pages with no key). Made from the keys, reads and records of a build, and
+    brought up to date after each edit (what an output read once stays noted: at
+    worst it is made again for nothing)."""
 
-    def __init__(self, keys: Keys, reads: dict[str, list[Read]]) -> None:
+    def __init__(
+        self, keys: Keys, reads: dict[str, list[Read]], records: dict[str, OutputRecord]
+    ) -> None:
         self.by_object: dict[int, set[str]] = {}
         self.by_name: dict[tuple[str, ...], dict[str, set[str]]] = {}
-        self.opaque: set[str] = set()  # made from a closure: cannot be made again here
-        for path, (template, made_from, _) in keys._made.items():
-            self.add(path, template, made_from, reads.get(path, ()))
+        # Made by a closure or a bound method, whose values cannot be replaced: while
+        # there is one, no edit takes this way.
+        self.opaque: set[str] = set()
+        self.always: set[str] = set()
+        for path, (template, made_from, _) in keys.made.items():
+            for obj in _ingredients(made_from, named=template is not None):
+                if obj is _OPAQUE:
+                    self.opaque.add(path)
+                else:
+                    self.by_object.setdefault(id(obj), set()).add(path)
+        self._note_reads(reads)
+        self.note_keys(records, records)
 
-    def add(
-        self, path: str, template: str | None, made_from: object, reads: Iterable[Read]
-    ) -> None:
-        """Note what the output at ``path`` is made from and what it read."""
-        for obj in _ingredients(made_from, named=template is not None):
-            if obj is _OPAQUE:
-                self.opaque.add(path)
-            else:
-                self.by_object.setdefault(id(obj), set()).add(path)
-        for name, attribute in reads:
-            self.by_name.setdefault(name, {}).setdefault(attribute, set()).add(path)
-
-    def replace(self, replaced: dict[int, object], reads: dict[str, Iterable[Read]]) -> None:
+    def after_edit(self, replaced: dict[int, object], reads: dict[str, list[Read] | None]) -> None:
         """Bring them up to date after the objects whose ids are the keys of ``replaced``
         were replaced in the outputs made from them (see :func:`remade`), and the pages
         in ``reads`` made again, with what they read."""
@@ -183,19 +192,32 @@ class Dependents:
             paths = self.by_object.pop(old, None)
             if paths:
                 self.by_object.setdefault(id(new), set()).update(paths)
+        self._note_reads({path: found for path, found in reads.items() if found is not None})
+
+    def note_keys(self, records: dict[str, OutputRecord], paths: Iterable[str]) -> None:
+        """Note which of the outputs at ``paths`` have no key, from their records."""
+        for path in paths:
+            if records[path][0]:
+                self.always.discard(path)
+            else:
+                self.always.add(path)
+
+    def _note_reads(self, reads: dict[str, list[Read]]) -> None:
         for path, page_reads in reads.items():
             for name, attribute in page_reads:
                 self.by_name.setdefault(name, {}).setdefault(attribute, set()).add(path)
 
     def affected(self, replaced: dict[int, object], changed: set[Read]) -> set[str] | None:
-        """The outputs made from a replaced object or that read a changed value; None
-        if one of them cannot be made again from its ingredients."""
-        paths: set[str] = set()
+        """The outputs made from a replaced object, that read a changed value or that
+        have no key; None if some output cannot be made again from its ingredients."""
+        if self.opaque:
+            return None
+        paths = set(self.always)
         for old in replaced:
             paths |= self.by_object.get(old, set())
         for name, attribute in changed:
             paths |= self.by_name.get(name, {}).get(attribute, set())
-        return None if not self.opaque.isdisjoint(paths) else paths
+        return paths
 
     def reads_of(self, names: Iterable[tuple[str, ...]]) -> Iterator[Read]:
         """Every read of the objects named ``names`` that some page made."""
@@ -211,7 +233,8 @@ def _ingredients(value: Any, *, named: bool) -> Iterator[object]:
     """The objects an output is made from: what ``value`` holds, down to objects that
     are not lists, tuples, dicts, partial functions or lazy values; model objects
     given by name left out where ``named`` (a page's context). ``_OPAQUE`` for a
-    closure. (A module's function is a constant of the code: its default values too.)"""
+    closure or a bound method. (A module's function is a constant of the code: its
+    default values too. Any other object is taken as a value that holds no post.)"""
     kind = type(value)
     if kind in _PLAIN:
         return
@@ -230,6 +253,8 @@ def _ingredients(value: Any, *, named: bool) -> Iterator[object]:
     elif kind is types.FunctionType:
         if value.__closure__:
             yield _OPAQUE  # what its cells hold cannot be replaced
+    elif kind is types.MethodType:
+        yield _OPAQUE  # nor what it is bound to
     elif not (named and isinstance(value, NAMED)):
         yield value
 

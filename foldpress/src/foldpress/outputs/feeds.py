@@ -53,14 +53,13 @@ class Feed:
     description: str
     page_url: str  # site path of the HTML page the feed follows
     path: str  # site folder holding rss.xml and atom.xml
-    entries: list[Entry]
+    posts: list[Post]
 
 
 def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -> None:
     """Write ``feed/rss.xml`` and ``feed/atom.xml``, and both for every topic."""
     out = OutputFolder.of(out)
     config = index.config
-    entries = Entries(config)
     feeds = [(config.title, config.description, "/", "/feed/", index.posts)]
     for topic_index in index.topics:
         topic = topic_index.topic
@@ -71,19 +70,8 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         folder = path.strip("/")
         for name, kind in (("rss.xml", rss), ("atom.xml", atom)):
             channel = (title, about, page_url, path)
-            feed = functools.partial(feed_xml, kind, channel, newest, entries, config)
+            feed = functools.partial(feed_xml, kind, channel, newest, config)
             out.file(f"{folder}/{name}", feed)
-
-
-class Entries:
-    """Feed entries by post, each made once however many feeds hold it (``_entry``
-    remembers them by the post's identity: a post edited is a new post)."""
-
-    def __init__(self, config: SiteConfig) -> None:
-        self.config = config
-
-    def __call__(self, posts: list[Post]) -> list[Entry]:
-        return [_entry(post, self.config) for post in posts]
 
 
 @by_identity  # a rebuild in memory makes it again for the posts that changed alone
@@ -96,10 +84,9 @@ def feed_xml(
     kind: Callable[[Feed, SiteConfig], bytes],
     channel: tuple[str, str, str, str],
     posts: list[Post],
-    entries: Entries,
     config: SiteConfig,
 ) -> bytes:
-    return kind(Feed(*channel, entries(posts)), config)
+    return kind(Feed(*channel, posts), config)
 
 
 def entry_id(post: Post, config: SiteConfig) -> str:
@@ -126,7 +113,7 @@ def entry_html(post: Post, config: SiteConfig) -> str:
 
 def rss(feed: Feed, config: SiteConfig) -> bytes:
     tz = ZoneInfo(config.timezone)
-    posts = [entry.post for entry in feed.entries]
+    posts = feed.posts
     root = ET.Element("rss")
     if posts:  # the items' namespaces: the items are written apart (see _items)
         root.set("xmlns:content", CONTENT)
@@ -150,7 +137,7 @@ def rss(feed: Feed, config: SiteConfig) -> bytes:
             "type": "application/rss+xml",
         },
     )
-    return _items(root, channel, [_rss_item(entry.post, config) for entry in feed.entries], 2)
+    return _items(root, channel, [_rss_item(post, config) for post in posts], 2)
 
 
 @by_identity
@@ -173,7 +160,7 @@ def _rss_item(post: Post, config: SiteConfig) -> str:
 
 def atom(feed: Feed, config: SiteConfig) -> bytes:
     tz = ZoneInfo(config.timezone)
-    posts = [entry.post for entry in feed.entries]
+    posts = feed.posts
     root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML}}}lang": config.language})
     _text(root, "title", feed.title)
     if feed.description:
@@ -187,7 +174,7 @@ def atom(feed: Feed, config: SiteConfig) -> bytes:
     author = ET.SubElement(root, "author")
     _text(author, "name", config.author or config.title)
     _text(root, "generator", GENERATOR)
-    return _items(root, root, [_atom_entry(item.post, config) for item in feed.entries], 1)
+    return _items(root, root, [_atom_entry(post, config) for post in posts], 1)
 
 
 @by_identity

@@ -172,8 +172,9 @@ class OutputFolder:
             self.written += len(wrote)
             self.reused += len(records) - len(wrote)
             if self.on_file:
+                written = set(wrote)
                 for path in records:
-                    self.on_file(path not in wrote)
+                    self.on_file(path not in written)
         if not self._started_empty:  # else there is nothing to prune
             self.prune()
 

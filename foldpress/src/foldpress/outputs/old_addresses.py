@@ -16,7 +16,7 @@ import jinja2
 
 from foldpress.addresses import normalize, output_file
 from foldpress.model import SiteIndex
-from foldpress.outputs.feeds import Entries, atom, feed_xml, rss
+from foldpress.outputs.feeds import atom, feed_xml, rss
 from foldpress.outputs.folder import OutputFolder
 from foldpress.outputs.redirects import redirect_page
 
@@ -31,7 +31,7 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
         target = output_file(normalize(address))
         kind = atom if "atom" in target.rsplit("/", 1)[-1] else rss
         if target not in out:
-            out.file(target, partial(feed_xml, kind, channel, newest, Entries(config), config))
+            out.file(target, partial(feed_xml, kind, channel, newest, config))
 
     moves = [(pair.split()[0], pair.split()[1]) for pair in config.redirects]
     for pattern in config.old_topic_urls:
