@@ -386,7 +386,7 @@ def _after_text_edit(
         keys.forget(stale)  # made from is not known any more, so the next edit takes
         memory.dependents = None  # the whole build
     else:
-        dependents.update(replaced, {path: folder.reads.get(path) for path in affected})
+        dependents.after_edit(replaced, {path: folder.reads.get(path) for path in affected})
         dependents.note_keys(folder.records, affected)
     cache.outputs, cache.reads = folder.records, folder.reads
     memory.keys, memory.index, memory.unsaved = keys, index, True
