@@ -170,7 +170,8 @@ class Dependents:
         self, keys: Keys, reads: dict[str, list[Read]], records: dict[str, OutputRecord]
     ) -> None:
         self.by_object: dict[int, set[str]] = {}
-        self.by_name: dict[tuple[str, ...], dict[str, set[str]]] = {}
+        self.by_read: dict[Read, set[str]] = {}
+        self._attributes: dict[tuple[str, ...], set[str]] | None = None  # read, by name
         # Made by a closure or a bound method, whose values cannot be replaced: while
         # there is one, no edit takes this way.
         self.opaque: set[str] = set()
@@ -203,9 +204,15 @@ class Dependents:
                 self.always.add(path)
 
     def _note_reads(self, reads: dict[str, list[Read]]) -> None:
+        by_read = self.by_read
         for path, page_reads in reads.items():
-            for name, attribute in page_reads:
-                self.by_name.setdefault(name, {}).setdefault(attribute, set()).add(path)
+            for read in page_reads:
+                pages = by_read.get(read)
+                if pages is None:
+                    by_read[read] = {path}
+                    self._attributes = None
+                else:
+                    pages.add(path)
 
     def affected(self, replaced: dict[int, object], changed: set[Read]) -> set[str] | None:
         """The outputs made from a replaced object, that read a changed value or that
@@ -215,14 +222,18 @@ class Dependents:
         paths = set(self.always)
         for old in replaced:
             paths |= self.by_object.get(old, set())
-        for name, attribute in changed:
-            paths |= self.by_name.get(name, {}).get(attribute, set())
+        for read in changed:
+            paths |= self.by_read.get(read, set())
         return paths
 
     def reads_of(self, names: Iterable[tuple[str, ...]]) -> Iterator[Read]:
         """Every read of the objects named ``names`` that some page made."""
+        if self._attributes is None:
+            self._attributes = {}
+            for name, attribute in self.by_read:
+                self._attributes.setdefault(name, set()).add(attribute)
         for name in names:
-            for attribute in self.by_name.get(name, {}):
+            for attribute in self._attributes.get(name, ()):
                 yield name, attribute
 
 
