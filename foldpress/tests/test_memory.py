@@ -253,6 +253,23 @@ def test_results_are_remembered_by_the_identity_of_kept_arguments():
     assert len(calls) == 5
 
 
+def test_a_remembered_result_does_not_keep_its_arguments_alive():
+    # serve edits make new posts all day: the old ones must not pile up in memory.
+    import gc
+    import weakref
+
+    @by_identity
+    def title_of(post: Post) -> str:
+        return post.title.upper()
+
+    post = Post(Path("posts/a.md"), "A", _date(), "a")
+    assert title_of(post) == "A"
+    gone = weakref.ref(post)
+    del post
+    gc.collect()
+    assert gone() is None
+
+
 def _date():
     from datetime import UTC, datetime
 

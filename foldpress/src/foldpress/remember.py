@@ -5,7 +5,9 @@ changes them once made (see :mod:`foldpress.keys`): the same object, the same va
 A function of only such objects and plain values (a post's line in ``llms.txt``, its
 words for the search index) gives the same result for the same objects, so its result
 is remembered by their identity, and a rebuild after one edit makes it again for the
-edited post alone. The remembered arguments are held, so their ids are not reused.
+edited post alone. A result is forgotten when one of its arguments goes (they are held
+weakly), so that their ids are not reused for another's and the posts an edit replaced
+are not kept alive: a result must not hold its arguments.
 
 A whole-site output (``llms-full.txt``, the search index) makes one piece per post of
 the site: :class:`PerPost` keeps the last list of pieces and makes again only those of
@@ -18,6 +20,7 @@ import functools
 import itertools
 import operator
 import types
+import weakref
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
@@ -37,7 +40,7 @@ def by_identity(function: Callable[P, R]) -> Callable[P, R]:
     """``function`` remembering its results by its arguments' identity, when they are
     all kept objects or plain values (else it is called each time)."""
     # In the order remembered: past SIZE the first remembered goes (made again if asked).
-    remembered: dict[tuple, tuple[tuple, R]] = {}
+    remembered: dict[tuple, tuple[list[weakref.ref], R]] = {}
 
     @functools.wraps(function)
     def remembering(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -56,7 +59,13 @@ def by_identity(function: Callable[P, R]) -> Callable[P, R]:
         if found is not None:
             return found[1]
         result = function(*args, **kwargs)
-        remembered[key] = (values, result)
+
+        def forget(_: object) -> None:
+            remembered.pop(key, None)
+
+        # Held weakly: the entry goes when one of its objects does (before its id can
+        # be another's), so that a post replaced by an edit is not kept alive here.
+        remembered[key] = ([weakref.ref(v, forget) for v in values if type(v) in KEPT], result)
         if len(remembered) > SIZE:
             del remembered[next(iter(remembered))]
         return result

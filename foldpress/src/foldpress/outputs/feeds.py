@@ -38,9 +38,8 @@ ET.register_namespace("dc", DC)
 
 @dataclass
 class Entry:
-    """A post with its feed HTML, URLs made absolute once however many feeds hold it."""
+    """A post's feed HTML, URLs made absolute once however many feeds hold it."""
 
-    post: Post
     content: str  # the whole post, or in ``intro`` mode the intro and a "Read more" link
     intro: str
 
@@ -77,7 +76,7 @@ def write(index: SiteIndex, out: Path | OutputFolder, env: jinja2.Environment) -
 @by_identity  # a rebuild in memory makes it again for the posts that changed alone
 def _entry(post: Post, config: SiteConfig) -> Entry:
     intro = absolutize_html(post.intro_html, post.url, config)
-    return Entry(post, entry_html(post, config), intro)
+    return Entry(entry_html(post, config), intro)
 
 
 def feed_xml(
