@@ -5,6 +5,9 @@ of kramdown's, Hugo's and MathJax's documentation, and the lines of the issue.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from bs4 import BeautifulSoup
 from conftest import post_file, soup
@@ -238,3 +241,20 @@ def test_display_blocks_with_any_line_starts_are_one_formula(
     assert html.count('display="block"') == 1
     assert html.startswith(md.html(before + "\n"))
     assert html.endswith(md.html(after + "\n"))
+
+
+def test_a_long_line_of_quote_and_list_markers_does_not_stall_the_search():
+    # Found by test_hostile_input: each space between two "> " could end the first or
+    # start the second, and the search for an opening delimiter after them tried every
+    # way (12 s for 24 markers, double for each more). In a process of its own, so that
+    # a regression fails here instead of stalling the suite (the search holds the GIL).
+    text = "\n$\\begin{matrix} a $\n\n" + "> " * 60 + "- 1. x\n\n> > - $$\nx^2\n$$\n"
+    script = (
+        "import sys; from foldpress.markdown import Markdown; "
+        "sys.stdout.write(Markdown().html(sys.stdin.read()))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=text, capture_output=True, text=True, timeout=60
+    )
+    shown = BeautifulSoup(done.stdout, "lxml").find_all("math", display="block")
+    assert [m.get_text() for m in shown] == ["x2"]

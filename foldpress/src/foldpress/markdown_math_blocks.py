@@ -42,8 +42,13 @@ ENVIRONMENTS = (
 _ENVIRONMENT = "|".join(ENVIRONMENTS)
 # A line's container prefix (blockquote marks, list markers, indentation: as deep as
 # nested lists go; code blocks are told by the parse), then an opening delimiter.
+# The quote and list markers before an opening delimiter are taken as one atomic group:
+# a space between two markers may end the first or start the second, and trying every
+# way on a line of markers with no delimiter after them took exponential time (12 s
+# for 24 "> ", found by tests/test_hostile_input.py). Only spaces and markers are in
+# it, never a delimiter's first character, so giving none of them back loses no match.
 _OPENING = re.compile(
-    rb"^(?P<prefix>(?:[ \t]*>[ \t]?|[ \t]*(?:[-+*]|\d{1,9}[.)])[ \t]+)*[ \t]*)"
+    rb"^(?P<prefix>(?>(?:[ \t]*>[ \t]?|[ \t]*(?:[-+*]|\d{1,9}[.)])[ \t]+)*)[ \t]*)"
     rb"(?P<open>\$\$|\\\[|\\begin\{(?P<env>(?:" + _ENVIRONMENT.encode() + rb")\*?)\})",
     re.M,
 )
