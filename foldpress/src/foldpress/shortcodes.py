@@ -322,9 +322,11 @@ def _parser() -> pyromark.Markdown:
 def _tags(text: str) -> list[_Tag]:
     """Every call tag of ``text`` outside code, and every escaped call, in order."""
     code = _code_ranges(text)
-    tags = []
+    tags: list[_Tag] = []
     for match in _OPENER.finditer(text):
         start = match.start()
+        if tags and start < tags[-1].end:
+            continue  # inside the last call, e.g. in a quoted argument: v="{{%"
         # An escaped call is shown as a call in code too, as Hugo shows it.
         in_code = any(a <= start < b for a, b in code)
         if in_code and not text.startswith("/*", match.end()):
