@@ -298,18 +298,7 @@ def _build(
     memory.cache, memory.keys, memory.env, memory.out_dir = cache, keys, (made_from, env), out_dir
     memory.index, memory.drafts, memory.origins = index, drafts, folder.origins
     memory.writers_warnings, memory.dependents, memory.text_edits = folder.warnings, None, True
-    return BuildResult(
-        out_dir,
-        len(posts),
-        len(pages),
-        len(folder.records),
-        time.perf_counter() - started,
-        rendered=content.rendered,
-        cached=content.cached,
-        written=folder.written,
-        reused=folder.reused,
-        warnings=in_order(warnings),
-    )
+    return _result(out_dir, content, folder, warnings, started)
 
 
 def _source_item(memory: Memory, path: Path) -> object:
@@ -390,6 +379,17 @@ def _after_text_edit(
         dependents.note_keys(folder.records, affected)
     cache.outputs, cache.reads = folder.records, folder.reads
     memory.keys, memory.index, memory.unsaved = keys, index, True
+    return _result(out_dir, content, folder, warnings + memory.writers_warnings, started)
+
+
+def _result(
+    out_dir: Path,
+    content: Content,
+    folder: OutputFolder,
+    warnings: list[ContentWarning],
+    started: float,
+) -> BuildResult:
+    """What a build made, counted from the sources it read and the files it wrote."""
     return BuildResult(
         out_dir,
         len(content.posts),
@@ -400,7 +400,7 @@ def _after_text_edit(
         cached=content.cached,
         written=folder.written,
         reused=folder.reused,
-        warnings=in_order(warnings + memory.writers_warnings),
+        warnings=in_order(warnings),
     )
 
 

@@ -77,9 +77,7 @@ class OutputFolder:
         self.trusted = trusted
         # path: (key, or None when not derived yet; how to make the file)
         self.pending: dict[str, tuple[bytes | None, Render]] = {}
-        self.written = 0
         self.wrote: list[str] = []  # the paths of the files this build wrote
-        self.reused = 0
         self.clashes: list[ContentError] = []
         self.warnings: list[ContentWarning] = []  # writers' own, e.g. a static file skipped
         self._sources: dict[str, Path | None] = {}  # path: its source file; None: generated
@@ -129,13 +127,22 @@ class OutputFolder:
             self.records[path] = record
             if isinstance(render, TemplatePage):
                 self.reads[path] = self.old_reads[path]
-            self.reused += 1
             if self.on_file:
                 self.on_file(True)
         elif self.defer:
             self.pending[path] = (key, render)
         else:
             self._write(path, key, render)
+
+    @property
+    def written(self) -> int:
+        """How many files this build wrote."""
+        return len(self.wrote)
+
+    @property
+    def reused(self) -> int:
+        """How many files this build kept as the previous one left them."""
+        return len(self.records) - len(self.wrote)
 
     @property
     def origins(self) -> dict[str, Path | None]:
@@ -150,7 +157,6 @@ class OutputFolder:
         for path in given:
             records.pop(path, None)
             reads.pop(path, None)
-        self.reused += len(records)
         records.update(self.records)
         reads.update(self.reads)
         self.records, self.reads = records, reads
@@ -169,8 +175,6 @@ class OutputFolder:
             self.wrote += wrote
             self.records.update(records)
             self.reads.update(reads)
-            self.written += len(wrote)
-            self.reused += len(records) - len(wrote)
             if self.on_file:
                 written = set(wrote)
                 for path in records:
@@ -220,7 +224,6 @@ class OutputFolder:
         finally:
             os.close(fd)
         self.wrote.append(path)
-        self.written += 1
         if self.on_file:
             self.on_file(False)
 
@@ -239,7 +242,6 @@ class OutputFolder:
         except OSError:
             return False
         self.records[path] = (key, *old[1:])
-        self.reused += 1
         if self.on_file:
             self.on_file(True)
         return True
