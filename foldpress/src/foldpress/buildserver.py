@@ -203,9 +203,15 @@ def start(request: Request, memory: Memory, files: Signature | None, builder: Bu
     # in rather than finding no server and building itself.
     listener.listen(8)
     server = Server(request, memory, files, builder, listener, path)
-    if _detach():
+    try:
+        detached = _detach()
+    except OSError:  # no process to spare: no server
+        detached = None
+    if detached is not False:
         listener.close()
-        return True
+        if detached is None:
+            path.unlink(missing_ok=True)
+        return bool(detached)
     try:
         server.run()
     finally:
@@ -221,9 +227,12 @@ def _detach() -> bool:
     if pid:
         os.waitpid(pid, 0)
         return True
-    os.setsid()
-    if os.fork():
-        os._exit(0)
+    try:
+        os.setsid()
+        if os.fork():
+            os._exit(0)
+    except OSError:
+        os._exit(1)
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
@@ -278,7 +287,7 @@ class Server:
 
     def _still_wanted(self) -> bool:
         try:
-            return self.path.stat().st_ino == self.socket_id and Path(self.origin[0]).is_dir()
+            return self.path.stat().st_ino == self.socket_id and self.site.is_dir()
         except OSError:
             return False
 
