@@ -64,6 +64,12 @@ class BuildResult:
         ) + (f"; {self.leftovers} leftover syntax shown as text" if self.leftovers else "")
 
 
+# How long the edits must pause before a process that keeps the site in memory writes
+# the cache to disk (``foldpress serve``, the build server): 0.1 s at 1,000 posts, 0.7 s
+# at 10,000, which the next edit need not wait for.
+SAVE_AFTER_SECONDS = 5.0
+
+
 @dataclass
 class Memory:
     """What a build keeps for the next build of the same site in the same process
@@ -392,6 +398,28 @@ def prepare_for_text_edits(memory: Memory) -> bool:
         return False
     memory.dependents = update.Dependents(last, cache.reads, cache.outputs)
     return True
+
+
+def rehearse_text_edit(memory: Memory, path: Path) -> None:
+    """Make, and throw away, the outputs that an edit of the text of the post at ``path``
+    would make again: what they keep of every post (its piece of ``llms-full.txt``, its
+    feed entry, its search words) is then made already when the post is edited, and the
+    first such edit takes no longer than the next."""
+    from foldpress.keys import TemplatePage
+
+    last, dependents, env = memory.keys, memory.dependents, memory.env
+    entry = memory.sources.keys.get(path)
+    post = memory.sources.items.get(entry[1]) if entry is not None else None
+    if last is None or dependents is None or env is None or id(post) not in last.names:
+        return
+    reads = set(dependents.reads_of([last.names[id(post)]]))
+    for output in sorted(dependents.affected({id(post): post}, reads) or ()):
+        template, made_from, _ = last.made[output]
+        render = update.remade(template, made_from, env[1], last, {})
+        if isinstance(render, TemplatePage):
+            render.render(last)
+        else:
+            render()
 
 
 def _result(

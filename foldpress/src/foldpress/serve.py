@@ -34,14 +34,13 @@ from pathlib import Path
 
 import watchfiles
 
-from foldpress.build import Memory, build
+from foldpress.build import SAVE_AFTER_SECONDS, Memory, build
 from foldpress.cache import CACHE_DIR, PREVIEW_DIR
 from foldpress.config import load_config
 from foldpress.errors import BuildError
 from foldpress.urls import base_path
 
 EVENTS_PATH = "/__foldpress__/events"
-SAVE_AFTER_SECONDS = 5.0  # quiet time after a build before the cache is written to disk
 LIVE_RELOAD_JS = resources.files("foldpress").joinpath("livereload.js").read_bytes()
 
 # Types a browser or feed reader should see; the rest come from mimetypes.
