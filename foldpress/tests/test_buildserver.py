@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ FOLDPRESS = [sys.executable, "-c", "from foldpress.cli import main; main()"]
 
 
 @pytest.fixture
-def site(make_site) -> Path:
+def site(make_site) -> Iterator[Path]:
     site = make_site(FILES, site_toml=SITE_TOML)
     yield site
     buildserver.stop(site)

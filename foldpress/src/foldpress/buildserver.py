@@ -148,6 +148,8 @@ def _whoami() -> dict[str, str]:
 
 
 def _ask(site_dir: Path, message: dict[str, Any]) -> dict[str, Any] | None:
+    if not hasattr(socket, "AF_UNIX"):
+        return None  # no server can listen here
     try:
         path = socket_path(site_dir)
         if not path.is_socket():
