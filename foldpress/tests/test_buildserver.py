@@ -144,23 +144,22 @@ def test_the_server_exits_after_its_idle_time(site):
     assert not socket.exists()
 
 
-def test_what_changed_is_found_in_the_sources_and_nowhere_else(site):
-    out = site / "_site"
-    for name in ("_site/index.html", "_site.new-1/x.html", ".git/index", "posts/.p1.md.swp"):
+def test_what_changed_is_found_in_every_file_a_build_reads_and_nowhere_else(site):
+    for name in ("_site/index.html", ".git/index", "posts/.p1.md.swp", "static/lib~"):
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text("x")
     an_hour_ago = time.time() - 3600
     for path in site.rglob("*"):
         os.utime(path, (an_hour_ago, an_hour_ago))
-    before = buildserver.site_files(site, out)
-    assert "/posts/2025-01-11-p1.md" in before and "/static/images/logo.svg" in before
+    before = buildserver.site_files(site)
+    assert {"/site.toml", "/posts/2025-01-11-p1.md", "/static/images/logo.svg"} <= set(before)
+    assert {"/posts/.p1.md.swp", "/static/lib~"} <= set(before)  # the build reads them too
     assert not [name for name in before if name.startswith(("/_site", "/.git", "/.foldpress"))]
-    assert "/posts/.p1.md.swp" not in before
     (site / "posts" / "2025-01-11-p1.md").write_text("changed, same size? no")
     (site / "static" / "images" / "logo.svg").unlink()
     (site / "pages" / "new.md").write_text("---\ntitle: New\n---\n")
     (site / "_site" / "index.html").write_text("not a source")
-    after = buildserver.site_files(site, out)
+    after = buildserver.site_files(site)
     assert buildserver.changed_files(before, after, site) == {
         site / "posts/2025-01-11-p1.md",
         site / "static/images/logo.svg",
@@ -169,17 +168,75 @@ def test_what_changed_is_found_in_the_sources_and_nowhere_else(site):
     assert buildserver.changed_files(None, after, site) is None
 
 
+def test_an_edit_that_keeps_size_and_time_is_seen(site):
+    """Rewritten in place, same size, its modification time set back: its ctime, which no
+    tool sets back, tells."""
+    post = site / "posts/2025-01-11-p1.md"
+    an_hour_ago = time.time() - 3600
+    for path in site.rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    before = buildserver.site_files(site)
+    time.sleep(0.01)
+    text = post.read_text()
+    post.write_text(text.replace("Intro 1", "Intra 1"))
+    os.utime(post, (an_hour_ago, an_hour_ago))
+    assert buildserver.changed_files(before, buildserver.site_files(site), site) == {post}
+
+
+def test_files_a_watcher_leaves_out_are_published_as_a_clean_build_does(site, tmp_path):
+    (site / "static/js/node_modules/lib").mkdir(parents=True)
+    (site / "static/js/node_modules/lib/a.js").write_text("v1")
+    (site / "static/notes~").write_text("v1")
+    assert run_build(site).returncode == 0
+    (site / "static/js/node_modules/lib/a.js").write_text("v2")
+    (site / "static/notes~").write_text("v2")
+    assert served(run_build(site))
+    assert_same_as_clean(site, tmp_path)
+    assert (site / "_site/js/node_modules/lib/a.js").read_text() == "v2"
+
+
+def test_a_file_added_by_hand_to_the_output_goes_as_in_a_clean_build(site, tmp_path):
+    assert run_build(site).returncode == 0
+    (site / "_site/junk.html").write_text("junk")
+    (site / "_site/extra").mkdir()
+    assert served(run_build(site))
+    assert_same_as_clean(site, tmp_path)
+    assert not (site / "_site/extra").exists()
+
+
+def test_the_server_writes_nothing_while_no_command_asks(make_site, tmp_path):
+    """A first build keys its outputs in worker processes; the server does not make up
+    for it by building in the background, which would publish edits made since."""
+    files = {
+        f"posts/2025-01-{n:02}-p{n}.md": post_file(f"P{n}", f"2025-01-{n:02}") for n in range(1, 29)
+    }
+    files |= {
+        f"posts/2025-02-{n:02}-q{n}.md": post_file(f"Q{n}", f"2025-02-{n:02}") for n in range(1, 29)
+    }
+    site = make_site(files, site_toml=SITE_TOML)
+    try:
+        assert run_build(site, "--jobs", "2").returncode == 0
+        published = files_of(site / "_site")
+        edit(site, "site.toml", 'title = "Incremental"', 'title = "Renamed"')
+        time.sleep(3)
+        assert files_of(site / "_site") == published
+        assert served(run_build(site))
+        assert_same_as_clean(site, tmp_path)
+    finally:
+        buildserver.stop(site)
+
+
 def test_a_file_changed_just_before_a_look_is_read_again_at_the_next(site):
     """Changed twice within one tick of the file system's clock, keeping its size, a
     file looks the same both times: one changed moments before a look counts as changed
     at the next look."""
-    out, post = site / "_site", site / "posts/2025-01-11-p1.md"
-    same = buildserver.site_files(site, out)
-    assert buildserver.changed_files(same, buildserver.site_files(site, out), site) >= {post}
+    post = site / "posts/2025-01-11-p1.md"
+    same = buildserver.site_files(site)
+    assert buildserver.changed_files(same, buildserver.site_files(site), site) >= {post}
     an_hour_ago = time.time() - 3600
     os.utime(post, (an_hour_ago, an_hour_ago))
-    settled = buildserver.site_files(site, out)
-    assert post not in buildserver.changed_files(settled, buildserver.site_files(site, out), site)
+    settled = buildserver.site_files(site)
+    assert post not in buildserver.changed_files(settled, buildserver.site_files(site), site)
 
 
 def test_a_server_of_another_foldpress_steps_aside(site, monkeypatch):

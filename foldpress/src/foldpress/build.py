@@ -484,7 +484,9 @@ def _save(cache: BuildCache, site_dir: Path) -> None:
         cache.save(site_dir / CACHE_DIR)
 
 
-_SOURCES = ("posts", "pages", "static", "templates", CACHE_DIR)
+# What a build reads of a site folder: site.toml and these folders, whole.
+SOURCE_FOLDERS = ("posts", "pages", "static", "templates")
+_SOURCES = (*SOURCE_FOLDERS, CACHE_DIR)
 
 
 def _check_output_folder(site_dir: Path, out_dir: Path) -> list[ContentError]:

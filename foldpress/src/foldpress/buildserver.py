@@ -32,7 +32,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import socket
 import stat
 import sys
@@ -53,7 +52,7 @@ _CHECK_EVERY = 2.0  # seconds between checks for a reason to exit while idle
 _SOCKET = "server.sock"
 _MAX_SOCKET_PATH = 100  # bytes; sun_path holds 108 on Linux, 104 on macOS
 
-Signature = dict[str, tuple[int, int, int]]  # path -> size, mtime_ns, inode
+Signature = dict[str, tuple[int, ...]]  # path -> size, mtime_ns, inode (and ctime_ns)
 # A file changed this recently may change again within the same tick of the file
 # system's clock, keeping its size: its time is noted negated, so that the next look
 # finds it changed and the build reads it again (git's "racily clean" entries).
@@ -227,7 +226,9 @@ def _detach() -> bool:
     must not wait for the server's)."""
     pid = os.fork()
     if pid:
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
+        if status:
+            raise OSError("the build server could not start")
         return True
     try:
         os.setsid()
@@ -342,7 +343,7 @@ class Server:
             # Changed by hand, or by another process's build: the build checks each old
             # file before it keeps it.
             memory.out_dir = None
-        now = site_files(request.site_dir, request.out_dir)
+        now = site_files(request.site_dir)
         memory.sources.changed = changed_files(self.files, now, request.site_dir)
         files: Signature | None = now
         out, err = io.StringIO(), io.StringIO()
@@ -365,6 +366,9 @@ class Server:
         request, memory = self.last, self.memory
         if memory.dependents is not None or memory.keys is None:
             return  # the last build was an edit of posts' text: ready; or it failed
+        # Nothing here reads the site or writes its output (a command may be building
+        # it, or deploying it). When the last build keyed outputs in its workers (a
+        # first build), the next one keys them all here instead: a whole build.
         with (
             open(os.devnull, "w") as null,
             contextlib.redirect_stdout(null),
@@ -372,13 +376,9 @@ class Server:
             contextlib.suppress(Exception),
         ):
             os.chdir(request.cwd)
-            if not prepare_for_text_edits(memory):
-                # The last build keyed some outputs in its workers: a build with
-                # nothing changed keys them all here (and writes nothing).
-                memory.sources.changed = set()
-                self.builder(dataclasses.replace(request, quiet=True), memory, "")
-                prepare_for_text_edits(memory)
-            self._warm_up()
+            if prepare_for_text_edits(memory):
+                self._warm_up()
+        os.chdir("/")  # not keeping a folder of the user's busy
 
     def _warm_up(self) -> None:
         """Render the post changed last once more, and the outputs that show it, for
@@ -402,19 +402,35 @@ class Server:
             rehearse_text_edit(self.memory, latest)
 
     def _outputs_intact(self, out_dir: Path) -> bool:
-        """Whether the output folder holds every file as the last build left it."""
+        """Whether the output folder holds every file as the last build left it, and
+        nothing else."""
         cache = self.memory.cache
         if cache is None or self.memory.out_dir != out_dir:
             return True  # the build does not trust it anyway
-        folder = str(out_dir) + os.sep
-        try:
-            for path, (_, size, mtime, inode) in cache.outputs.items():
-                info = os.stat(folder + path)
-                if (info.st_size, info.st_mtime_ns, info.st_ino) != (size, mtime, inode):
+        records = cache.outputs
+        found = 0
+
+        def walk(folder: str, prefix: str) -> bool:
+            nonlocal found
+            empty = True
+            for entry in os.scandir(folder):
+                path = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if not walk(entry.path, path + "/"):
+                        return False
+                    continue
+                record = records.get(path)
+                info = entry.stat(follow_symlinks=False)
+                if record is None or record[1:] != (info.st_size, info.st_mtime_ns, info.st_ino):
                     return False
+                found += 1
+                empty = False
+            return not empty or not prefix  # an empty folder is none of the build's
+
+        try:
+            return walk(str(out_dir), "") and found == len(records)
         except OSError:
             return False
-        return True
 
 
 def _send(conn: socket.socket, message: dict[str, Any]) -> None:
@@ -434,11 +450,13 @@ def _changed(files: Signature) -> bool:
 
 
 def _loaded_files() -> Signature:
-    """The size, time and inode of the file of every module loaded: one changes when
-    foldpress or a library it uses is upgraded, and this process runs the old code."""
-    files = {}
-    for module in list(sys.modules.values()):
-        name = getattr(module, "__file__", None)
+    """The size, time and inode of the file of every module loaded, and of every file
+    of foldpress (its theme too): one changes when foldpress or a library it uses is
+    upgraded, and this process runs the old code."""
+    names = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+    names += [str(path) for path in Path(__file__).parent.rglob("*") if path.is_file()]
+    files: Signature = {}
+    for name in names:
         if name:
             with contextlib.suppress(OSError):
                 info = os.stat(name)
@@ -449,23 +467,20 @@ def _loaded_files() -> Signature:
 # What changed: the site's files as ``serve`` watches them.
 
 
-def site_files(site_dir: Path, out_dir: Path) -> Signature:
-    """Every file of the site (following links to folders, as the build does) but those
-    of the cache, the output folder and its temporary neighbours, and what a watcher
-    leaves out (version control, editors' swap files): path -> size, mtime_ns (negated
-    if recent, see _RACY_NS), inode."""
-    from watchfiles import DefaultFilter
+def site_files(site_dir: Path) -> Signature:
+    """Every file a build reads, whatever its name (site.toml and every file in the
+    source folders, following links to folders as the build does): path in the site ->
+    size, mtime_ns (negated if recent, see _RACY_NS), inode and ctime_ns (which no tool
+    sets back)."""
+    from foldpress.build import SOURCE_FOLDERS
 
-    skip_dirs = set(DefaultFilter.ignore_dirs)
-    skip_names = re.compile("|".join(DefaultFilter.ignore_entity_patterns))
-    site = os.path.abspath(site_dir)
-    out = os.path.abspath(out_dir)
-    out_parent, out_name = os.path.split(out)
-    out_dot = out_name + "."
-    cache = os.path.join(site, CACHE_DIR)
     files: Signature = {}
     seen: set[tuple[int, int]] = set()
     racy = time.time_ns() - _RACY_NS
+
+    def note(name: str, st: os.stat_result) -> None:
+        mtime = st.st_mtime_ns if st.st_mtime_ns < racy else -st.st_mtime_ns
+        files[name] = (st.st_size, mtime, st.st_ino, st.st_ctime_ns)
 
     def walk(folder: str, spelt: str) -> None:
         try:
@@ -477,25 +492,17 @@ def site_files(site_dir: Path, out_dir: Path) -> Signature:
             return  # a link back up the tree
         seen.add((info.st_dev, info.st_ino))
         for entry in entries:
-            name = entry.name
-            if skip_names.search(name):
-                continue
-            try:
-                is_dir = entry.is_dir()
-                if is_dir:
-                    if name in skip_dirs or entry.path == cache:
-                        continue
-                    if folder == out_parent and (name == out_name or name.startswith(out_dot)):
-                        continue
-                    walk(entry.path, f"{spelt}/{name}")
+            with contextlib.suppress(OSError):
+                if entry.is_dir():
+                    walk(entry.path, f"{spelt}/{entry.name}")
                 else:
-                    st = entry.stat()
-                    mtime = st.st_mtime_ns if st.st_mtime_ns < racy else -st.st_mtime_ns
-                    files[f"{spelt}/{name}"] = (st.st_size, mtime, st.st_ino)
-            except OSError:
-                continue
+                    note(f"{spelt}/{entry.name}", entry.stat())
 
-    walk(site, "")
+    site = os.path.abspath(site_dir)
+    with contextlib.suppress(OSError):
+        note("/site.toml", os.stat(os.path.join(site, "site.toml")))
+    for name in SOURCE_FOLDERS:
+        walk(os.path.join(site, name), "/" + name)
     return files
 
 

@@ -165,7 +165,7 @@ def _build_and_leave_server(request: buildserver.Request) -> int:
     from foldpress import buildserver
     from foldpress.build import Memory
 
-    files = buildserver.site_files(request.site_dir, request.out_dir)
+    files = buildserver.site_files(request.site_dir)
     memory = Memory()
     status = _build_and_report(request, memory, "")
     memory.save(request.site_dir)
