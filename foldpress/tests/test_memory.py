@@ -274,3 +274,22 @@ def _date():
     from datetime import UTC, datetime
 
     return datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def test_a_build_that_only_derives_keys_writes_nothing(site, tmp_path):
+    """What the build server does between builds: every output keyed in this process,
+    nothing written; and if some output would change, nothing either."""
+    from foldpress.build import WouldWrite, prepare_for_text_edits
+
+    out, memory = tmp_path / "out", Memory()
+    build(site, out, memory=memory, jobs=2)
+    before = files(out)
+    memory.sources.changed = set()
+    build(site, out, memory=memory, key_only=True)
+    assert files(out) == before
+    assert prepare_for_text_edits(memory)
+    (site / "static" / "images" / "logo.svg").write_text("<svg>changed</svg>\n")
+    memory.sources.changed = set()
+    with pytest.raises(WouldWrite):
+        build(site, out, memory=memory, key_only=True)
+    assert files(out) == before

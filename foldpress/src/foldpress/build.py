@@ -70,6 +70,10 @@ class BuildResult:
 SAVE_AFTER_SECONDS = 5.0
 
 
+class WouldWrite(Exception):
+    """A build asked to derive keys only would have changed the output."""
+
+
 @dataclass
 class Memory:
     """What a build keeps for the next build of the same site in the same process
@@ -120,6 +124,7 @@ def build(
     jobs: int | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     memory: Memory | None = None,
+    key_only: bool = False,
 ) -> BuildResult:
     """Build the site in ``site_dir`` into ``out_dir`` (default ``SITE/_site``).
 
@@ -131,6 +136,10 @@ def build(
     the site in one process, is used and brought up to date; the cache is then saved
     by ``memory.save``, not by every build.
 
+    ``key_only``, with ``memory`` from a build of the same sources and nothing noted as
+    changed, derives every output's key here and writes nothing: it raises
+    :class:`WouldWrite` if some output is not what the last build left.
+
     Raises BuildError with every content error found (and the warnings so far); the old
     output is then untouched.
     """
@@ -141,7 +150,13 @@ def build(
     gc.set_threshold(100_000, *thresholds[1:])
     try:
         return _build(
-            site_dir, out_dir, drafts=drafts, jobs=jobs, on_progress=on_progress, memory=memory
+            site_dir,
+            out_dir,
+            drafts=drafts,
+            jobs=jobs,
+            on_progress=on_progress,
+            memory=memory,
+            key_only=key_only,
         )
     except BuildError:
         if memory is not None:
@@ -162,6 +177,7 @@ def _build(
     jobs: int | None,
     on_progress: Callable[[Progress], None] | None,
     memory: Memory | None,
+    key_only: bool = False,
 ) -> BuildResult:
     started = time.perf_counter()
     site_dir = Path(site_dir)
@@ -225,7 +241,7 @@ def _build(
     posts, pages = content.posts, content.pages
     errors += content.errors
     warnings += content.warnings
-    if before is not None and prepared and memory.drafts == drafts and not errors:
+    if before is not None and prepared and memory.drafts == drafts and not errors and not key_only:
         # The site's addresses and series are as the last build, which succeeded (see
         # build), found them: no need to check them again.
         result = _after_text_edit(memory, before, out_dir, jobs, content, warnings, started)
@@ -273,6 +289,8 @@ def _build(
                 warnings.extend(folder.warnings)
                 if folder.clashes:
                     raise BuildError(folder.clashes, warnings)
+                if key_only and (folder.pending or folder.old_records.keys() - folder.records):
+                    raise WouldWrite
                 if not prepared and workers(jobs, len(folder.pending)) > 1:
                     theme.compile_templates(env)  # once here, not in every worker
                 folder.finish(jobs)
@@ -291,6 +309,8 @@ def _build(
             folder.move_into(out_dir)
         finally:
             shutil.rmtree(work_dir, ignore_errors=True)
+    elif key_only:
+        raise WouldWrite  # a whole new folder
     else:
         with replacing(out_dir, site_dir / CACHE_DIR / "site") as work_dir:
             folder = write_outputs(work_dir, trusted=False)

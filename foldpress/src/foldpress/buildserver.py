@@ -361,22 +361,28 @@ class Server:
 
     def _prepare(self) -> None:
         """Make, while no one waits, what the next edit of a post's text needs."""
-        from foldpress.build import prepare_for_text_edits
+        from foldpress.build import build, prepare_for_text_edits
 
         request, memory = self.last, self.memory
         if memory.dependents is not None or memory.keys is None:
             return  # the last build was an edit of posts' text: ready; or it failed
-        # Nothing here reads the site or writes its output (a command may be building
-        # it, or deploying it). When the last build keyed outputs in its workers (a
-        # first build), the next one keys them all here instead: a whole build.
-        with (
-            open(os.devnull, "w") as null,
-            contextlib.redirect_stdout(null),
-            contextlib.redirect_stderr(null),
-            contextlib.suppress(Exception),
-        ):
+        # Nothing here writes to the output folder: no command asked for it (one may be
+        # deploying the site). When the last build keyed outputs in its workers (a first
+        # build), a build that only derives keys knows them all; if some file would come
+        # out otherwise (the site changed since), the next command's build does it.
+        with contextlib.suppress(Exception):
             os.chdir(request.cwd)
-            if prepare_for_text_edits(memory):
+            if not prepare_for_text_edits(memory):
+                memory.sources.changed = set()
+                build(
+                    request.site_dir,
+                    request.out_dir,
+                    drafts=request.drafts,
+                    memory=memory,
+                    key_only=True,
+                )
+                prepare_for_text_edits(memory)
+            if memory.dependents is not None:
                 self._warm_up()
         os.chdir("/")  # not keeping a folder of the user's busy
 
@@ -415,6 +421,7 @@ class Server:
             empty = True
             for entry in os.scandir(folder):
                 path = prefix + entry.name
+                empty = False
                 if entry.is_dir(follow_symlinks=False):
                     if not walk(entry.path, path + "/"):
                         return False
@@ -424,7 +431,6 @@ class Server:
                 if record is None or record[1:] != (info.st_size, info.st_mtime_ns, info.st_ino):
                     return False
                 found += 1
-                empty = False
             return not empty or not prefix  # an empty folder is none of the build's
 
         try:
