@@ -172,3 +172,19 @@ def test_a_malformed_url_is_kept_as_written(tmp_path):
         'href="http://[oops"' in (site / "_site/2025/01/p/index.html").read_text()
     )
     etree.parse(str(site / "_site/feed/atom.xml"), XML_PARSER)
+
+
+def test_a_control_character_made_by_a_yaml_escape_is_removed_with_a_warning(make_site):
+    """The file's text holds none: YAML's "\\x1b" makes one (found by the test above)."""
+    from foldpress.build import build
+
+    post = '---\ntitle: "Colour \\x1b[31m"\ndate: 2025-01-02\ntopics: ["a\\x07b"]\n---\n\nHi.\n'
+    site = make_site({"posts/2025-01-02-x.md": post})
+    result = build(site)
+    for feed in (site / "_site/feed").iterdir():
+        etree.parse(str(feed))  # raises if not well-formed
+    assert [(w.line, w.message) for w in result.warnings] == [
+        (2, "removed 1 control character (U+001B) from 'title'"),
+        (4, "removed 1 control character (U+0007) from 'topics'"),
+    ]
+    assert "Colour [31m" in (site / "_site/2025/01/x/index.html").read_text()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from pathlib import Path
 
@@ -67,6 +67,9 @@ class FrontMatter:
     lines: dict[str, int]
     body: str
     body_line: int  # 1-based line of the body's first line in the file
+    # Characters no output may hold, removed from the values (a YAML escape such as
+    # "\x1b" makes them after the text was cleaned): one warning per key.
+    warnings: list[ContentWarning] = field(default_factory=list)
 
 
 def read_text(path: Path, raw: bytes | None = None) -> str:
@@ -106,6 +109,20 @@ def without_control_characters(path: Path, text: str) -> tuple[str, list[Content
     return "\n".join(lines), warnings
 
 
+def _without_control(value: object, removed: list[str]) -> object:
+    """``value`` with the control characters of its strings (in lists and mappings too)
+    removed, and noted in ``removed``."""
+    if isinstance(value, str):
+        found = _CONTROL.findall(value)
+        removed += found
+        return _CONTROL.sub("", value) if found else value
+    if isinstance(value, list):
+        return [_without_control(item, removed) for item in value]
+    if isinstance(value, dict):
+        return {k: _without_control(v, removed) for k, v in value.items()}
+    return value
+
+
 def parse_front_matter(path: Path, text: str) -> tuple[FrontMatter, list[ContentError]]:
     """Split ``---``-fenced YAML front matter from the body; raise if it cannot be read."""
     lines = text.splitlines(keepends=True)
@@ -143,9 +160,17 @@ def parse_front_matter(path: Path, text: str) -> tuple[FrontMatter, list[Content
             else:
                 matter.lines[key] = line
                 try:
-                    matter.data[key] = loader.construct_object(value_node, deep=True)
+                    value = loader.construct_object(value_node, deep=True)
                 except (yaml.YAMLError, ValueError) as error:
                     errors.append(ContentError(path, line, f"bad value for '{key}': {error}"))
+                    continue
+                removed: list[str] = []
+                matter.data[key] = _without_control(value, removed)
+                if removed:
+                    names = ", ".join(sorted({f"U+{ord(c):04X}" for c in removed}))
+                    message = f"removed {len(removed)} control character"
+                    message += f"{'s' * (len(removed) > 1)} ({names}) from '{key}'"
+                    matter.warnings.append(ContentWarning(path, line, message))
         return matter, errors
     finally:
         loader.dispose()
@@ -403,7 +428,7 @@ def post_from_matter(
     """A post from its front matter read already (with the ``errors`` found reading
     it, and warnings for the characters ``cleaned`` out of it), its values checked."""
     check = _Checker(path, matter, POST_KEYS, strict=config.strict)
-    check.warnings[:0] = cleaned
+    check.warnings[:0] = [*cleaned, *matter.warnings]
     title = check.string("title", required=True)
     if "date" in matter.data or not (in_name := _FILE_DATE.match(path.name)):
         when = check.when("date", config.tzinfo, required=True)
@@ -445,7 +470,7 @@ def read_page(
     except ContentError as error:
         return None, [error]
     check = _Checker(path, matter, PAGE_KEYS, strict=config.strict)
-    check.warnings[:0] = cleaned
+    check.warnings[:0] = [*cleaned, *matter.warnings]
     title = check.string("title", required=True)
     page = Page(
         source=path,
