@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from foldpress.cache import CACHE_DIR
+from foldpress.cache import CACHE_DIR, SETTLED_NS, file_mark
 
 if TYPE_CHECKING:
     from foldpress.build import Memory
@@ -53,10 +53,6 @@ _SOCKET = "server.sock"
 _MAX_SOCKET_PATH = 100  # bytes; sun_path holds 108 on Linux, 104 on macOS
 
 Signature = dict[str, tuple[int, ...]]  # path -> size, mtime_ns, inode (and ctime_ns)
-# A file changed this recently may change again within the same tick of the file
-# system's clock, keeping its size: its time is noted negated, so that the next look
-# finds it changed and the build reads it again (git's "racily clean" entries).
-_RACY_NS = 2_000_000_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -428,7 +424,7 @@ class Server:
                     continue
                 record = records.get(path)
                 info = entry.stat(follow_symlinks=False)
-                if record is None or record[1:] != (info.st_size, info.st_mtime_ns, info.st_ino):
+                if record is None or record[1:] != file_mark(info):
                     return False
                 found += 1
             return not empty or not prefix  # an empty folder is none of the build's
@@ -450,7 +446,7 @@ def _changed(files: Signature) -> bool:
             info = os.stat(name)
         except OSError:
             return True
-        if (info.st_size, info.st_mtime_ns, info.st_ino) != value:
+        if file_mark(info) != value:
             return True
     return False
 
@@ -466,7 +462,7 @@ def _loaded_files() -> Signature:
         if name:
             with contextlib.suppress(OSError):
                 info = os.stat(name)
-                files[name] = (info.st_size, info.st_mtime_ns, info.st_ino)
+                files[name] = file_mark(info)
     return files
 
 
@@ -476,13 +472,14 @@ def _loaded_files() -> Signature:
 def site_files(site_dir: Path) -> Signature:
     """Every file a build reads, whatever its name (site.toml and every file in the
     source folders, following links to folders as the build does): path in the site ->
-    size, mtime_ns (negated if recent, see _RACY_NS), inode and ctime_ns (which no tool
-    sets back)."""
+    size, mtime_ns, inode and ctime_ns (which no tool sets back). The time of a file
+    changed in the last SETTLED_NS is negated: the next look finds it changed and the
+    build reads it again, as git does with "racily clean" entries."""
     from foldpress.build import SOURCE_FOLDERS
 
     files: Signature = {}
     seen: set[tuple[int, int]] = set()
-    racy = time.time_ns() - _RACY_NS
+    racy = time.time_ns() - SETTLED_NS
 
     def note(name: str, st: os.stat_result) -> None:
         mtime = st.st_mtime_ns if st.st_mtime_ns < racy else -st.st_mtime_ns

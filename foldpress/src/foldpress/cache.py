@@ -35,6 +35,14 @@ _FILE = "build.msgpack"
 _OLD_FILES = ("build.pickle",)  # written by earlier versions; never read
 _MAGIC = "foldpress build cache"
 OutputRecord = tuple[bytes, int, int, int]  # key, and the file's size, mtime_ns and inode
+# A file changed this recently may change again within one tick of the file system's
+# clock and keep its size: its mark (below) does not yet tell that it is unchanged.
+SETTLED_NS = 2_000_000_000
+
+
+def file_mark(info: os.stat_result) -> tuple[int, int, int]:
+    """What tells a file changed without reading it: its size, mtime_ns and inode."""
+    return info.st_size, info.st_mtime_ns, info.st_ino
 
 
 def digest(*parts: object) -> bytes:

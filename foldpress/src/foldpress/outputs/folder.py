@@ -27,7 +27,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-from foldpress.cache import OutputRecord
+from foldpress.cache import OutputRecord, file_mark
 from foldpress.errors import ContentError, ContentWarning
 from foldpress.keys import Keys, Read, TemplatePage
 from foldpress.parallel import run_tasks, workers
@@ -430,4 +430,4 @@ def _remove(path: str) -> None:
 
 
 def _record(key: bytes, stat: os.stat_result) -> OutputRecord:
-    return (key, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return (key, *file_mark(stat))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import jinja2
 
+from foldpress.cache import SETTLED_NS, file_mark
 from foldpress.errors import ContentWarning
 from foldpress.highlight import pygments_css
 from foldpress.images import bundle_files
@@ -93,7 +94,6 @@ def _copy(out: OutputFolder, name: str, path: Path, source: Path | None) -> None
 # A file's path -> its size, modification time and inode when read, and its bytes.
 _READ: OrderedDict[str, tuple[tuple[int, int, int], bytes]] = OrderedDict()
 _READ_SIZE = 20_000  # files remembered: the static folders of a large site, and more
-_SETTLED_NS = 2_000_000_000
 
 
 def _contents(path: Path) -> bytes:
@@ -102,7 +102,7 @@ def _contents(path: Path) -> bytes:
     (``serve``) need neither read a site's images again nor digest them to tell their
     copies unchanged."""
     stat = os.stat(path)
-    mark = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    mark = file_mark(stat)
     found = _READ.get(str(path))
     if found is not None and found[0] == mark:
         _READ.move_to_end(str(path))
@@ -110,7 +110,7 @@ def _contents(path: Path) -> bytes:
     data = path.read_bytes()
     # A file changed in the last moments may change again within the clock's tick,
     # keeping its size and time: it is read again until it is older than that.
-    if time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
+    if time.time_ns() - stat.st_mtime_ns > SETTLED_NS:
         _READ[str(path)] = (mark, data)
         if len(_READ) > _READ_SIZE:
             _READ.popitem(last=False)
